@@ -1,0 +1,627 @@
+//! The application's use cases. The Tauri shell holds one [`App`] and calls its methods; each
+//! returns a typed value or an [`AppError`].
+
+use opsdesk_http::{build_client, HttpConfig, Secret};
+use opsdesk_sandbox::{Sandbox, SandboxConfig};
+use opsdesk_truecaller::{TokenBudget, TokenManager, TruecallerClient};
+use opsdesk_truora::TruoraClient;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::RwLock;
+use ts_rs::TS;
+
+use crate::activity::{self, ActivityEntry, Outcome};
+use crate::endpoints::LiveEndpoints;
+use crate::error::{AppError, ErrorCode};
+use crate::settings::Settings;
+use crate::store::{self, Store, StoreError};
+use crate::vault::{SecretName, Vault};
+
+pub const DB_FILE: &str = "opsdesk.db";
+
+#[derive(Debug, Clone)]
+pub struct AppPaths {
+    pub data_dir: PathBuf,
+    pub log_dir: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Keyring service name: the app identifier (`.dev` suffixed in development builds).
+    pub keyring_service: String,
+    pub paths: AppPaths,
+    pub live: LiveEndpoints,
+    pub version: String,
+    pub os_locale: Option<String>,
+    pub http: HttpConfig,
+}
+
+/// Whether the local cache could be opened, and if not, why (the UI offers a reset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum StoreHealth {
+    Ok,
+    /// The file exists but the keyring no longer has its key.
+    KeyMissing,
+    /// Wrong key or damaged file.
+    Unreadable,
+    /// Written by a newer OpsDesk.
+    TooNew,
+    KeyringUnavailable,
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct TruecallerHint {
+    pub key_id_hint: String,
+    pub client_account_hint: String,
+}
+
+/// What is saved, as hints only: saved keys are never sent back to the UI.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct CredentialsStatus {
+    pub truora: Option<String>,
+    pub truecaller: Option<TruecallerHint>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AppStatus {
+    pub version: String,
+    pub store: StoreHealth,
+    /// Practice mode in effect: every API call goes to the built-in sandbox.
+    pub practice: bool,
+    pub settings: Option<Settings>,
+    pub credentials: CredentialsStatus,
+    pub data_dir: String,
+    pub log_dir: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Service {
+    Truora,
+    Truecaller,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ConnectionReport {
+    pub service: Service,
+    pub ok: bool,
+    pub error: Option<AppError>,
+    #[ts(type = "number")]
+    pub checked_at_ms: i64,
+}
+
+pub struct App {
+    cfg: AppConfig,
+    vault: Vault,
+    http: reqwest::Client,
+    store: RwLock<Result<Store, StoreHealth>>,
+    practice_sandbox: tokio::sync::OnceCell<Sandbox>,
+    /// Kept between calls so the Truecaller token (10 per 30 minutes) is reused. Reset whenever
+    /// the credentials or the mode change.
+    truecaller: tokio::sync::Mutex<Option<(bool, TruecallerClient)>>,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl App {
+    /// Never fails: a cache that cannot be opened is reported through [`App::status`] so the UI
+    /// can explain it and offer a reset.
+    pub fn open(cfg: AppConfig) -> Result<App, AppError> {
+        let vault = Vault::new(cfg.keyring_service.clone());
+        let http = build_client(&cfg.http)?;
+        let store = open_store(&cfg, &vault);
+        if let Err(h) = &store {
+            tracing::warn!(health = ?h, "local cache not available");
+        }
+        Ok(App {
+            cfg,
+            vault,
+            http,
+            store: RwLock::new(store),
+            practice_sandbox: tokio::sync::OnceCell::new(),
+            truecaller: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    pub fn config(&self) -> &AppConfig {
+        &self.cfg
+    }
+
+    pub fn store(&self) -> Result<Store, AppError> {
+        match &*self.store.read().unwrap() {
+            Ok(s) => Ok(s.clone()),
+            Err(h) => Err(health_error(*h)),
+        }
+    }
+
+    fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, AppError> {
+        let store = self.store()?;
+        let mut conn = store.conn()?;
+        f(&mut conn).map_err(|e| AppError::from(StoreError::from(e)))
+    }
+
+    pub fn store_health(&self) -> StoreHealth {
+        match &*self.store.read().unwrap() {
+            Ok(_) => StoreHealth::Ok,
+            Err(h) => *h,
+        }
+    }
+
+    /// Deletes the local cache and its key and starts an empty one. Saved API keys stay.
+    #[tracing::instrument(skip(self))]
+    pub fn reset_local_cache(&self) -> Result<(), AppError> {
+        let mut guard = self.store.write().unwrap();
+        *guard = Err(StoreHealth::Failed); // drops the pool, closing every connection
+        let path = self.cfg.paths.data_dir.join(DB_FILE);
+        Store::delete_files(&path)
+            .map_err(|e| AppError::internal(format!("could not delete the cache: {e}")))?;
+        self.vault.delete(SecretName::DatabaseKey)?;
+        *guard = open_store(&self.cfg, &self.vault);
+        match &*guard {
+            Ok(_) => {
+                tracing::info!("local cache reset");
+                Ok(())
+            }
+            Err(h) => Err(health_error(*h)),
+        }
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.with_conn(|c| Settings::load(c, self.cfg.os_locale.as_deref()))
+            .unwrap_or_else(|_| Settings::defaults(self.cfg.os_locale.as_deref()))
+    }
+
+    #[tracing::instrument(skip(self, s))]
+    pub async fn save_settings(&self, s: Settings) -> Result<Settings, AppError> {
+        s.validate()?;
+        let before = self.settings();
+        self.with_conn(|c| s.save(c))?;
+        if before.practice_mode != s.practice_mode {
+            *self.truecaller.lock().await = None;
+        }
+        self.record("settings", "settings.saved", Outcome::Ok, "");
+        Ok(s)
+    }
+
+    pub fn credentials(&self) -> Result<CredentialsStatus, AppError> {
+        let truora = self.vault.get(SecretName::TruoraApiKey)?.map(|k| k.hint());
+        let truecaller = match (
+            self.vault.get(SecretName::TruecallerKeyId)?,
+            self.vault.get(SecretName::TruecallerApiKey)?,
+            self.vault.get(SecretName::TruecallerClientAccountId)?,
+        ) {
+            (Some(id), Some(_), Some(acct)) => Some(TruecallerHint {
+                key_id_hint: id.hint(),
+                client_account_hint: acct.hint(),
+            }),
+            _ => None,
+        };
+        Ok(CredentialsStatus { truora, truecaller })
+    }
+
+    fn practice_in_effect(settings: &Settings, creds: &CredentialsStatus) -> bool {
+        settings
+            .practice_mode
+            .unwrap_or(creds.truora.is_none() && creds.truecaller.is_none())
+    }
+
+    pub fn is_practice(&self) -> bool {
+        let creds = self.credentials().unwrap_or(CredentialsStatus {
+            truora: None,
+            truecaller: None,
+        });
+        Self::practice_in_effect(&self.settings(), &creds)
+    }
+
+    pub fn status(&self) -> AppStatus {
+        let store = self.store_health();
+        let settings = (store == StoreHealth::Ok).then(|| self.settings());
+        let credentials = self.credentials().unwrap_or(CredentialsStatus {
+            truora: None,
+            truecaller: None,
+        });
+        let practice = Self::practice_in_effect(
+            settings
+                .as_ref()
+                .unwrap_or(&Settings::defaults(self.cfg.os_locale.as_deref())),
+            &credentials,
+        );
+        AppStatus {
+            version: self.cfg.version.clone(),
+            store,
+            practice,
+            settings,
+            credentials,
+            data_dir: self.cfg.paths.data_dir.display().to_string(),
+            log_dir: self.cfg.paths.log_dir.display().to_string(),
+        }
+    }
+
+    /// Saving the first keys does not silently leave Practice mode: the user switches to live
+    /// work deliberately, so nothing real is sent by surprise.
+    fn pin_practice_before_first_keys(&self) -> Result<(), AppError> {
+        let mut s = self.settings();
+        if s.practice_mode.is_none() && self.is_practice() {
+            s.practice_mode = Some(true);
+            self.with_conn(|c| s.save(c))?;
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip(self, key))]
+    pub fn save_truora_key(&self, key: &str) -> Result<CredentialsStatus, AppError> {
+        let key = key.trim();
+        validate_truora_key(key)?;
+        self.pin_practice_before_first_keys()?;
+        self.vault.set(SecretName::TruoraApiKey, key)?;
+        self.record("settings", "credentials.truora_saved", Outcome::Ok, "");
+        self.credentials()
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn save_truecaller_keys(
+        &self,
+        key_id: &str,
+        api_key: &str,
+        client_account_id: &str,
+    ) -> Result<CredentialsStatus, AppError> {
+        let (key_id, api_key, client_account_id) =
+            (key_id.trim(), api_key.trim(), client_account_id.trim());
+        validate_uuid("truecaller_key_id", key_id)?;
+        validate_uuid("truecaller_api_key", api_key)?;
+        validate_uuid("truecaller_client_account_id", client_account_id)?;
+        self.pin_practice_before_first_keys()?;
+        self.vault.set(SecretName::TruecallerKeyId, key_id)?;
+        self.vault.set(SecretName::TruecallerApiKey, api_key)?;
+        self.vault
+            .set(SecretName::TruecallerClientAccountId, client_account_id)?;
+        *self.truecaller.lock().await = None;
+        self.record("settings", "credentials.truecaller_saved", Outcome::Ok, "");
+        self.credentials()
+    }
+
+    pub async fn remove_credentials(
+        &self,
+        service: Service,
+    ) -> Result<CredentialsStatus, AppError> {
+        match service {
+            Service::Truora => self.vault.delete(SecretName::TruoraApiKey)?,
+            Service::Truecaller => {
+                for n in [
+                    SecretName::TruecallerKeyId,
+                    SecretName::TruecallerApiKey,
+                    SecretName::TruecallerClientAccountId,
+                ] {
+                    self.vault.delete(n)?;
+                }
+                *self.truecaller.lock().await = None;
+            }
+        }
+        self.record(
+            "settings",
+            "credentials.removed",
+            Outcome::Ok,
+            service_name(service),
+        );
+        self.credentials()
+    }
+
+    /// The in-process sandbox behind Practice mode, started on first use.
+    pub async fn practice_sandbox(&self) -> Result<&Sandbox, AppError> {
+        self.practice_sandbox
+            .get_or_try_init(|| async {
+                let sb = Sandbox::start(SandboxConfig::default())
+                    .await
+                    .map_err(|e| {
+                        AppError::internal(format!("could not start Practice mode: {e}"))
+                    })?;
+                tracing::info!(url = %sb.base_url(), "practice sandbox started");
+                Ok(sb)
+            })
+            .await
+    }
+
+    /// The Truora client for the mode in effect.
+    pub async fn truora(&self) -> Result<TruoraClient, AppError> {
+        if self.is_practice() {
+            let sb = self.practice_sandbox().await?;
+            let ep = LiveEndpoints::from_sandbox(&sb.urls());
+            return Ok(TruoraClient::new(
+                self.http.clone(),
+                Secret::new(opsdesk_sandbox::PRACTICE_TRUORA_KEY),
+                ep.truora,
+            ));
+        }
+        self.live_truora()
+    }
+
+    fn live_truora(&self) -> Result<TruoraClient, AppError> {
+        let key = self
+            .vault
+            .get(SecretName::TruoraApiKey)?
+            .ok_or_else(|| AppError::new(ErrorCode::NotConfigured, "no Truora API key saved"))?;
+        Ok(TruoraClient::new(
+            self.http.clone(),
+            key,
+            self.cfg.live.truora.clone(),
+        ))
+    }
+
+    /// The Truecaller client for the mode in effect (cached, so its token is reused).
+    pub async fn truecaller(&self) -> Result<TruecallerClient, AppError> {
+        let practice = self.is_practice();
+        let mut slot = self.truecaller.lock().await;
+        if let Some((p, c)) = &*slot {
+            if *p == practice {
+                return Ok(c.clone());
+            }
+        }
+        let client = if practice {
+            let sb = self.practice_sandbox().await?;
+            let acct = &sb.config().truecaller;
+            let base = LiveEndpoints::from_sandbox(&sb.urls()).truecaller;
+            let tokens = TokenManager::new(
+                self.http.clone(),
+                base.clone(),
+                acct.client_account_id.clone(),
+                Secret::new(acct.key_id.clone()),
+                Secret::new(acct.api_key.clone()),
+                TokenBudget::default(),
+            );
+            TruecallerClient::new(self.http.clone(), base, tokens)
+        } else {
+            self.live_truecaller()?
+        };
+        *slot = Some((practice, client.clone()));
+        Ok(client)
+    }
+
+    fn live_truecaller(&self) -> Result<TruecallerClient, AppError> {
+        let missing = || AppError::new(ErrorCode::NotConfigured, "no Truecaller keys saved");
+        let key_id = self
+            .vault
+            .get(SecretName::TruecallerKeyId)?
+            .ok_or_else(missing)?;
+        let api_key = self
+            .vault
+            .get(SecretName::TruecallerApiKey)?
+            .ok_or_else(missing)?;
+        let account = self
+            .vault
+            .get(SecretName::TruecallerClientAccountId)?
+            .ok_or_else(missing)?;
+        let base = self.cfg.live.truecaller.clone();
+        let tokens = TokenManager::new(
+            self.http.clone(),
+            base.clone(),
+            account.expose().to_string(),
+            key_id,
+            api_key,
+            TokenBudget::default(),
+        );
+        Ok(TruecallerClient::new(self.http.clone(), base, tokens))
+    }
+
+    /// Tests the *saved live* credentials against the live endpoints, whatever the mode: the
+    /// point is to know whether real work will go through.
+    #[tracing::instrument(skip(self))]
+    pub async fn test_connection(&self, service: Service) -> ConnectionReport {
+        let result: Result<(), AppError> = match service {
+            Service::Truora => match self.live_truora() {
+                Ok(c) => c.verify_key().await.map_err(Into::into),
+                Err(e) => Err(e),
+            },
+            Service::Truecaller => {
+                let cached = {
+                    let slot = self.truecaller.lock().await;
+                    slot.as_ref().filter(|(p, _)| !*p).map(|(_, c)| c.clone())
+                };
+                let client = match cached {
+                    Some(c) => Ok(c),
+                    None => self.live_truecaller().inspect(|c| {
+                        // Keep it if live is in effect, so the token is reused afterwards.
+                        if let Ok(mut slot) = self.truecaller.try_lock() {
+                            if !self.is_practice() {
+                                *slot = Some((false, c.clone()));
+                            }
+                        }
+                    }),
+                };
+                match client {
+                    Ok(c) => c.verify().await.map_err(Into::into),
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        let (ok, error) = match result {
+            Ok(()) => (true, None),
+            Err(e) => {
+                tracing::warn!(service = service_name(service), error = %e, "connection test failed");
+                (false, Some(e))
+            }
+        };
+        let summary = match &error {
+            None => service_name(service).to_string(),
+            Some(e) => format!("{} {:?}", service_name(service), e.code),
+        };
+        self.record(
+            "settings",
+            "connection.tested",
+            if ok { Outcome::Ok } else { Outcome::Failed },
+            &summary,
+        );
+        ConnectionReport {
+            service,
+            ok,
+            error,
+            checked_at_ms: now_ms(),
+        }
+    }
+
+    pub fn activity(&self, limit: u32) -> Result<Vec<ActivityEntry>, AppError> {
+        self.with_conn(|c| activity::list(c, limit.clamp(1, 1000)))
+    }
+
+    /// Records an operator action. Failing to record must not fail the action itself.
+    pub fn record(&self, area: &str, action: &str, outcome: Outcome, summary: &str) {
+        let practice = self.is_practice();
+        if let Err(e) = self
+            .with_conn(|c| activity::record(c, now_ms(), area, action, outcome, summary, practice))
+        {
+            tracing::warn!(error = %e, "could not record activity");
+        }
+    }
+
+    pub fn diagnostics(&self) -> String {
+        let lines = crate::logging::recent_lines(&self.cfg.paths.log_dir, 200);
+        crate::diagnostics::render(&self.status(), &lines)
+    }
+}
+
+fn service_name(s: Service) -> &'static str {
+    match s {
+        Service::Truora => "truora",
+        Service::Truecaller => "truecaller",
+    }
+}
+
+fn health_error(h: StoreHealth) -> AppError {
+    match h {
+        StoreHealth::KeyMissing => {
+            AppError::new(ErrorCode::StoreKeyMissing, "the local cache key is missing")
+        }
+        StoreHealth::KeyringUnavailable => AppError::new(
+            ErrorCode::KeyringUnavailable,
+            "the system keyring is not available",
+        ),
+        StoreHealth::Unreadable | StoreHealth::TooNew => {
+            AppError::new(ErrorCode::StoreUnreadable, "the local cache cannot be read")
+        }
+        StoreHealth::Failed | StoreHealth::Ok => {
+            AppError::internal("the local cache could not be opened")
+        }
+    }
+}
+
+fn open_store(cfg: &AppConfig, vault: &Vault) -> Result<Store, StoreHealth> {
+    let path = cfg.paths.data_dir.join(DB_FILE);
+    let key = vault.get(SecretName::DatabaseKey).map_err(|e| {
+        tracing::error!(error = %e, "keyring unavailable");
+        StoreHealth::KeyringUnavailable
+    })?;
+    let key = match key {
+        Some(k) => k,
+        None if path.exists() => return Err(StoreHealth::KeyMissing),
+        None => {
+            let k = store::new_key();
+            vault
+                .set(SecretName::DatabaseKey, k.expose())
+                .map_err(|_| StoreHealth::KeyringUnavailable)?;
+            k
+        }
+    };
+    Store::open(&path, &key).map_err(|e| {
+        tracing::error!(error = %e, "could not open the local cache");
+        match e {
+            StoreError::WrongKey => StoreHealth::Unreadable,
+            StoreError::TooNew { .. } => StoreHealth::TooNew,
+            StoreError::KeyMissing => StoreHealth::KeyMissing,
+            _ => StoreHealth::Failed,
+        }
+    })
+}
+
+/// Truora keys are JWTs (catalogue §1.1): three base64url parts separated by dots.
+pub fn validate_truora_key(key: &str) -> Result<(), AppError> {
+    if key.is_empty() {
+        return Err(AppError::validation(
+            "truora_api_key",
+            "required",
+            "enter the Truora API key",
+        ));
+    }
+    let parts: Vec<&str> = key.split('.').collect();
+    let b64url = |p: &str| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
+    };
+    if key.len() > 8192
+        || parts.len() != 3
+        || !b64url(parts[0])
+        || !b64url(parts[1])
+        || !key.starts_with("eyJ")
+    {
+        return Err(AppError::validation(
+            "truora_api_key",
+            "not_a_truora_key",
+            "this does not look like a Truora API key (it starts with eyJ and has two dots)",
+        ));
+    }
+    Ok(())
+}
+
+/// Truecaller key IDs, secrets and client account IDs are UUIDs (catalogue §5.1).
+pub fn validate_uuid(field: &str, value: &str) -> Result<(), AppError> {
+    if value.is_empty() {
+        return Err(AppError::validation(
+            field,
+            "required",
+            "this field is required",
+        ));
+    }
+    if uuid::Uuid::try_parse(value).is_err() {
+        return Err(AppError::validation(
+            field,
+            "not_a_uuid",
+            "expected an ID like 0f8fad5b-d9cb-469f-a165-70867728950e",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truora_keys_must_look_like_jwts() {
+        assert!(validate_truora_key(opsdesk_sandbox::PRACTICE_TRUORA_KEY).is_ok());
+        for (bad, rule) in [
+            ("", "required"),
+            ("abc", "not_a_truora_key"),
+            ("eyJ.x", "not_a_truora_key"),
+            ("eyJa b.c.d", "not_a_truora_key"),
+        ] {
+            let e = validate_truora_key(bad).unwrap_err();
+            assert_eq!(e.rule.as_deref(), Some(rule), "{bad}");
+            assert_eq!(e.field.as_deref(), Some("truora_api_key"));
+        }
+    }
+
+    #[test]
+    fn truecaller_ids_must_be_uuids() {
+        assert!(validate_uuid("f", opsdesk_sandbox::PRACTICE_TC_KEY_ID).is_ok());
+        assert_eq!(
+            validate_uuid("f", "").unwrap_err().rule.as_deref(),
+            Some("required")
+        );
+        assert_eq!(
+            validate_uuid("f", "12345").unwrap_err().rule.as_deref(),
+            Some("not_a_uuid")
+        );
+    }
+}

@@ -1,0 +1,17 @@
+//! The OpsDesk application, free of Tauri: everything the desktop shell calls lives here and is
+//! testable with `cargo test -p opsdesk-core`.
+
+pub mod activity;
+pub mod app;
+pub mod diagnostics;
+pub mod endpoints;
+pub mod error;
+pub mod logging;
+pub mod settings;
+pub mod store;
+pub mod vault;
+
+pub use app::{
+    App, AppConfig, AppPaths, AppStatus, ConnectionReport, CredentialsStatus, Service, StoreHealth,
+};
+pub use error::{AppError, ErrorCode};

@@ -1,0 +1,265 @@
+//! The local cache: one SQLCipher-encrypted SQLite file in the app data directory, opened through
+//! a small r2d2 pool whose every connection is configured in [`configure`].
+
+use opsdesk_http::Secret;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub type Pooled = r2d2::PooledConnection<SqliteConnectionManager>;
+
+/// Embedded, numbered migrations. Each runs once, in its own transaction; `PRAGMA user_version`
+/// records how many ran. Append only: never edit a migration that has shipped.
+const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("migrations/0001_init.sql"))];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the local cache exists but its key is missing from the keyring")]
+    KeyMissing,
+    #[error("the local cache cannot be decrypted with the stored key, or is damaged")]
+    WrongKey,
+    #[error("the local cache was written by a newer OpsDesk (schema {found}, this version knows {known})")]
+    TooNew { found: usize, known: usize },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database pool error: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: r2d2::Pool<SqliteConnectionManager>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+/// A new random 256-bit key, hex-encoded, for a new cache.
+pub fn new_key() -> Secret {
+    let bytes: [u8; 32] = rand::random();
+    Secret::new(hex::encode(bytes))
+}
+
+/// Applied to every connection, in this order: the key must come before anything reads the file.
+fn configure(conn: &Connection, key_hex: &str) -> rusqlite::Result<()> {
+    // A raw 256-bit key (x'…'), so opening skips SQLCipher's slow passphrase derivation.
+    conn.execute_batch(&format!("PRAGMA key = \"x'{key_hex}'\";"))?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+    conn.execute_batch(
+        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+    )?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    Ok(())
+}
+
+fn is_not_a_database(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase)
+}
+
+impl Store {
+    /// Opens (creating if needed) the cache at `path` with `key`, then runs pending migrations.
+    pub fn open(path: &Path, key: &Secret) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let key_hex = key.expose().to_string();
+        if key_hex.len() != 64 || !key_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(StoreError::WrongKey);
+        }
+        // Check the key on one connection first, so a wrong key is reported at once instead of
+        // after the pool's connection timeout.
+        {
+            let mut conn = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_CREATE
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            configure(&conn, &key_hex).map_err(|e| {
+                if is_not_a_database(&e) {
+                    StoreError::WrongKey
+                } else {
+                    e.into()
+                }
+            })?;
+            migrate(&mut conn)?;
+        }
+        let manager =
+            SqliteConnectionManager::file(path).with_init(move |c| configure(c, &key_hex));
+        let pool = r2d2::Pool::builder()
+            .max_size(4)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager)?;
+        Ok(Store {
+            pool,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn conn(&self) -> Result<Pooled, StoreError> {
+        Ok(self.pool.get()?)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Deletes the cache file and its WAL companions (used by "reset local cache").
+    pub fn delete_files(path: &Path) -> std::io::Result<()> {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            match std::fs::remove_file(PathBuf::from(p)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let done: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+    if done > MIGRATIONS.len() {
+        return Err(StoreError::TooNew {
+            found: done,
+            known: MIGRATIONS.len(),
+        });
+    }
+    for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(done) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+        tracing::info!(migration = name, "applied migration");
+    }
+    Ok(())
+}
+
+pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+pub fn migrations_known() -> usize {
+    MIGRATIONS.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creates_migrates_and_reopens_with_the_same_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        let key = new_key();
+        let store = Store::open(&path, &key).unwrap();
+        {
+            let c = store.conn().unwrap();
+            assert_eq!(schema_version(&c).unwrap() as usize, migrations_known());
+            let mode: String = c
+                .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(mode, "wal");
+            let fk: i64 = c
+                .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(fk, 1);
+            let sync: i64 = c.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+            assert_eq!(sync, 1, "NORMAL");
+            c.execute(
+                "INSERT INTO settings (key, value) VALUES ('k', '\"v\"')",
+                [],
+            )
+            .unwrap();
+        }
+        drop(store);
+        let store = Store::open(&path, &key).unwrap();
+        let v: String = store
+            .conn()
+            .unwrap()
+            .query_row("SELECT value FROM settings WHERE key='k'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, "\"v\"");
+    }
+
+    #[test]
+    fn the_file_is_encrypted_at_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        let store = Store::open(&path, &new_key()).unwrap();
+        store
+            .conn()
+            .unwrap()
+            .execute("INSERT INTO settings (key, value) VALUES ('marker', '\"Maria Fernanda Rojas 1020304050\"')", [])
+            .unwrap();
+        // Checkpoint so the row is in the main file, not only in the WAL.
+        store
+            .conn()
+            .unwrap()
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+        drop(store);
+        let raw = std::fs::read(&path).unwrap();
+        assert!(
+            !raw.starts_with(b"SQLite format 3"),
+            "a plain SQLite header means no encryption"
+        );
+        let needle = b"1020304050";
+        assert!(!raw.windows(needle.len()).any(|w| w == needle));
+        // And a plain SQLite connection cannot read it.
+        let plain = Connection::open(&path).unwrap();
+        assert!(plain
+            .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+            .is_err());
+    }
+
+    #[test]
+    fn a_wrong_key_is_reported_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        drop(Store::open(&path, &new_key()).unwrap());
+        assert!(matches!(
+            Store::open(&path, &new_key()),
+            Err(StoreError::WrongKey)
+        ));
+    }
+
+    #[test]
+    fn a_cache_from_a_newer_version_is_refused_not_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        let key = new_key();
+        let store = Store::open(&path, &key).unwrap();
+        store
+            .conn()
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        drop(store);
+        assert!(matches!(
+            Store::open(&path, &key),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
+    }
+
+    #[test]
+    fn delete_files_removes_the_cache_and_its_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        let store = Store::open(&path, &new_key()).unwrap();
+        drop(store);
+        Store::delete_files(&path).unwrap();
+        assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
+    }
+}

@@ -1,0 +1,18 @@
+//! Shared HTTP plumbing for every vendor client: one way to build a client, one typed error that
+//! understands both Truora's and Truecaller's error bodies, retries with jittered backoff, a
+//! client-side rate limiter, the 202-poll-then-follow-302 downloader, and log redaction.
+
+pub mod client;
+pub mod download;
+pub mod error;
+pub mod ratelimit;
+pub mod redact;
+pub mod retry;
+pub mod secret;
+
+pub use client::{build_client, join_url, HttpConfig};
+pub use download::{download_file, DownloadOptions, DownloadProgress};
+pub use error::{ApiError, ErrorKind, VendorError};
+pub use ratelimit::RateLimit;
+pub use retry::{execute, ApiResponse, Idempotency, RetryPolicy};
+pub use secret::Secret;

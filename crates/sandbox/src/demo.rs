@@ -1,0 +1,160 @@
+//! Practice data: people with Spanish and Portuguese names, Colombian, Mexican and Brazilian
+//! documents, Indian numbers for Truecaller. None of it belongs to a real person.
+
+use crate::state::Shared;
+use crate::truecaller::Label;
+use crate::truora::identity::Process;
+
+struct Person {
+    first: &'static str,
+    last: &'static str,
+    country: &'static str,
+    national_id: &'static str,
+}
+
+const PEOPLE: &[Person] = &[
+    Person {
+        first: "María Fernanda",
+        last: "Rojas Quintero",
+        country: "CO",
+        national_id: "1020304050",
+    },
+    Person {
+        first: "Juan Camilo",
+        last: "Restrepo Gómez",
+        country: "CO",
+        national_id: "79845123",
+    },
+    Person {
+        first: "Luz Dary",
+        last: "Cárdenas Pinzón",
+        country: "CO",
+        national_id: "52789456",
+    },
+    Person {
+        first: "José Luis",
+        last: "Hernández Ramírez",
+        country: "MX",
+        national_id: "HERJ850312HDFRMS09",
+    },
+    Person {
+        first: "Guadalupe",
+        last: "Martínez Ortega",
+        country: "MX",
+        national_id: "MAOG920705MJCRRD04",
+    },
+    Person {
+        first: "Ana Beatriz",
+        last: "Souza Lima",
+        country: "BR",
+        national_id: "52998224725",
+    },
+    Person {
+        first: "João Pedro",
+        last: "Oliveira Santos",
+        country: "BR",
+        national_id: "11144477735",
+    },
+    Person {
+        first: "Camila",
+        last: "Pereira Alves",
+        country: "BR",
+        national_id: "39053344705",
+    },
+    Person {
+        first: "Valentina",
+        last: "Muñoz Soto",
+        country: "CL",
+        national_id: "167894563",
+    },
+    Person {
+        first: "Diego Alonso",
+        last: "Quispe Huamán",
+        country: "PE",
+        national_id: "45781236",
+    },
+];
+
+pub fn seed(shared: &Shared) {
+    let now = shared.clock.now_ms();
+    let day = 86_400_000i64;
+    let mut st = shared.state.lock().unwrap();
+    let statuses = [
+        "completed",
+        "completed",
+        "in_progress",
+        "completed",
+        "delayed",
+        "completed",
+        "not_started",
+        "completed",
+        "error",
+        "completed",
+    ];
+    for (i, p) in PEOPLE.iter().enumerate() {
+        let created = now - (i as i64 + 1) * day / 3;
+        let status = statuses[i % statuses.len()];
+        let score = if status == "completed" {
+            [0.94, 0.31, 1.0, 0.72, 0.88][i % 5]
+        } else {
+            -1.0
+        };
+        st.truora.checks.push(serde_json::json!({
+            "check_id": format!("CHK{:032x}", 0xa11ce0000u64 + i as u64),
+            "type": "person",
+            "country": p.country,
+            "national_id": p.national_id,
+            "first_name": p.first,
+            "last_name": p.last,
+            "status": status,
+            "score": score,
+            "id_score": score,
+            "creation_date": shared.clock.iso(created),
+            "update_date": shared.clock.iso(created + 120_000),
+        }));
+    }
+    let reasons = [
+        None,
+        None,
+        Some("document_expired"),
+        None,
+        Some("face_mismatch"),
+    ];
+    for (i, p) in PEOPLE.iter().take(6).enumerate() {
+        let status = match i {
+            2 | 4 => "failure",
+            5 => "pending",
+            _ => "success",
+        };
+        st.truora.processes.push(Process {
+            process_id: format!("IDP{:032x}", 0xd1d0000u64 + i as u64),
+            account_id: format!("ops_{}", i + 1),
+            flow_id: "IPF0a1b2c3d4e5f60718293a4b5c6d7e8f9".into(),
+            country: p.country.into(),
+            status: status.into(),
+            declined_reason: reasons.get(i).copied().flatten().map(str::to_string),
+            created_ms: now - (i as i64 + 1) * day,
+            person_name: format!("{} {}", p.first, p.last),
+            prepare_ms: Some(shared.config.file_prepare_ms),
+            serve_inline: i == 3,
+        });
+    }
+    let labels = [
+        ("Banco Andino – Cobranzas", 3, 12),
+        ("Entregas Rápidas", 7, 2),
+        ("Seguros Vida Plena", 5, 9),
+        ("Clínica San Rafael", 9, 4),
+    ];
+    for (i, (name, category, sub)) in labels.iter().enumerate() {
+        st.truecaller.labels.push(Label {
+            id: format!("3f6c2a1e-0b4d-4c8e-9a7f-00000000000{i}"),
+            name: (*name).into(),
+            logo_url: String::new(),
+            category: *category,
+            sub_category: *sub,
+            created_by_email: "operaciones@example.com".into(),
+            created_at: shared.clock.iso(now - (i as i64 + 2) * day),
+            label_type: "dynamic".into(),
+        });
+    }
+}

@@ -1,0 +1,54 @@
+//! Truora's three APIs share one auth header and one error body.
+
+pub mod checks;
+pub mod identity;
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::Router;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::state::{Shared, Vendor};
+use crate::SandboxConfig;
+
+#[derive(Debug, Default)]
+pub struct TruoraState {
+    /// Checks as the API returns them (the `check` object), newest first.
+    pub checks: Vec<serde_json::Value>,
+    pub processes: Vec<identity::Process>,
+    /// (process_id, file kind) → when generation was first requested (virtual ms).
+    pub file_jobs: HashMap<(String, identity::FileKind), i64>,
+}
+
+impl TruoraState {
+    pub fn new(_config: &SandboxConfig, _now: i64) -> Self {
+        TruoraState::default()
+    }
+}
+
+pub fn router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
+    Router::new()
+        .nest("/checks", checks::router())
+        .nest("/identity", identity::router())
+        .layer(axum::middleware::from_fn_with_state(shared, require_key))
+}
+
+/// Every Truora request carries `Truora-API-Key`; anything else is 401 with Truora's body.
+async fn require_key(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let ok = req
+        .headers()
+        .get("truora-api-key")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|k| s.config.truora_api_keys.iter().any(|valid| valid == k));
+    if !ok {
+        return crate::vendor_error(Vendor::Truora, StatusCode::UNAUTHORIZED, "Unauthorized");
+    }
+    next.run(req).await
+}
+
+pub fn error(status: StatusCode, message: &str) -> Response {
+    crate::vendor_error(Vendor::Truora, status, message)
+}

@@ -1,0 +1,9 @@
+//! One module per domain. A command is a call into `opsdesk_core::App` and, after a write, a
+//! `changed` event: nothing else.
+
+pub mod activity;
+pub mod settings;
+pub mod system;
+
+pub type Core<'a> = tauri::State<'a, std::sync::Arc<opsdesk_core::App>>;
+pub type CmdResult<T> = Result<T, opsdesk_core::AppError>;

@@ -1,0 +1,130 @@
+//! The desktop shell: window, plugins, and thin commands that call `opsdesk_core::App`.
+
+mod commands;
+mod events;
+
+use opsdesk_core::{App, AppConfig, AppPaths};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tauri::Manager;
+
+/// Points the app at an isolated profile (data, logs, keyring entries). The end-to-end tests
+/// use it so they never touch a real installation.
+const PROFILE_ENV: &str = "OPSDESK_DATA_DIR";
+
+pub fn run() {
+    let isolated_profile = std::env::var_os(PROFILE_ENV).map(PathBuf::from);
+    let mut builder = tauri::Builder::default();
+    // A second launch focuses the running window instead of opening another copy on the same
+    // cache. An isolated profile is a separate installation as far as this is concerned.
+    if isolated_profile.is_none() {
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.set_focus();
+            }
+        }));
+    }
+    builder
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
+        .setup(move |app| {
+            let identifier = app.config().identifier.clone();
+            let (paths, keyring_service) =
+                resolve_profile(app.handle(), &identifier, isolated_profile.clone())?;
+            let guard = opsdesk_core::logging::init(&paths.log_dir)?;
+            app.manage(LogGuardState(std::sync::Mutex::new(Some(guard))));
+            tracing::info!(
+                version = env!("CARGO_PKG_VERSION"),
+                practice_default = true,
+                "OpsDesk starting"
+            );
+            let cfg = AppConfig {
+                keyring_service,
+                paths,
+                live: opsdesk_core::endpoints::LiveEndpoints::from_env(),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                os_locale: sys_locale(),
+                http: opsdesk_http::HttpConfig::default(),
+            };
+            let core = App::open(cfg).map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?;
+            app.manage(Arc::new(core));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::system::app_status,
+            commands::system::reset_local_cache,
+            commands::system::diagnostics,
+            commands::system::open_log_folder,
+            commands::settings::save_settings,
+            commands::settings::save_truora_key,
+            commands::settings::save_truecaller_keys,
+            commands::settings::remove_credentials,
+            commands::settings::test_connection,
+            commands::activity::list_activity,
+        ])
+        .run(tauri::generate_context!())
+        .expect("error while running OpsDesk");
+}
+
+struct LogGuardState(#[allow(dead_code)] std::sync::Mutex<Option<opsdesk_core::logging::LogGuard>>);
+
+fn sys_locale() -> Option<String> {
+    opsdesk_core::settings::os_locale()
+}
+
+/// Data and log folders, and the keyring service name. Development builds get their own
+/// (`<identifier>.dev`) so testing never reads or overwrites a real installation's cache or keys.
+fn resolve_profile(
+    app: &tauri::AppHandle,
+    identifier: &str,
+    isolated: Option<PathBuf>,
+) -> Result<(AppPaths, String), Box<dyn std::error::Error>> {
+    let dev_id = format!("{identifier}.dev");
+    let id = if cfg!(debug_assertions) {
+        dev_id.as_str()
+    } else {
+        identifier
+    };
+    if let Some(dir) = isolated {
+        let service = format!("{id}@{}", dir.display());
+        return Ok((
+            AppPaths {
+                log_dir: dir.join("logs"),
+                data_dir: dir,
+            },
+            service,
+        ));
+    }
+    let data_dir = swap_identifier(&app.path().app_data_dir()?, identifier, id);
+    let log_dir = swap_identifier(&app.path().app_log_dir()?, identifier, id);
+    Ok((AppPaths { data_dir, log_dir }, id.to_string()))
+}
+
+fn swap_identifier(path: &Path, from: &str, to: &str) -> PathBuf {
+    path.components()
+        .map(|c| {
+            if c.as_os_str() == from {
+                std::ffi::OsStr::new(to).to_owned()
+            } else {
+                c.as_os_str().to_owned()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dev_builds_use_their_own_folders() {
+        let p = Path::new("/home/ana/.local/share/com.opsdesk.desktop/logs");
+        assert_eq!(
+            swap_identifier(p, "com.opsdesk.desktop", "com.opsdesk.desktop.dev"),
+            PathBuf::from("/home/ana/.local/share/com.opsdesk.desktop.dev/logs")
+        );
+    }
+}

@@ -1,0 +1,38 @@
+// Translations. `t()` reads the current language from reactive state, so any template that calls
+// it re-renders when the language changes.
+import type { Language } from '../bindings/Language';
+import { en, type MessageKey } from './en';
+import { es } from './es';
+import { ptBR } from './pt-BR';
+
+export type { MessageKey };
+
+const catalogs: Record<Language, Record<MessageKey, string>> = { en, es, 'pt-BR': ptBR };
+
+export const languages: { code: Language; label: string }[] = [
+  { code: 'es', label: 'Español' },
+  { code: 'pt-BR', label: 'Português (Brasil)' },
+  { code: 'en', label: 'English' }
+];
+
+export const locale = $state<{ lang: Language }>({ lang: 'en' });
+
+export function setLanguage(lang: Language): void {
+  locale.lang = lang;
+  if (typeof document !== 'undefined') document.documentElement.lang = lang;
+}
+
+export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
+  const template = catalogs[locale.lang][key] ?? en[key];
+  return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+}
+
+export function hasKey(key: string): key is MessageKey {
+  return key in en;
+}
+
+export function formatTime(ms: number): string {
+  return new Intl.DateTimeFormat(locale.lang, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
+}
+
+export { catalogs };

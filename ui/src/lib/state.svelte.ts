@@ -1,0 +1,28 @@
+// App-wide state: the backend's status, refreshed at start and whenever the backend says
+// settings, credentials or the local cache changed.
+import type { AppStatus } from './bindings/AppStatus';
+import type { Theme } from './bindings/Theme';
+import { setLanguage } from './i18n/index.svelte';
+import { backend } from './ipc';
+
+export const app = $state<{ status: AppStatus | null; loadError: unknown }>({ status: null, loadError: null });
+
+export async function refreshStatus(): Promise<void> {
+  try {
+    const status = await backend().appStatus();
+    app.status = status;
+    app.loadError = null;
+    if (status.settings) {
+      setLanguage(status.settings.language);
+      applyTheme(status.settings.theme);
+    }
+  } catch (e) {
+    app.loadError = e;
+  }
+}
+
+export function applyTheme(theme: Theme): void {
+  if (typeof document === 'undefined') return;
+  const dark = theme === 'dark' || (theme === 'system' && matchMedia('(prefers-color-scheme: dark)').matches);
+  document.documentElement.dataset.theme = dark ? 'dark' : 'light';
+}
