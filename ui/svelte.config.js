@@ -5,8 +5,7 @@ import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
 export default {
   preprocess: vitePreprocess(),
   kit: {
-    // A single-page app: Tauri serves one index.html; hash routes survive reloads without a server.
-    adapter: adapter({ fallback: 'index.html' }),
-    router: { type: 'hash' }
+    // A single-page app: Tauri serves the one index.html for every path.
+    adapter: adapter({ fallback: 'index.html' })
   }
 };
