@@ -104,9 +104,10 @@ pub struct App {
     http: reqwest::Client,
     store: RwLock<Result<Store, StoreHealth>>,
     practice_sandbox: tokio::sync::OnceCell<Sandbox>,
-    /// Kept between calls so the Truecaller token (10 per 30 minutes) is reused. Reset whenever
-    /// the credentials or the mode change.
-    truecaller: tokio::sync::Mutex<Option<(bool, TruecallerClient)>>,
+    /// The live Truecaller client, kept between calls so its token (10 per 30 minutes) is
+    /// reused, whichever mode is in effect. Reset whenever the keys change.
+    live_truecaller: tokio::sync::Mutex<Option<TruecallerClient>>,
+    practice_truecaller: tokio::sync::OnceCell<TruecallerClient>,
 }
 
 fn now_ms() -> i64 {
@@ -129,7 +130,8 @@ impl App {
             http,
             store: RwLock::new(store),
             practice_sandbox: tokio::sync::OnceCell::new(),
-            truecaller: tokio::sync::Mutex::new(None),
+            live_truecaller: tokio::sync::Mutex::new(None),
+            practice_truecaller: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -187,11 +189,7 @@ impl App {
     #[tracing::instrument(skip(self, s))]
     pub async fn save_settings(&self, s: Settings) -> Result<Settings, AppError> {
         s.validate()?;
-        let before = self.settings();
         self.with_conn(|c| s.save(c))?;
-        if before.practice_mode != s.practice_mode {
-            *self.truecaller.lock().await = None;
-        }
         self.record("settings", "settings.saved", Outcome::Ok, "");
         Ok(s)
     }
@@ -288,7 +286,7 @@ impl App {
         self.vault.set(SecretName::TruecallerApiKey, api_key)?;
         self.vault
             .set(SecretName::TruecallerClientAccountId, client_account_id)?;
-        *self.truecaller.lock().await = None;
+        *self.live_truecaller.lock().await = None;
         self.record("settings", "credentials.truecaller_saved", Outcome::Ok, "");
         self.credentials()
     }
@@ -307,7 +305,7 @@ impl App {
                 ] {
                     self.vault.delete(n)?;
                 }
-                *self.truecaller.lock().await = None;
+                *self.live_truecaller.lock().await = None;
             }
         }
         self.record(
@@ -360,36 +358,36 @@ impl App {
         ))
     }
 
-    /// The Truecaller client for the mode in effect (cached, so its token is reused).
+    /// The Truecaller client for the mode in effect.
     pub async fn truecaller(&self) -> Result<TruecallerClient, AppError> {
-        let practice = self.is_practice();
-        let mut slot = self.truecaller.lock().await;
-        if let Some((p, c)) = &*slot {
-            if *p == practice {
-                return Ok(c.clone());
-            }
+        if !self.is_practice() {
+            return self.live_truecaller().await;
         }
-        let client = if practice {
-            let sb = self.practice_sandbox().await?;
-            let acct = &sb.config().truecaller;
-            let base = LiveEndpoints::from_sandbox(&sb.urls()).truecaller;
-            let tokens = TokenManager::new(
-                self.http.clone(),
-                base.clone(),
-                acct.client_account_id.clone(),
-                Secret::new(acct.key_id.clone()),
-                Secret::new(acct.api_key.clone()),
-                TokenBudget::default(),
-            );
-            TruecallerClient::new(self.http.clone(), base, tokens)
-        } else {
-            self.live_truecaller()?
-        };
-        *slot = Some((practice, client.clone()));
-        Ok(client)
+        let sb = self.practice_sandbox().await?;
+        let client = self
+            .practice_truecaller
+            .get_or_init(|| async {
+                let acct = &sb.config().truecaller;
+                let base = LiveEndpoints::from_sandbox(&sb.urls()).truecaller;
+                let tokens = TokenManager::new(
+                    self.http.clone(),
+                    base.clone(),
+                    acct.client_account_id.clone(),
+                    Secret::new(acct.key_id.clone()),
+                    Secret::new(acct.api_key.clone()),
+                    TokenBudget::default(),
+                );
+                TruecallerClient::new(self.http.clone(), base, tokens)
+            })
+            .await;
+        Ok(client.clone())
     }
 
-    fn live_truecaller(&self) -> Result<TruecallerClient, AppError> {
+    async fn live_truecaller(&self) -> Result<TruecallerClient, AppError> {
+        let mut slot = self.live_truecaller.lock().await;
+        if let Some(c) = &*slot {
+            return Ok(c.clone());
+        }
         let missing = || AppError::new(ErrorCode::NotConfigured, "no Truecaller keys saved");
         let key_id = self
             .vault
@@ -412,7 +410,9 @@ impl App {
             api_key,
             TokenBudget::default(),
         );
-        Ok(TruecallerClient::new(self.http.clone(), base, tokens))
+        let client = TruecallerClient::new(self.http.clone(), base, tokens);
+        *slot = Some(client.clone());
+        Ok(client)
     }
 
     /// Tests the *saved live* credentials against the live endpoints, whatever the mode: the
@@ -424,27 +424,10 @@ impl App {
                 Ok(c) => c.verify_key().await.map_err(Into::into),
                 Err(e) => Err(e),
             },
-            Service::Truecaller => {
-                let cached = {
-                    let slot = self.truecaller.lock().await;
-                    slot.as_ref().filter(|(p, _)| !*p).map(|(_, c)| c.clone())
-                };
-                let client = match cached {
-                    Some(c) => Ok(c),
-                    None => self.live_truecaller().inspect(|c| {
-                        // Keep it if live is in effect, so the token is reused afterwards.
-                        if let Ok(mut slot) = self.truecaller.try_lock() {
-                            if !self.is_practice() {
-                                *slot = Some((false, c.clone()));
-                            }
-                        }
-                    }),
-                };
-                match client {
-                    Ok(c) => c.verify().await.map_err(Into::into),
-                    Err(e) => Err(e),
-                }
-            }
+            Service::Truecaller => match self.live_truecaller().await {
+                Ok(c) => c.verify().await.map_err(Into::into),
+                Err(e) => Err(e),
+            },
         };
         let (ok, error) = match result {
             Ok(()) => (true, None),

@@ -115,9 +115,9 @@ mod tests {
     #[test]
     fn scrub_writer_masks_personal_data_before_it_is_written() {
         let mut w = ScrubWriter(Vec::new());
-        write!(
+        writeln!(
             w,
-            "sending to +573001234567 with Truora-API-Key: abcdefghijkl\n"
+            "sending to +573001234567 with Truora-API-Key: abcdefghijkl"
         )
         .unwrap();
         let out = String::from_utf8(w.0).unwrap();

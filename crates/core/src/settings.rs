@@ -120,6 +120,11 @@ impl Settings {
     }
 }
 
+/// The operating system's preferred locale, for the first-run language.
+pub fn os_locale() -> Option<String> {
+    sys_locale::get_locale()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,9 +156,4 @@ mod tests {
         assert_eq!(serde_json::to_string(&Language::PtBr).unwrap(), "\"pt-BR\"");
         assert_eq!(serde_json::to_string(&Theme::System).unwrap(), "\"system\"");
     }
-}
-
-/// The operating system's preferred locale, for the first-run language.
-pub fn os_locale() -> Option<String> {
-    sys_locale::get_locale()
 }

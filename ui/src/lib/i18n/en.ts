@@ -70,6 +70,7 @@ export const en = {
   'settings.test': 'Test connection',
   'settings.testing': 'Testing…',
   'settings.test_ok': 'Connected. The keys work.',
+  'settings.privacy': 'Personal data',
   'settings.retention': 'Keep personal data for',
   'settings.retention_unit': 'days',
   'settings.retention_help': 'Names, documents and phone numbers saved on this computer are deleted after this many days.',

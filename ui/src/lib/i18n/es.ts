@@ -70,6 +70,7 @@ export const es: Record<MessageKey, string> = {
   'settings.test': 'Probar conexión',
   'settings.testing': 'Probando…',
   'settings.test_ok': 'Conectado. Las claves funcionan.',
+  'settings.privacy': 'Datos personales',
   'settings.retention': 'Conservar los datos personales durante',
   'settings.retention_unit': 'días',
   'settings.retention_help': 'Los nombres, documentos y teléfonos guardados en este computador se borran después de esta cantidad de días.',

@@ -70,6 +70,7 @@ export const ptBR: Record<MessageKey, string> = {
   'settings.test': 'Testar conexão',
   'settings.testing': 'Testando…',
   'settings.test_ok': 'Conectado. As chaves funcionam.',
+  'settings.privacy': 'Dados pessoais',
   'settings.retention': 'Manter dados pessoais por',
   'settings.retention_unit': 'dias',
   'settings.retention_help': 'Nomes, documentos e telefones salvos neste computador são apagados após esse número de dias.',

@@ -1,0 +1,262 @@
+//! The application against the real OS keyring (run inside scripts/headless-session.sh, which
+//! provides an unlocked Secret Service) and a sandbox standing in for the live APIs.
+
+use opsdesk_core::endpoints::LiveEndpoints;
+use opsdesk_core::settings::{Language, Theme};
+use opsdesk_core::vault::{SecretName, Vault};
+use opsdesk_core::{App, AppConfig, AppPaths, ErrorCode, Service, StoreHealth};
+use opsdesk_sandbox::{
+    Sandbox, SandboxConfig, PRACTICE_TC_CLIENT_ID, PRACTICE_TC_KEY_ID, PRACTICE_TC_SECRET,
+    PRACTICE_TRUORA_KEY,
+};
+
+struct Profile {
+    dir: tempfile::TempDir,
+    service: String,
+}
+
+impl Profile {
+    fn new() -> Profile {
+        Profile {
+            dir: tempfile::tempdir().unwrap(),
+            service: format!("com.opsdesk.test.{}", uuid::Uuid::new_v4()),
+        }
+    }
+
+    fn config(&self, live: LiveEndpoints) -> AppConfig {
+        AppConfig {
+            keyring_service: self.service.clone(),
+            paths: AppPaths {
+                data_dir: self.dir.path().join("data"),
+                log_dir: self.dir.path().join("logs"),
+            },
+            live,
+            version: "test".into(),
+            os_locale: Some("es-CO".into()),
+            http: Default::default(),
+        }
+    }
+
+    fn open(&self, live: LiveEndpoints) -> App {
+        App::open(self.config(live)).unwrap()
+    }
+}
+
+impl Drop for Profile {
+    fn drop(&mut self) {
+        let v = Vault::new(self.service.clone());
+        for n in [
+            SecretName::TruoraApiKey,
+            SecretName::TruecallerKeyId,
+            SecretName::TruecallerApiKey,
+            SecretName::TruecallerClientAccountId,
+            SecretName::DatabaseKey,
+        ] {
+            let _ = v.delete(n);
+        }
+    }
+}
+
+fn unreachable() -> LiveEndpoints {
+    // Nothing listens on port 9 (discard) here: connections are refused at once.
+    opsdesk_core::endpoints::LiveEndpoints {
+        truora: opsdesk_truora::TruoraEndpoints {
+            checks: "http://127.0.0.1:9/checks".parse().unwrap(),
+            identity: "http://127.0.0.1:9/identity".parse().unwrap(),
+            connect: "http://127.0.0.1:9/connect".parse().unwrap(),
+            account: "http://127.0.0.1:9/account".parse().unwrap(),
+        },
+        truecaller: "http://127.0.0.1:9/truecaller".parse().unwrap(),
+    }
+}
+
+#[test]
+fn the_vault_round_trips_through_the_os_keyring() {
+    let p = Profile::new();
+    let v = Vault::new(p.service.clone());
+    assert!(
+        v.get(SecretName::TruoraApiKey).unwrap().is_none(),
+        "a missing entry is None, not an error"
+    );
+    v.set(SecretName::TruoraApiKey, PRACTICE_TRUORA_KEY)
+        .unwrap();
+    let s = v.get(SecretName::TruoraApiKey).unwrap().unwrap();
+    assert_eq!(s.expose(), PRACTICE_TRUORA_KEY);
+    assert!(!format!("{s:?}").contains("eyJ"));
+    // Another service name (a dev build) does not see it.
+    assert!(Vault::new(format!("{}.dev", p.service))
+        .get(SecretName::TruoraApiKey)
+        .unwrap()
+        .is_none());
+    v.delete(SecretName::TruoraApiKey).unwrap();
+    v.delete(SecretName::TruoraApiKey).unwrap();
+    assert!(v.get(SecretName::TruoraApiKey).unwrap().is_none());
+}
+
+#[tokio::test]
+async fn first_run_is_practice_mode_in_the_os_language_and_settings_persist() {
+    let p = Profile::new();
+    let app = p.open(unreachable());
+    let st = app.status();
+    assert_eq!(st.store, StoreHealth::Ok);
+    assert!(st.practice);
+    let mut s = st.settings.unwrap();
+    assert_eq!(s.language, Language::Es);
+    s.language = Language::PtBr;
+    s.theme = Theme::Dark;
+    s.retention_days = 30;
+    app.save_settings(s.clone()).await.unwrap();
+    drop(app);
+    let app = p.open(unreachable());
+    assert_eq!(app.settings(), s);
+    assert!(app
+        .activity(10)
+        .unwrap()
+        .iter()
+        .any(|a| a.action == "settings.saved"));
+}
+
+#[tokio::test]
+async fn invalid_settings_are_refused_with_the_field() {
+    let p = Profile::new();
+    let app = p.open(unreachable());
+    let mut s = app.settings();
+    s.retention_days = 0;
+    let e = app.save_settings(s).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Validation);
+    assert_eq!(e.field.as_deref(), Some("retention_days"));
+}
+
+#[test]
+fn a_missing_cache_key_is_explained_and_reset_starts_fresh() {
+    let p = Profile::new();
+    drop(p.open(unreachable()));
+    Vault::new(p.service.clone())
+        .delete(SecretName::DatabaseKey)
+        .unwrap();
+    let app = p.open(unreachable());
+    assert_eq!(app.status().store, StoreHealth::KeyMissing);
+    assert_eq!(
+        app.activity(10).unwrap_err().code,
+        ErrorCode::StoreKeyMissing
+    );
+    app.reset_local_cache().unwrap();
+    assert_eq!(app.status().store, StoreHealth::Ok);
+    assert!(app.activity(10).unwrap().is_empty());
+}
+
+#[test]
+fn keys_live_only_in_the_keyring_never_in_the_cache() {
+    let p = Profile::new();
+    let app = p.open(unreachable());
+    let creds = app
+        .save_truora_key(&format!("  {PRACTICE_TRUORA_KEY}  "))
+        .unwrap();
+    assert_eq!(creds.truora.as_deref(), Some("••••JveA"));
+    // Saving the first key keeps Practice mode on until the user switches deliberately.
+    assert!(app.status().practice);
+
+    let store = app.store().unwrap();
+    let conn = store.conn().unwrap();
+    let mut everything = String::new();
+    for table in ["settings", "activity"] {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
+        let cols = stmt.column_count();
+        let mut rows = stmt.query([]).unwrap();
+        while let Some(r) = rows.next().unwrap() {
+            for i in 0..cols {
+                if let Ok(v) = r.get::<_, String>(i) {
+                    everything.push_str(&v);
+                }
+            }
+        }
+    }
+    assert!(
+        !everything.contains("eyJ"),
+        "no key material in SQLite: {everything}"
+    );
+    assert!(!app.diagnostics().contains(PRACTICE_TRUORA_KEY));
+}
+
+#[test]
+fn malformed_keys_are_refused_at_the_field() {
+    let p = Profile::new();
+    let app = p.open(unreachable());
+    let e = app.save_truora_key("not a key").unwrap_err();
+    assert_eq!(
+        (e.field.as_deref(), e.rule.as_deref()),
+        (Some("truora_api_key"), Some("not_a_truora_key"))
+    );
+}
+
+#[tokio::test]
+async fn testing_a_connection_tells_wrong_keys_from_no_network() {
+    let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let live = LiveEndpoints::from_sandbox(&sb.urls());
+
+    let p = Profile::new();
+    let app = p.open(live.clone());
+    let r = app.test_connection(Service::Truora).await;
+    assert_eq!(r.error.unwrap().code, ErrorCode::NotConfigured);
+
+    app.save_truora_key(PRACTICE_TRUORA_KEY).unwrap();
+    assert!(app.test_connection(Service::Truora).await.ok);
+
+    app.save_truora_key("eyJhbGciOiJub25lIn0.eyJ3cm9uZyI6dHJ1ZX0.bm9wZQ")
+        .unwrap();
+    assert_eq!(
+        app.test_connection(Service::Truora)
+            .await
+            .error
+            .unwrap()
+            .code,
+        ErrorCode::WrongKey
+    );
+
+    app.save_truecaller_keys(
+        PRACTICE_TC_KEY_ID,
+        PRACTICE_TC_SECRET,
+        PRACTICE_TC_CLIENT_ID,
+    )
+    .await
+    .unwrap();
+    assert!(app.test_connection(Service::Truecaller).await.ok);
+    assert!(app.test_connection(Service::Truecaller).await.ok);
+    assert_eq!(
+        sb.stats().tokens_minted,
+        1,
+        "the token from the first test is reused"
+    );
+
+    let offline = Profile::new();
+    let app = offline.open(unreachable());
+    app.save_truora_key(PRACTICE_TRUORA_KEY).unwrap();
+    assert_eq!(
+        app.test_connection(Service::Truora)
+            .await
+            .error
+            .unwrap()
+            .code,
+        ErrorCode::NoNetwork
+    );
+    let failed = app.activity(10).unwrap();
+    assert!(failed
+        .iter()
+        .any(|a| a.action == "connection.tested" && a.summary == "truora NoNetwork"));
+}
+
+#[tokio::test]
+async fn practice_mode_talks_to_the_built_in_sandbox() {
+    let p = Profile::new();
+    let app = p.open(unreachable());
+    assert!(app.is_practice());
+    app.truora().await.unwrap().verify_key().await.unwrap();
+    let labels = app
+        .truecaller()
+        .await
+        .unwrap()
+        .labels(1, 100)
+        .await
+        .unwrap();
+    assert!(labels.iter().any(|l| l.name.contains("Banco Andino")));
+}

@@ -1,0 +1,44 @@
+//! End-to-end, through the real window in Practice mode: a clerk opens Settings, picks Spanish,
+//! and sees the navigation in Spanish, now and after restarting the app.
+
+mod support;
+
+use support::open_app;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_to_spanish_translates_the_navigation_and_survives_a_restart() {
+    let profile = tempfile::tempdir().unwrap();
+
+    let w = open_app(profile.path()).await;
+    // First run with no keys: Practice mode, clearly marked.
+    w.wait_for("[data-testid=practice-banner]").await;
+    w.wait_for_text("a[data-nav='/settings'] .label", "Settings")
+        .await;
+
+    w.wait_for("a[data-nav='/settings']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let language = w.wait_for("select#language").await;
+    language.select_by_value("es").await.unwrap();
+
+    w.wait_for_text("a[data-nav='/checks'] .label", "Verificaciones")
+        .await;
+    w.wait_for_text("a[data-nav='/settings'] .label", "Configuración")
+        .await;
+    w.wait_for_text("h1", "Configuración").await;
+    w.close().await;
+
+    // The choice was written to the encrypted cache, whose key is in the OS keyring.
+    let w = open_app(profile.path()).await;
+    w.wait_for_text("a[data-nav='/activity'] .label", "Actividad")
+        .await;
+    w.close().await;
+
+    let db = std::fs::read(profile.path().join("opsdesk.db")).unwrap();
+    assert!(
+        !db.starts_with(b"SQLite format 3"),
+        "the local cache must be encrypted"
+    );
+}

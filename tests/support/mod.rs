@@ -1,0 +1,103 @@
+//! Drives the real OpsDesk window over WebDriver. On Linux, WebKitWebDriver (Debian package
+//! `webkit2gtk-driver`) launches the app binary itself when `TAURI_WEBVIEW_AUTOMATION=true` is in
+//! its environment. Run inside `scripts/headless-session.sh` (a display and an unlocked keyring).
+
+#![allow(dead_code)]
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Window {
+    pub client: Client,
+    driver: Child,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts OpsDesk with its data in `profile` and returns a WebDriver session on its window.
+pub async fn open_app(profile: &Path) -> Window {
+    assert!(
+        std::env::var_os("DISPLAY").is_some(),
+        "end-to-end tests need a display and a keyring: run them through ./opsdesk test (or scripts/headless-session.sh)"
+    );
+    let port = free_port();
+    let driver = Command::new("WebKitWebDriver")
+        .arg(format!("--port={port}"))
+        .env("TAURI_WEBVIEW_AUTOMATION", "true")
+        .env("OPSDESK_DATA_DIR", profile)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("WebKitWebDriver is missing: install the webkit2gtk-driver package (./opsdesk test does)");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "WebKitWebDriver did not start listening"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "webkitgtk:browserOptions".into(),
+        serde_json::json!({ "binary": env!("CARGO_BIN_EXE_opsdesk"), "args": [] }),
+    );
+    let client = ClientBuilder::rustls()
+        .expect("TLS setup")
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("WebDriver session with the OpsDesk window");
+    Window { client, driver }
+}
+
+impl Window {
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+
+    pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+    }
+
+    /// Waits until the element's visible text equals `expected` (the UI updates asynchronously
+    /// after a backend call, so a single read could race it).
+    pub async fn wait_for_text(&self, css: &str, expected: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                if let Ok(text) = el.text().await {
+                    if text.trim() == expected {
+                        return;
+                    }
+                    last = text;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} should read {expected:?}, last read {last:?}");
+    }
+}
+
+impl Drop for Window {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { catalogs, locale, setLanguage, t } from './index.svelte';
+import { en } from './en';
+
+const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+describe('translations', () => {
+  for (const [lang, catalog] of Object.entries(catalogs)) {
+    it(`${lang} has every message, none empty, with the same placeholders as English`, () => {
+      for (const key of Object.keys(en) as (keyof typeof en)[]) {
+        expect(catalog[key], `${lang}:${key}`).toBeTruthy();
+        expect(placeholders(catalog[key]), `${lang}:${key}`).toEqual(placeholders(en[key]));
+      }
+    });
+  }
+
+  it('switching language changes what t() returns and fills placeholders', () => {
+    setLanguage('es');
+    expect(t('nav.checks')).toBe('Verificaciones');
+    expect(t('settings.saved_key', { hint: '••••abcd' })).toBe('Clave guardada que termina en ••••abcd');
+    setLanguage('pt-BR');
+    expect(t('nav.settings')).toBe('Configurações');
+    expect(document.documentElement.lang).toBe('pt-BR');
+    setLanguage('en');
+    expect(locale.lang).toBe('en');
+  });
+});
