@@ -14,6 +14,7 @@ pub enum Topic {
     Credentials,
     Activity,
     LocalCache,
+    Identity,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -48,6 +48,7 @@ pub fn run() {
                 version: env!("CARGO_PKG_VERSION").to_string(),
                 os_locale: sys_locale(),
                 http: opsdesk_http::HttpConfig::default(),
+                default_download_dir: download_dir(app.handle(), isolated_profile.as_deref()),
             };
             let core = App::open(cfg).map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?;
             app.manage(Arc::new(core));
@@ -64,12 +65,32 @@ pub fn run() {
             commands::settings::remove_credentials,
             commands::settings::test_connection,
             commands::activity::list_activity,
+            commands::system::cancel_job,
+            commands::system::open_download,
+            commands::system::choose_download_dir,
+            commands::identity::identity_lookup,
+            commands::identity::identity_cached,
+            commands::identity::identity_download,
+            commands::identity::identity_send_link,
         ])
         .run(tauri::generate_context!())
         .expect("error while running OpsDesk");
 }
 
 struct LogGuardState(#[allow(dead_code)] std::sync::Mutex<Option<opsdesk_core::logging::LogGuard>>);
+
+/// The system Downloads folder, or one inside an isolated profile (tests must not write into the
+/// real user's folder).
+fn download_dir(app: &tauri::AppHandle, isolated: Option<&Path>) -> PathBuf {
+    match isolated {
+        Some(dir) => dir.join("Downloads"),
+        None => app
+            .path()
+            .download_dir()
+            .or_else(|_| app.path().home_dir())
+            .unwrap_or_else(|_| PathBuf::from(".")),
+    }
+}
 
 fn sys_locale() -> Option<String> {
     opsdesk_core::settings::os_locale()

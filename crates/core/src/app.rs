@@ -34,6 +34,41 @@ pub struct AppConfig {
     pub version: String,
     pub os_locale: Option<String>,
     pub http: HttpConfig,
+    /// Where files are saved unless the user picked another folder in Settings.
+    pub default_download_dir: PathBuf,
+}
+
+/// Long-running operations the UI may cancel, by the ID the UI gave them.
+#[derive(Default)]
+pub struct Jobs {
+    running:
+        std::sync::Mutex<std::collections::HashMap<String, tokio_util::sync::CancellationToken>>,
+}
+
+impl Jobs {
+    pub fn start(&self, id: &str) -> tokio_util::sync::CancellationToken {
+        let token = tokio_util::sync::CancellationToken::new();
+        self.running
+            .lock()
+            .unwrap()
+            .insert(id.to_string(), token.clone());
+        token
+    }
+
+    pub fn finish(&self, id: &str) {
+        self.running.lock().unwrap().remove(id);
+    }
+
+    /// Returns whether a job with that ID was running.
+    pub fn cancel(&self, id: &str) -> bool {
+        match self.running.lock().unwrap().remove(id) {
+            Some(t) => {
+                t.cancel();
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 /// Whether the local cache could be opened, and if not, why (the UI offers a reset).
@@ -78,6 +113,8 @@ pub struct AppStatus {
     pub credentials: CredentialsStatus,
     pub data_dir: String,
     pub log_dir: String,
+    /// Where downloads go (the setting, or the system Downloads folder).
+    pub download_dir: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
@@ -108,9 +145,10 @@ pub struct App {
     /// reused, whichever mode is in effect. Reset whenever the keys change.
     live_truecaller: tokio::sync::Mutex<Option<TruecallerClient>>,
     practice_truecaller: tokio::sync::OnceCell<TruecallerClient>,
+    pub jobs: Jobs,
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
@@ -132,7 +170,9 @@ impl App {
             practice_sandbox: tokio::sync::OnceCell::new(),
             live_truecaller: tokio::sync::Mutex::new(None),
             practice_truecaller: tokio::sync::OnceCell::new(),
+            jobs: Jobs::default(),
         })
+        .inspect(|app| app.purge_expired())
     }
 
     pub fn config(&self) -> &AppConfig {
@@ -146,7 +186,7 @@ impl App {
         }
     }
 
-    fn with_conn<T>(
+    pub(crate) fn with_conn<T>(
         &self,
         f: impl FnOnce(&mut rusqlite::Connection) -> rusqlite::Result<T>,
     ) -> Result<T, AppError> {
@@ -191,6 +231,7 @@ impl App {
         s.validate()?;
         self.with_conn(|c| s.save(c))?;
         self.record("settings", "settings.saved", Outcome::Ok, "");
+        self.purge_expired();
         Ok(s)
     }
 
@@ -245,6 +286,7 @@ impl App {
             credentials,
             data_dir: self.cfg.paths.data_dir.display().to_string(),
             log_dir: self.cfg.paths.log_dir.display().to_string(),
+            download_dir: self.download_dir().display().to_string(),
         }
     }
 
@@ -436,15 +478,12 @@ impl App {
                 (false, Some(e))
             }
         };
-        let summary = match &error {
-            None => service_name(service).to_string(),
-            Some(e) => format!("{} {:?}", service_name(service), e.code),
-        };
+        // The service only: the error's code is in the log; the Activity list is for people.
         self.record(
             "settings",
             "connection.tested",
             if ok { Outcome::Ok } else { Outcome::Failed },
-            &summary,
+            service_name(service),
         );
         ConnectionReport {
             service,
@@ -466,6 +505,33 @@ impl App {
         {
             tracing::warn!(error = %e, "could not record activity");
         }
+    }
+
+    /// Deletes cached personal data older than the retention setting. Runs at start and
+    /// whenever settings change; a failure is logged, never fatal.
+    pub fn purge_expired(&self) {
+        if self.store_health() != StoreHealth::Ok {
+            return;
+        }
+        let days = self.settings().retention_days as i64;
+        let cutoff = now_ms() - days * 86_400_000;
+        match self.with_conn(|c| crate::identity::purge_before(c, cutoff)) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                deleted = n,
+                days,
+                "purged cached personal data past retention"
+            ),
+            Err(e) => tracing::warn!(error = %e, "could not purge expired data"),
+        }
+    }
+
+    pub fn download_dir(&self) -> PathBuf {
+        self.settings()
+            .download_dir
+            .filter(|d| !d.trim().is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.cfg.default_download_dir.clone())
     }
 
     pub fn diagnostics(&self) -> String {

@@ -6,6 +6,7 @@ pub mod app;
 pub mod diagnostics;
 pub mod endpoints;
 pub mod error;
+pub mod identity;
 pub mod logging;
 pub mod settings;
 pub mod store;

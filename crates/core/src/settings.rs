@@ -48,6 +48,8 @@ pub struct Settings {
     pub retention_days: u32,
     /// `None`: Practice mode whenever no credentials are saved. `Some(x)`: the user's choice.
     pub practice_mode: Option<bool>,
+    /// Folder for downloaded reports and recordings; `None`: the system's Downloads folder.
+    pub download_dir: Option<String>,
 }
 
 pub const RETENTION_MIN: u32 = 1;
@@ -60,6 +62,7 @@ impl Settings {
             theme: Theme::System,
             retention_days: 90,
             practice_mode: None,
+            download_dir: None,
         }
     }
 
@@ -96,6 +99,9 @@ impl Settings {
         if let Some(v) = get("practice_mode")?.and_then(|v| serde_json::from_str(&v).ok()) {
             s.practice_mode = v;
         }
+        if let Some(v) = get("download_dir")?.and_then(|v| serde_json::from_str(&v).ok()) {
+            s.download_dir = v;
+        }
         Ok(s)
     }
 
@@ -109,6 +115,7 @@ impl Settings {
                 serde_json::to_string(&self.retention_days),
             ),
             ("practice_mode", serde_json::to_string(&self.practice_mode)),
+            ("download_dir", serde_json::to_string(&self.download_dir)),
         ] {
             let v = v.expect("settings serialise");
             tx.execute(

@@ -34,6 +34,7 @@ impl Profile {
             version: "test".into(),
             os_locale: Some("es-CO".into()),
             http: Default::default(),
+            default_download_dir: self.dir.path().join("Downloads"),
         }
     }
 
@@ -240,9 +241,9 @@ async fn testing_a_connection_tells_wrong_keys_from_no_network() {
         ErrorCode::NoNetwork
     );
     let failed = app.activity(10).unwrap();
-    assert!(failed
-        .iter()
-        .any(|a| a.action == "connection.tested" && a.summary == "truora NoNetwork"));
+    assert!(failed.iter().any(|a| a.action == "connection.tested"
+        && a.summary == "truora"
+        && a.outcome == opsdesk_core::activity::Outcome::Failed));
 }
 
 #[tokio::test]
@@ -259,4 +260,103 @@ async fn practice_mode_talks_to_the_built_in_sandbox() {
         .await
         .unwrap();
     assert!(labels.iter().any(|l| l.name.contains("Banco Andino")));
+}
+
+#[tokio::test]
+async fn a_looked_up_process_is_cached_downloaded_and_purged_after_retention() {
+    use opsdesk_core::identity::ProcessStatus;
+    use opsdesk_truora::identity::ProcessFile;
+    let p = Profile::new();
+    let app = p.open(unreachable());
+    let id = format!("IDP{:032x}", 0xd1d0000u64 + 4);
+    let v = app
+        .identity_lookup(&format!("https://app.truora.com/processes/{id}?x=1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        v.status,
+        ProcessStatus::Success,
+        "the reviewer's override counts"
+    );
+    assert_eq!(v.automatic_status, Some(ProcessStatus::Failure));
+    assert_eq!(app.identity_cached().unwrap().len(), 1);
+
+    let mut phases = Vec::new();
+    let file = app
+        .identity_download(&id, ProcessFile::Pdf, None, "job-1", |ph| phases.push(ph))
+        .await
+        .unwrap();
+    let path = app.download_path(file.id).unwrap();
+    assert_eq!(
+        path,
+        p.dir.path().join("Downloads").join(format!("{id}.pdf"))
+    );
+    assert!(std::fs::read(&path).unwrap().starts_with(b"%PDF"));
+    assert!(!phases.is_empty());
+    // A second download does not overwrite the first.
+    let again = app
+        .identity_download(&id, ProcessFile::Pdf, None, "job-2", |_| {})
+        .await
+        .unwrap();
+    assert_eq!(again.file_name, format!("{id} (2).pdf"));
+    assert_eq!(app.identity_cached().unwrap()[0].downloads.len(), 2);
+
+    let e = app.identity_lookup("no id here").await.unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("process"));
+
+    // Retention: with the clock moved past it, the cached process goes (the files on disk stay).
+    app.store()
+        .unwrap()
+        .conn()
+        .unwrap()
+        .execute("UPDATE identity_processes SET fetched_at_ms = 0", [])
+        .unwrap();
+    app.purge_expired();
+    assert!(app.identity_cached().unwrap().is_empty());
+    assert!(path.exists());
+}
+
+#[tokio::test]
+async fn sending_a_link_reports_every_invalid_field_and_records_activity() {
+    use opsdesk_core::identity::{LinkDelivery, LinkForm};
+    let p = Profile::new();
+    let app = p.open(unreachable());
+    let mut form = LinkForm {
+        flow_id: "IPF0a1b2c3d4e5f60718293a4b5c6d7e8f9".into(),
+        country: "MX".into(),
+        delivery: LinkDelivery::Whatsapp,
+        language: "es".into(),
+        phone: "55 1234 5678".into(),
+        email: String::new(),
+        outbound_id: String::new(),
+        redirect_url: String::new(),
+        account_id: String::new(),
+    };
+    let errs = app.identity_send_link(&form).await.unwrap_err();
+    let fields: Vec<_> = errs.iter().map(|e| e.field.clone().unwrap()).collect();
+    assert_eq!(fields, ["phone", "outbound_id"]);
+    form.phone = "+52 55 1234 5678".into();
+    form.outbound_id = "OTB0001".into();
+    app.identity_send_link(&form).await.unwrap();
+    form.delivery = LinkDelivery::CopyLink;
+    form.redirect_url = "https://example.com/listo".into();
+    let out = app.identity_send_link(&form).await.unwrap();
+    assert!(out
+        .link
+        .unwrap()
+        .starts_with("https://identity.truora.com/?token=eyJ"));
+    let sent = app
+        .activity(10)
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.action == "identity.link_sent")
+        .count();
+    assert_eq!(sent, 2);
+    assert!(
+        app.activity(10)
+            .unwrap()
+            .iter()
+            .all(|a| !a.summary.contains("1234")),
+        "no phone in activity"
+    );
 }

@@ -40,13 +40,19 @@ pub enum DownloadProgress {
         file_status: String,
         polls: u32,
     },
-    Downloading {
-        received: u64,
-        total: Option<u64>,
-    },
-    Done {
-        bytes: u64,
-    },
+    Downloading(Transferred),
+    Done(Transferred),
+}
+
+/// Byte counts as plain numbers for the UI (a file never nears 2^53 bytes). Kept in a struct
+/// because ts-rs ignores type overrides on fields of internally tagged variants.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Transferred {
+    #[ts(type = "number")]
+    pub received: u64,
+    #[ts(type = "number | null")]
+    pub total: Option<u64>,
 }
 
 /// Downloads `url` to `dest`. `auth` adds credentials and is applied only to requests on the
@@ -152,7 +158,10 @@ async fn stream_to_file<P: FnMut(DownloadProgress)>(
         let mut file = tokio::fs::File::create(&part).await.map_err(io_err)?;
         let mut received = 0u64;
         let mut stream = resp.bytes_stream();
-        progress(DownloadProgress::Downloading { received, total });
+        progress(DownloadProgress::Downloading(Transferred {
+            received,
+            total,
+        }));
         loop {
             let chunk = tokio::select! {
                 _ = cancel.cancelled() => return Err(ApiError::cancelled()),
@@ -162,7 +171,10 @@ async fn stream_to_file<P: FnMut(DownloadProgress)>(
             let chunk = chunk.map_err(|e| ApiError::from_transport(&e.without_url()))?;
             file.write_all(&chunk).await.map_err(io_err)?;
             received += chunk.len() as u64;
-            progress(DownloadProgress::Downloading { received, total });
+            progress(DownloadProgress::Downloading(Transferred {
+                received,
+                total,
+            }));
         }
         if let Some(t) = total {
             if received != t {
@@ -180,7 +192,10 @@ async fn stream_to_file<P: FnMut(DownloadProgress)>(
     match result {
         Ok(bytes) => {
             tokio::fs::rename(&part, dest).await.map_err(io_err)?;
-            progress(DownloadProgress::Done { bytes });
+            progress(DownloadProgress::Done(Transferred {
+                received: bytes,
+                total: Some(bytes),
+            }));
             Ok(bytes)
         }
         Err(e) => {

@@ -275,7 +275,7 @@ async fn a_pdf_is_prepared_then_fetched_from_storage_without_our_key() {
         matches!(&phases[0], DownloadProgress::Preparing { file_status, .. } if file_status == "requested")
     );
     assert!(phases.iter().any(|p| matches!(p, DownloadProgress::Preparing { file_status, .. } if file_status == "in_progress")));
-    assert!(matches!(phases.last(), Some(DownloadProgress::Done { .. })));
+    assert!(matches!(phases.last(), Some(DownloadProgress::Done(_))));
     assert_eq!(
         sb.stats().storage_requests_with_credentials,
         0,

@@ -113,18 +113,69 @@ pub fn seed(shared: &Shared) {
             "update_date": shared.clock.iso(created + 120_000),
         }));
     }
-    let reasons = [
-        None,
-        None,
-        Some("document_expired"),
-        None,
-        Some("face_mismatch"),
-    ];
-    for (i, p) in PEOPLE.iter().take(6).enumerate() {
-        let status = match i {
-            2 | 4 => "failure",
-            5 => "pending",
-            _ => "success",
+    // Identity processes covering each outcome a reviewer meets: success, declined, expired
+    // (validator never answered), pending, and a failure an authorised user overrode.
+    use crate::truora::identity::{OverrideChange, Validation};
+    let v = |n: usize, kind: &str, status: &str, reason: Option<&str>| Validation {
+        validation_id: format!("VLD{:029x}{n:03}", 0xfacade),
+        kind: kind.into(),
+        status: status.into(),
+        declined_reason: reason.map(str::to_string),
+    };
+    type Outcome = (
+        &'static str,
+        Option<&'static str>,
+        Option<&'static str>,
+        Option<&'static str>,
+    );
+    for (i, p) in PEOPLE.iter().take(7).enumerate() {
+        let (status, declined, expired, failure_status): Outcome = match i {
+            2 => ("failure", Some("document_expired"), None, Some("declined")),
+            4 => ("failure", Some("face_mismatch"), None, Some("declined")),
+            5 => ("pending", None, None, None),
+            6 => ("failure", None, Some("validation_timeout"), Some("expired")),
+            _ => ("success", None, None, None),
+        };
+        let validations = match i {
+            2 => vec![
+                v(
+                    i * 10,
+                    "document-validation",
+                    "failure",
+                    Some("document_expired"),
+                ),
+                v(i * 10 + 1, "face-recognition", "success", None),
+            ],
+            4 => vec![
+                v(i * 10, "document-validation", "success", None),
+                v(
+                    i * 10 + 1,
+                    "face-recognition",
+                    "failure",
+                    Some("face_mismatch"),
+                ),
+            ],
+            5 => vec![
+                v(i * 10, "document-validation", "success", None),
+                v(i * 10 + 1, "face-recognition", "pending", None),
+            ],
+            6 => vec![v(i * 10, "document-validation", "pending", None)],
+            _ => vec![
+                v(i * 10, "document-validation", "success", None),
+                v(i * 10 + 1, "face-recognition", "success", None),
+            ],
+        };
+        let created_ms = now - (i as i64 + 1) * day;
+        let overrides = if i == 4 {
+            vec![OverrideChange {
+                previous_status: "failure".into(),
+                new_status: "success".into(),
+                updated_by: "supervisora@example.com".into(),
+                reason: "Manual review: same person, poor lighting".into(),
+                at_ms: created_ms + 3 * 3_600_000,
+            }]
+        } else {
+            Vec::new()
         };
         st.truora.processes.push(Process {
             process_id: format!("IDP{:032x}", 0xd1d0000u64 + i as u64),
@@ -132,8 +183,12 @@ pub fn seed(shared: &Shared) {
             flow_id: "IPF0a1b2c3d4e5f60718293a4b5c6d7e8f9".into(),
             country: p.country.into(),
             status: status.into(),
-            declined_reason: reasons.get(i).copied().flatten().map(str::to_string),
-            created_ms: now - (i as i64 + 1) * day,
+            declined_reason: declined.map(str::to_string),
+            expired_reason: expired.map(str::to_string),
+            failure_status: failure_status.map(str::to_string),
+            validations,
+            overrides,
+            created_ms,
             person_name: format!("{} {}", p.first, p.last),
             prepare_ms: Some(shared.config.file_prepare_ms),
             serve_inline: i == 3,

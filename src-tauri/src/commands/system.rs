@@ -27,3 +27,58 @@ pub fn open_log_folder(app: tauri::AppHandle, core: Core<'_>) -> CmdResult<()> {
         opsdesk_core::AppError::internal(format!("could not open the log folder: {e}"))
     })
 }
+
+#[tauri::command]
+pub fn cancel_job(core: Core<'_>, job_id: String) -> bool {
+    core.jobs.cancel(&job_id)
+}
+
+/// Opens a saved file with the system's viewer, or shows it in its folder.
+#[tauri::command]
+pub fn open_download(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    id: i64,
+    reveal: bool,
+) -> CmdResult<()> {
+    let path = core.download_path(id)?;
+    let result = if reveal {
+        app.opener().reveal_item_in_dir(&path)
+    } else {
+        app.opener()
+            .open_path(path.display().to_string(), None::<&str>)
+    };
+    result.map_err(|e| opsdesk_core::AppError::internal(format!("could not open the file: {e}")))
+}
+
+/// Lets the user pick the default download folder; returns the settings as saved.
+#[tauri::command]
+pub async fn choose_download_dir(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+) -> CmdResult<Option<opsdesk_core::settings::Settings>> {
+    let Some(folder) = pick_folder(&app, core.download_dir()).await else {
+        return Ok(None);
+    };
+    let mut s = core.settings();
+    s.download_dir = Some(folder.display().to_string());
+    let saved = core.save_settings(s).await?;
+    changed(&app, &[Topic::Settings]);
+    Ok(Some(saved))
+}
+
+/// The native folder picker, without blocking the async runtime.
+pub async fn pick_folder(
+    app: &tauri::AppHandle,
+    start: std::path::PathBuf,
+) -> Option<std::path::PathBuf> {
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_directory(start)
+        .pick_folder(move |f| {
+            let _ = tx.send(f.and_then(|p| p.into_path().ok()));
+        });
+    rx.await.ok().flatten()
+}

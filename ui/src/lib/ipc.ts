@@ -1,5 +1,5 @@
 // The only door to the backend. Screens call `backend()`; tests install a fake with `setBackend`.
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { ActivityEntry } from './bindings/ActivityEntry';
 import type { AppStatus } from './bindings/AppStatus';
@@ -8,6 +8,13 @@ import type { ConnectionReport } from './bindings/ConnectionReport';
 import type { CredentialsStatus } from './bindings/CredentialsStatus';
 import type { Service } from './bindings/Service';
 import type { Settings } from './bindings/Settings';
+import type { DownloadProgress } from './bindings/DownloadProgress';
+import type { DownloadedFile } from './bindings/DownloadedFile';
+import type { LinkForm } from './bindings/LinkForm';
+import type { LinkOutcome } from './bindings/LinkOutcome';
+import type { ProcessView } from './bindings/ProcessView';
+
+export type ProcessFile = 'pdf' | 'video_recordings';
 
 export interface Backend {
   appStatus(): Promise<AppStatus>;
@@ -20,6 +27,20 @@ export interface Backend {
   removeCredentials(service: Service): Promise<CredentialsStatus>;
   testConnection(service: Service): Promise<ConnectionReport>;
   listActivity(limit: number): Promise<ActivityEntry[]>;
+  identityLookup(input: string): Promise<ProcessView>;
+  identityCached(): Promise<ProcessView[]>;
+  identityDownload(
+    processId: string,
+    file: ProcessFile,
+    jobId: string,
+    chooseFolder: boolean,
+    onProgress: (p: DownloadProgress) => void
+  ): Promise<DownloadedFile>;
+  /** Rejects with a list of field errors when the form is invalid. */
+  identitySendLink(form: LinkForm): Promise<LinkOutcome>;
+  cancelJob(jobId: string): Promise<boolean>;
+  openDownload(id: number, reveal: boolean): Promise<void>;
+  chooseDownloadDir(): Promise<Settings | null>;
   /** Calls `handler` whenever the backend reports a write; returns an unsubscribe function. */
   onChanged(handler: (c: Changed) => void): Promise<() => void>;
 }
@@ -36,6 +57,17 @@ export const tauriBackend: Backend = {
   removeCredentials: (service) => invoke('remove_credentials', { service }),
   testConnection: (service) => invoke('test_connection', { service }),
   listActivity: (limit) => invoke('list_activity', { limit }),
+  identityLookup: (input) => invoke('identity_lookup', { input }),
+  identityCached: () => invoke('identity_cached'),
+  identityDownload: (processId, file, jobId, chooseFolder, onProgress) => {
+    const ch = new Channel<DownloadProgress>();
+    ch.onmessage = onProgress;
+    return invoke('identity_download', { processId, file, jobId, chooseFolder, onProgress: ch });
+  },
+  identitySendLink: (form) => invoke('identity_send_link', { form }),
+  cancelJob: (jobId) => invoke('cancel_job', { jobId }),
+  openDownload: (id, reveal) => invoke('open_download', { id, reveal }),
+  chooseDownloadDir: () => invoke('choose_download_dir'),
   onChanged: (handler) => listen<Changed>('changed', (e) => handler(e.payload))
 };
 

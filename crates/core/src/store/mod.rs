@@ -11,7 +11,13 @@ pub type Pooled = r2d2::PooledConnection<SqliteConnectionManager>;
 
 /// Embedded, numbered migrations. Each runs once, in its own transaction; `PRAGMA user_version`
 /// records how many ran. Append only: never edit a migration that has shipped.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("migrations/0001_init.sql")),
+    (
+        "0002_identity",
+        include_str!("migrations/0002_identity.sql"),
+    ),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

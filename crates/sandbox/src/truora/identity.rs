@@ -16,6 +16,25 @@ pub enum FileKind {
 }
 
 #[derive(Debug, Clone)]
+pub struct Validation {
+    pub validation_id: String,
+    /// document-validation | face-recognition | phone-verification | email-verification | ...
+    pub kind: String,
+    /// pending | success | failure
+    pub status: String,
+    pub declined_reason: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OverrideChange {
+    pub previous_status: String,
+    pub new_status: String,
+    pub updated_by: String,
+    pub reason: String,
+    pub at_ms: i64,
+}
+
+#[derive(Debug, Clone)]
 pub struct Process {
     pub process_id: String,
     pub account_id: String,
@@ -24,6 +43,11 @@ pub struct Process {
     /// pending | success | failure
     pub status: String,
     pub declined_reason: Option<String>,
+    pub expired_reason: Option<String>,
+    /// `expired` when validators never answered (catalogue §3.2).
+    pub failure_status: Option<String>,
+    pub validations: Vec<Validation>,
+    pub overrides: Vec<OverrideChange>,
     pub created_ms: i64,
     pub person_name: String,
     /// How long (virtual ms) its files take to prepare; `None`: they never finish.
@@ -34,7 +58,13 @@ pub struct Process {
 
 pub fn router() -> Router<Arc<Shared>> {
     Router::new()
+        .route("/v1/processes", get(list))
+        .route("/v1/processes/{process_id}", get(read))
         .route("/v1/processes/{process_id}/result", get(result))
+        .route(
+            "/v1/web-integration/{flow_id}/process-access-link",
+            axum::routing::post(send_link),
+        )
         .route(
             "/v1/processes/{process_id}/pdf",
             get(|s, p| file(s, p, FileKind::Pdf)),
@@ -45,25 +75,208 @@ pub fn router() -> Router<Arc<Shared>> {
         )
 }
 
-async fn result(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
-    let st = s.state.lock().unwrap();
-    let Some(p) = st.truora.processes.iter().find(|p| p.process_id == id) else {
-        return super::error(StatusCode::NOT_FOUND, "process not found");
-    };
+/// The result body (catalogue §3.2): `override_status` and its history appear only when an
+/// authorised user changed the outcome.
+fn result_json(s: &Shared, p: &Process) -> serde_json::Value {
     let mut body = serde_json::json!({
         "process_id": p.process_id,
         "account_id": p.account_id,
         "flow_id": p.flow_id,
         "created_via": "web",
+        "flow_version": 3,
         "country": p.country,
         "status": p.status,
         "creation_date": s.clock.iso(p.created_ms),
-        "validations": [],
+        "update_date": s.clock.iso(p.created_ms + 9 * 60_000),
+        "validations": p.validations.iter().map(|v| {
+            let mut o = serde_json::json!({
+                "validation_id": v.validation_id,
+                "type": v.kind,
+                "validation_status": v.status,
+            });
+            if let Some(r) = &v.declined_reason {
+                o["declined_reason"] = r.clone().into();
+            }
+            o
+        }).collect::<Vec<_>>(),
     });
     if let Some(r) = &p.declined_reason {
         body["declined_reason"] = r.clone().into();
     }
+    if let Some(r) = &p.expired_reason {
+        body["expired_reason"] = r.clone().into();
+    }
+    if let Some(r) = &p.failure_status {
+        body["failure_status"] = r.clone().into();
+    }
+    if let Some(last) = p.overrides.last() {
+        body["override_status"] = last.new_status.clone().into();
+        body["override_status_history"] = p
+            .overrides
+            .iter()
+            .map(|o| {
+                serde_json::json!({
+                    "previous_status": o.previous_status,
+                    "new_status": o.new_status,
+                    "updated_by": o.updated_by,
+                    "reason": o.reason,
+                    "update_date": s.clock.iso(o.at_ms),
+                })
+            })
+            .collect::<Vec<_>>()
+            .into();
+    }
+    body
+}
+
+async fn result(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let st = s.state.lock().unwrap();
+    match st.truora.processes.iter().find(|p| p.process_id == id) {
+        Some(p) => Json(result_json(&s, p)).into_response(),
+        None => super::error(StatusCode::NOT_FOUND, "process not found"),
+    }
+}
+
+/// Read Identity (D6): the result plus step progress.
+async fn read(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let st = s.state.lock().unwrap();
+    let Some(p) = st.truora.processes.iter().find(|p| p.process_id == id) else {
+        return super::error(StatusCode::NOT_FOUND, "process not found");
+    };
+    let mut body = result_json(&s, p);
+    let total = p.validations.len().max(1);
+    let done = if p.status == "pending" {
+        total - 1
+    } else {
+        total
+    };
+    body["current_step"] = done.into();
+    body["total_steps"] = total.into();
     Json(body).into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct ListQuery {
+    start_key: Option<String>,
+}
+
+/// List processes (D8, path from third-party notes): newest first, 20 per page, `start_key` cursor.
+async fn list(
+    State(s): State<Arc<Shared>>,
+    axum::extract::Query(q): axum::extract::Query<ListQuery>,
+) -> Response {
+    const PAGE: usize = 20;
+    let st = s.state.lock().unwrap();
+    let all = &st.truora.processes;
+    let start = match &q.start_key {
+        None => 0,
+        Some(k) => match all.iter().position(|p| &p.process_id == k) {
+            Some(i) => i + 1,
+            None => return super::error(StatusCode::BAD_REQUEST, "invalid start_key"),
+        },
+    };
+    let page: Vec<_> = all
+        .iter()
+        .skip(start)
+        .take(PAGE)
+        .map(|p| result_json(&s, p))
+        .collect();
+    let mut body = serde_json::json!({ "processes": page });
+    if start + PAGE < all.len() {
+        body["next"] = format!(
+            "/v1/processes?start_key={}",
+            all[start + PAGE - 1].process_id
+        )
+        .into();
+    }
+    Json(body).into_response()
+}
+
+/// A link the sandbox "sent": tests and Practice mode can see it was recorded.
+#[derive(Debug, Clone)]
+pub struct SentLink {
+    pub flow_id: String,
+    pub channel: String,
+    pub phone_number: Option<String>,
+    pub email: Option<String>,
+    pub language: String,
+    pub outbound_id: Option<String>,
+}
+
+/// Send Identity Process Link (D12). Enforces the documented rules: channel, E.164 phone,
+/// ISO 639-1 lowercase language, `outbound_id` for WhatsApp, `email` for e-mail, and
+/// `variables.*` only with an explicit `outbound_id`.
+async fn send_link(
+    State(s): State<Arc<Shared>>,
+    Path(flow_id): Path<String>,
+    axum::extract::Form(form): axum::extract::Form<Vec<(String, String)>>,
+) -> Response {
+    use StatusCode as C;
+    let get = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    if !flow_id.starts_with("IPF") {
+        return super::error(C::NOT_FOUND, "flow not found");
+    }
+    let Some(channel) = get("message_channel") else {
+        return super::error(C::BAD_REQUEST, "message_channel is required");
+    };
+    if !["whatsapp", "sms", "email"].contains(&channel.as_str()) {
+        return super::error(
+            C::BAD_REQUEST,
+            "message_channel must be whatsapp, sms or email",
+        );
+    }
+    let Some(language) = get("language") else {
+        return super::error(C::BAD_REQUEST, "language is required");
+    };
+    if language.len() != 2 || !language.chars().all(|c| c.is_ascii_lowercase()) {
+        return super::error(C::BAD_REQUEST, "language must be ISO 639-1 lowercase");
+    }
+    let phone = get("phone_number");
+    let email = get("email");
+    let outbound = get("outbound_id");
+    let e164 = |p: &str| {
+        p.starts_with('+')
+            && (8..=16).contains(&p.len())
+            && p[1..].chars().all(|c| c.is_ascii_digit())
+            && !p[1..].starts_with('0')
+    };
+    match channel.as_str() {
+        "email" => match &email {
+            Some(e) if e.contains('@') && e.rsplit('@').next().is_some_and(|d| d.contains('.')) => {
+            }
+            Some(_) => return super::error(C::BAD_REQUEST, "email is not valid"),
+            None => return super::error(C::BAD_REQUEST, "email is required for the email channel"),
+        },
+        _ => match &phone {
+            Some(p) if e164(p) => {}
+            Some(_) => return super::error(C::BAD_REQUEST, "phone_number must be in E.164 format"),
+            None => return super::error(C::BAD_REQUEST, "phone_number is required"),
+        },
+    }
+    if channel == "whatsapp" && outbound.is_none() {
+        return super::error(
+            C::BAD_REQUEST,
+            "outbound_id is required for the whatsapp channel",
+        );
+    }
+    if form.iter().any(|(k, _)| k.starts_with("variables.")) && outbound.is_none() {
+        return super::error(C::BAD_REQUEST, "variables require outbound_id");
+    }
+    let mut st = s.state.lock().unwrap();
+    st.truora.sent_links.push(SentLink {
+        flow_id,
+        channel,
+        phone_number: phone,
+        email,
+        language,
+        outbound_id: outbound,
+    });
+    Json(serde_json::json!({ "message": "link sent successfully" })).into_response()
 }
 
 async fn file(State(s): State<Arc<Shared>>, Path(id): Path<String>, kind: FileKind) -> Response {

@@ -1,5 +1,6 @@
 //! Truora's three APIs share one auth header and one error body.
 
+pub mod account;
 pub mod checks;
 pub mod identity;
 
@@ -21,6 +22,9 @@ pub struct TruoraState {
     pub processes: Vec<identity::Process>,
     /// (process_id, file kind) → when generation was first requested (virtual ms).
     pub file_jobs: HashMap<(String, identity::FileKind), i64>,
+    pub sent_links: Vec<identity::SentLink>,
+    /// Web tokens issued by the account API.
+    pub web_tokens: Vec<account::WebToken>,
 }
 
 impl TruoraState {
@@ -33,6 +37,7 @@ pub fn router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
     Router::new()
         .nest("/checks", checks::router())
         .nest("/identity", identity::router())
+        .nest("/account", account::router())
         .layer(axum::middleware::from_fn_with_state(shared, require_key))
 }
 

@@ -7,4 +7,8 @@ export type AppStatus = { version: string, store: StoreHealth,
 /**
  * Practice mode in effect: every API call goes to the built-in sandbox.
  */
-practice: boolean, settings: Settings | null, credentials: CredentialsStatus, data_dir: string, log_dir: string, };
+practice: boolean, settings: Settings | null, credentials: CredentialsStatus, data_dir: string, log_dir: string, 
+/**
+ * Where downloads go (the setting, or the system Downloads folder).
+ */
+download_dir: string, };

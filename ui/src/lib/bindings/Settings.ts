@@ -10,4 +10,8 @@ retention_days: number,
 /**
  * `None`: Practice mode whenever no credentials are saved. `Some(x)`: the user's choice.
  */
-practice_mode: boolean | null, };
+practice_mode: boolean | null, 
+/**
+ * Folder for downloaded reports and recordings; `None`: the system's Downloads folder.
+ */
+download_dir: string | null, };

@@ -1,0 +1,891 @@
+//! Digital Identity use cases: look up and cache processes, explain their outcome, download their
+//! evidence, and send process links.
+
+use opsdesk_http::DownloadProgress;
+use opsdesk_truora::identity::{
+    find_process_id, LinkChannel, ProcessFile, ProcessResult, SendLinkRequest, WebTokenRequest,
+};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use ts_rs::TS;
+
+use crate::activity::Outcome;
+use crate::app::App;
+use crate::error::{AppError, ErrorCode};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ProcessStatus {
+    Pending,
+    Success,
+    Failure,
+}
+
+/// Why a process or validation failed, grouped the way Truora's declined-reasons guide groups
+/// them, so the UI can say it in plain words. The vendor's own code is kept next to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ReasonCategory {
+    DataInconsistency,
+    PossibleFraud,
+    IllegibleDocument,
+    MissingInformation,
+    AcceptanceRules,
+    ContactDetails,
+    UserWithdrew,
+    Expired,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct Reason {
+    pub category: ReasonCategory,
+    /// The vendor's code, e.g. `document_expired`.
+    pub code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ValidationView {
+    /// Vendor type, e.g. `document-validation`, `face-recognition`.
+    pub kind: String,
+    pub status: ProcessStatus,
+    pub reason: Option<Reason>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct OverrideView {
+    pub previous_status: Option<String>,
+    pub new_status: Option<String>,
+    pub updated_by: Option<String>,
+    pub reason: Option<String>,
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct DownloadedFile {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub kind: String,
+    pub file_name: String,
+    pub folder: String,
+    #[ts(type = "number")]
+    pub bytes: u64,
+}
+
+/// A process as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ProcessView {
+    pub process_id: String,
+    /// The status that counts (the override when a reviewer changed it).
+    pub status: ProcessStatus,
+    /// Set when a reviewer overrode the outcome: what the automatic result was.
+    pub automatic_status: Option<ProcessStatus>,
+    pub override_history: Vec<OverrideView>,
+    pub country: Option<String>,
+    pub flow_id: Option<String>,
+    pub created_at: Option<String>,
+    pub reason: Option<Reason>,
+    pub expired: bool,
+    pub validations: Vec<ValidationView>,
+    #[ts(type = "number")]
+    pub fetched_at_ms: i64,
+    pub downloads: Vec<DownloadedFile>,
+}
+
+fn status_of(s: &str) -> ProcessStatus {
+    match s {
+        "success" => ProcessStatus::Success,
+        "failure" | "declined" | "expired" | "error" => ProcessStatus::Failure,
+        _ => ProcessStatus::Pending,
+    }
+}
+
+/// Groups a vendor reason code. Keyword rules, because the full code list is only in a guide
+/// the catalogue did not copy; unknown codes fall back to `Other` and stay visible.
+pub fn categorise(code: &str, expired: bool) -> ReasonCategory {
+    let c = code.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| c.contains(w));
+    if expired
+        || has(&[
+            "expired_process",
+            "timeout",
+            "time_out",
+            "validation_timeout",
+        ])
+    {
+        ReasonCategory::Expired
+    } else if has(&[
+        "fraud",
+        "face_mismatch",
+        "mismatch_face",
+        "liveness",
+        "spoof",
+        "photo_of_photo",
+        "tamper",
+        "blacklist",
+    ]) {
+        ReasonCategory::PossibleFraud
+    } else if has(&[
+        "illegible",
+        "blur",
+        "quality",
+        "unreadable",
+        "glare",
+        "cropped",
+    ]) {
+        ReasonCategory::IllegibleDocument
+    } else if has(&["missing", "not_found", "incomplete", "no_document"]) {
+        ReasonCategory::MissingInformation
+    } else if has(&["inconsisten", "mismatch", "does_not_match", "different"]) {
+        ReasonCategory::DataInconsistency
+    } else if has(&["email", "phone", "otp", "sms"]) {
+        ReasonCategory::ContactDetails
+    } else if has(&["withdraw", "abandon", "cancel", "declined_by_user", "user_"]) {
+        ReasonCategory::UserWithdrew
+    } else if has(&[
+        "document_expired",
+        "underage",
+        "age",
+        "rule",
+        "not_allowed",
+        "country",
+        "document_type",
+    ]) {
+        ReasonCategory::AcceptanceRules
+    } else {
+        ReasonCategory::Other
+    }
+}
+
+fn reason(code: Option<&String>, expired: bool) -> Option<Reason> {
+    code.map(|c| Reason {
+        category: categorise(c, expired),
+        code: c.clone(),
+    })
+}
+
+pub fn view_of(
+    r: &ProcessResult,
+    fetched_at_ms: i64,
+    downloads: Vec<DownloadedFile>,
+) -> ProcessView {
+    let status = status_of(r.effective_status());
+    let automatic = r.status.as_deref().map(status_of);
+    let expired = r.failure_status.as_deref() == Some("expired") || r.expired_reason.is_some();
+    ProcessView {
+        process_id: r.process_id.clone(),
+        status,
+        automatic_status: if r.override_status.is_some() {
+            automatic
+        } else {
+            None
+        },
+        override_history: r
+            .override_status_history
+            .iter()
+            .map(|o| OverrideView {
+                previous_status: o.previous_status.clone(),
+                new_status: o.new_status.clone(),
+                updated_by: o.updated_by.clone(),
+                reason: o.reason.clone(),
+                at: o.update_date.clone(),
+            })
+            .collect(),
+        country: r.country.clone(),
+        flow_id: r.flow_id.clone(),
+        created_at: r.creation_date.clone(),
+        reason: reason(r.declined_reason.as_ref(), false)
+            .or_else(|| reason(r.expired_reason.as_ref(), true)),
+        expired,
+        validations: r
+            .validations
+            .iter()
+            .map(|v| ValidationView {
+                kind: v.kind.clone().unwrap_or_else(|| "unknown".into()),
+                status: status_of(v.validation_status.as_deref().unwrap_or("pending")),
+                reason: reason(v.declined_reason.as_ref(), false),
+            })
+            .collect(),
+        fetched_at_ms,
+        downloads,
+    }
+}
+
+// ---- cache ----
+
+pub fn save(
+    conn: &Connection,
+    r: &ProcessResult,
+    fetched_at_ms: i64,
+    practice: bool,
+) -> rusqlite::Result<()> {
+    let body = serde_json::to_string(r).expect("process serialises");
+    conn.execute(
+        "INSERT INTO identity_processes (process_id, effective_status, country, created_at, fetched_at_ms, practice, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(process_id) DO UPDATE SET effective_status = excluded.effective_status, country = excluded.country,
+           created_at = excluded.created_at, fetched_at_ms = excluded.fetched_at_ms, practice = excluded.practice, body = excluded.body",
+        params![r.process_id, r.effective_status(), r.country, r.creation_date, fetched_at_ms, practice, body],
+    )?;
+    Ok(())
+}
+
+fn downloads_for(conn: &Connection, subject: &str) -> rusqlite::Result<Vec<DownloadedFile>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, kind, path, bytes FROM downloads WHERE subject_id = ?1 ORDER BY id DESC",
+    )?;
+    let rows = stmt.query_map([subject], |r| {
+        let path: String = r.get(2)?;
+        let p = Path::new(&path);
+        Ok(DownloadedFile {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            file_name: p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            folder: p
+                .parent()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default(),
+            bytes: r.get::<_, i64>(3)? as u64,
+        })
+    })?;
+    rows.collect()
+}
+
+pub fn load(conn: &Connection, process_id: &str) -> rusqlite::Result<Option<ProcessView>> {
+    let row: Option<(String, i64)> = conn
+        .query_row(
+            "SELECT body, fetched_at_ms FROM identity_processes WHERE process_id = ?1",
+            [process_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((body, fetched)) = row else {
+        return Ok(None);
+    };
+    let Ok(r) = serde_json::from_str::<ProcessResult>(&body) else {
+        return Ok(None);
+    };
+    Ok(Some(view_of(&r, fetched, downloads_for(conn, process_id)?)))
+}
+
+pub fn list(conn: &Connection, practice: bool) -> rusqlite::Result<Vec<ProcessView>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT process_id, body, fetched_at_ms FROM identity_processes WHERE practice = ?1 ORDER BY fetched_at_ms DESC LIMIT 1000",
+    )?;
+    let rows = stmt.query_map([practice], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, body, fetched) = row?;
+        if let Ok(r) = serde_json::from_str::<ProcessResult>(&body) {
+            out.push(view_of(&r, fetched, downloads_for(conn, &id)?));
+        }
+    }
+    Ok(out)
+}
+
+/// Retention: cached processes fetched before the cutoff are deleted.
+pub fn purge_before(conn: &Connection, cutoff_ms: i64) -> rusqlite::Result<usize> {
+    conn.execute(
+        "DELETE FROM identity_processes WHERE fetched_at_ms < ?1",
+        [cutoff_ms],
+    )
+}
+
+// ---- sending links ----
+
+/// `copy_link` only creates the person's link for the operator to share; the others ask
+/// Truora to send it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum LinkDelivery {
+    Whatsapp,
+    Sms,
+    Email,
+    CopyLink,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct LinkForm {
+    pub flow_id: String,
+    pub country: String,
+    pub delivery: LinkDelivery,
+    pub language: String,
+    pub phone: String,
+    pub email: String,
+    /// WhatsApp template (outbound) ID, for the WhatsApp channel.
+    pub outbound_id: String,
+    pub redirect_url: String,
+    pub account_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct LinkOutcome {
+    pub delivery: LinkDelivery,
+    /// The person's link, when one was created to copy.
+    pub link: Option<String>,
+}
+
+pub const COUNTRIES: &[&str] = &["ALL", "AR", "BR", "CL", "CO", "CR", "EC", "MX", "PE"];
+const LANGUAGES: &[&str] = &["es", "pt", "en"];
+
+/// Phone numbers as people type them (`+57 300 123 4567`, `+55 (11) 91234-5678`) to E.164.
+pub fn normalise_phone(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
+        .collect()
+}
+
+pub fn is_e164(p: &str) -> bool {
+    p.len() >= 9
+        && p.len() <= 16
+        && p.starts_with('+')
+        && p[1..].chars().all(|c| c.is_ascii_digit())
+        && !p[1..].starts_with('0')
+}
+
+fn is_email(e: &str) -> bool {
+    let Some((local, domain)) = e.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !e.contains(char::is_whitespace)
+}
+
+/// Every rule of catalogue §6.2 for links, each reported at its field. Returns all problems, so
+/// the form can show them at once.
+pub fn validate_link_form(f: &LinkForm) -> Vec<AppError> {
+    let mut errs = Vec::new();
+    let flow = f.flow_id.trim();
+    if flow.is_empty() {
+        errs.push(AppError::validation(
+            "flow_id",
+            "required",
+            "flow is required",
+        ));
+    } else if !flow.starts_with("IPF")
+        || !flow[3..].chars().all(|c| c.is_ascii_alphanumeric())
+        || flow.len() < 6
+    {
+        errs.push(AppError::validation(
+            "flow_id",
+            "not_a_flow_id",
+            "flow IDs start with IPF",
+        ));
+    }
+    if !COUNTRIES.contains(&f.country.as_str()) {
+        errs.push(AppError::validation(
+            "country",
+            "required",
+            "choose a country",
+        ));
+    }
+    if !LANGUAGES.contains(&f.language.as_str()) {
+        errs.push(AppError::validation(
+            "language",
+            "required",
+            "choose a language",
+        ));
+    }
+    let phone = normalise_phone(f.phone.trim());
+    match f.delivery {
+        LinkDelivery::Whatsapp | LinkDelivery::Sms => {
+            if phone.is_empty() {
+                errs.push(AppError::validation(
+                    "phone",
+                    "required",
+                    "phone is required for this channel",
+                ));
+            } else if !is_e164(&phone) {
+                errs.push(AppError::validation(
+                    "phone",
+                    "not_e164",
+                    "phone must include + and the country code",
+                ));
+            }
+        }
+        LinkDelivery::Email => {
+            if f.email.trim().is_empty() {
+                errs.push(AppError::validation(
+                    "email",
+                    "required",
+                    "e-mail is required for this channel",
+                ));
+            } else if !is_email(f.email.trim()) {
+                errs.push(AppError::validation(
+                    "email",
+                    "not_an_email",
+                    "not a valid e-mail address",
+                ));
+            }
+        }
+        LinkDelivery::CopyLink => {
+            if !phone.is_empty() && !is_e164(&phone) {
+                errs.push(AppError::validation(
+                    "phone",
+                    "not_e164",
+                    "phone must include + and the country code",
+                ));
+            }
+            let url = f.redirect_url.trim();
+            if url.is_empty() {
+                errs.push(AppError::validation(
+                    "redirect_url",
+                    "required",
+                    "where to send the person afterwards",
+                ));
+            } else if !(url.starts_with("https://") || url.starts_with("http://"))
+                || url::Url::parse(url).is_err()
+            {
+                errs.push(AppError::validation(
+                    "redirect_url",
+                    "not_a_url",
+                    "must be a web address",
+                ));
+            }
+        }
+    }
+    if f.delivery == LinkDelivery::Whatsapp && f.outbound_id.trim().is_empty() {
+        errs.push(AppError::validation(
+            "outbound_id",
+            "required",
+            "WhatsApp needs an approved template",
+        ));
+    }
+    let acct = f.account_id.trim();
+    if !acct.is_empty()
+        && !acct
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+    {
+        errs.push(AppError::validation(
+            "account_id",
+            "bad_account_id",
+            "letters, digits, _ . - only",
+        ));
+    }
+    errs
+}
+
+fn none_if_empty(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// A unique, non-overwriting destination: `name.pdf`, then `name (2).pdf`, …
+fn free_path(folder: &Path, stem: &str, ext: &str) -> PathBuf {
+    let mut p = folder.join(format!("{stem}.{ext}"));
+    let mut n = 2;
+    while p.exists() {
+        p = folder.join(format!("{stem} ({n}).{ext}"));
+        n += 1;
+    }
+    p
+}
+
+/// Recordings may come as MP4, WebM or a ZIP of several; the contract does not say.
+fn sniff_extension(path: &Path) -> &'static str {
+    let mut head = [0u8; 12];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .unwrap_or(0);
+    let head = &head[..n];
+    if head.starts_with(b"%PDF") {
+        "pdf"
+    } else if head.starts_with(b"PK") {
+        "zip"
+    } else if head.len() >= 8 && &head[4..8] == b"ftyp" {
+        "mp4"
+    } else if head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
+        "webm"
+    } else {
+        "bin"
+    }
+}
+
+impl App {
+    /// Fetches a process (by ID or pasted link), caches it and returns it.
+    #[tracing::instrument(skip(self, input))]
+    pub async fn identity_lookup(&self, input: &str) -> Result<ProcessView, AppError> {
+        let Some(id) = find_process_id(input) else {
+            return Err(AppError::validation(
+                "process",
+                "not_a_process_id",
+                "no process ID (IDP…) found",
+            ));
+        };
+        self.identity_refresh(&id).await
+    }
+
+    pub async fn identity_refresh(&self, process_id: &str) -> Result<ProcessView, AppError> {
+        let client = self.truora().await?;
+        let result = client.process_result(process_id).await;
+        let r = match result {
+            Ok(r) => r,
+            Err(e) => {
+                self.record(
+                    "identity",
+                    "identity.looked_up",
+                    Outcome::Failed,
+                    process_id,
+                );
+                return Err(e.into());
+            }
+        };
+        let practice = self.is_practice();
+        let now = crate::app::now_ms();
+        self.with_conn(|c| save(c, &r, now, practice))?;
+        self.record("identity", "identity.looked_up", Outcome::Ok, process_id);
+        self.with_conn(|c| load(c, process_id))?
+            .ok_or_else(|| AppError::internal("process vanished from the cache"))
+    }
+
+    pub fn identity_cached(&self) -> Result<Vec<ProcessView>, AppError> {
+        let practice = self.is_practice();
+        self.with_conn(|c| list(c, practice))
+    }
+
+    /// Saves the PDF or recordings into `folder` (default: the download folder setting),
+    /// reporting progress; `job_id` lets the UI cancel it.
+    #[tracing::instrument(skip(self, progress))]
+    pub async fn identity_download(
+        &self,
+        process_id: &str,
+        file: ProcessFile,
+        folder: Option<PathBuf>,
+        job_id: &str,
+        mut progress: impl FnMut(DownloadProgress) + Send,
+    ) -> Result<DownloadedFile, AppError> {
+        let folder = folder.unwrap_or_else(|| self.download_dir());
+        std::fs::create_dir_all(&folder).map_err(|e| {
+            AppError::new(
+                ErrorCode::Internal,
+                format!("cannot create the folder: {e}"),
+            )
+        })?;
+        let (stem, ext, kind) = match file {
+            ProcessFile::Pdf => (process_id.to_string(), "pdf", "pdf"),
+            ProcessFile::VideoRecordings => {
+                (format!("{process_id}-recordings"), "tmp", "recordings")
+            }
+        };
+        let dest = free_path(&folder, &stem, ext);
+        let client = self.truora().await?;
+        let cancel = self.jobs.start(job_id);
+        let result = client
+            .download_process_file(
+                process_id,
+                file,
+                &dest,
+                &opsdesk_http::DownloadOptions::default(),
+                &cancel,
+                &mut progress,
+            )
+            .await;
+        self.jobs.finish(job_id);
+        let bytes = match result {
+            Ok(b) => b,
+            Err(e) => {
+                self.record(
+                    "identity",
+                    &format!("identity.download_{kind}"),
+                    Outcome::Failed,
+                    process_id,
+                );
+                return Err(e.into());
+            }
+        };
+        let dest = if file == ProcessFile::VideoRecordings {
+            let real = free_path(&folder, &stem, sniff_extension(&dest));
+            std::fs::rename(&dest, &real)
+                .map_err(|e| AppError::internal(format!("cannot name the file: {e}")))?;
+            real
+        } else {
+            dest
+        };
+        let now = crate::app::now_ms();
+        let path = dest.display().to_string();
+        let id = self.with_conn(|c| {
+            c.execute(
+                "INSERT INTO downloads (subject_id, kind, path, bytes, at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![process_id, kind, path, bytes as i64, now],
+            )?;
+            Ok(c.last_insert_rowid())
+        })?;
+        self.record(
+            "identity",
+            &format!("identity.download_{kind}"),
+            Outcome::Ok,
+            process_id,
+        );
+        Ok(DownloadedFile {
+            id,
+            kind: kind.into(),
+            file_name: dest
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            folder: folder.display().to_string(),
+            bytes,
+        })
+    }
+
+    /// Where a saved file is, by its download ID (the UI never handles paths).
+    pub fn download_path(&self, id: i64) -> Result<PathBuf, AppError> {
+        let path: Option<String> = self.with_conn(|c| {
+            c.query_row("SELECT path FROM downloads WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+        })?;
+        let path = path
+            .map(PathBuf::from)
+            .ok_or_else(|| AppError::new(ErrorCode::NotFound, "unknown download"))?;
+        if !path.exists() {
+            return Err(AppError::new(
+                ErrorCode::NotFound,
+                "the file was moved or deleted",
+            ));
+        }
+        Ok(path)
+    }
+
+    /// Creates the person's link or asks Truora to send it. Validation problems come back
+    /// all at once as `Err(list)`.
+    #[tracing::instrument(skip(self, form), fields(delivery = ?form.delivery))]
+    pub async fn identity_send_link(&self, form: &LinkForm) -> Result<LinkOutcome, Vec<AppError>> {
+        let errs = validate_link_form(form);
+        if !errs.is_empty() {
+            return Err(errs);
+        }
+        let client = self.truora().await.map_err(|e| vec![e])?;
+        let phone = none_if_empty(&normalise_phone(&form.phone));
+        let outcome = match form.delivery {
+            LinkDelivery::CopyLink => client
+                .create_web_token(&WebTokenRequest {
+                    flow_id: form.flow_id.trim().into(),
+                    country: form.country.clone(),
+                    redirect_url: form.redirect_url.trim().into(),
+                    account_id: none_if_empty(&form.account_id),
+                    phone,
+                    email: none_if_empty(&form.email),
+                })
+                .await
+                .map(|token| LinkOutcome {
+                    delivery: form.delivery,
+                    link: Some(format!("https://identity.truora.com/?token={token}")),
+                }),
+            d => {
+                let channel = match d {
+                    LinkDelivery::Whatsapp => LinkChannel::Whatsapp,
+                    LinkDelivery::Sms => LinkChannel::Sms,
+                    _ => LinkChannel::Email,
+                };
+                let email = if d == LinkDelivery::Email {
+                    none_if_empty(&form.email)
+                } else {
+                    None
+                };
+                let phone = if d == LinkDelivery::Email {
+                    None
+                } else {
+                    phone
+                };
+                let outbound_id = if d == LinkDelivery::Whatsapp {
+                    none_if_empty(&form.outbound_id)
+                } else {
+                    None
+                };
+                client
+                    .send_process_link(&SendLinkRequest {
+                        flow_id: form.flow_id.trim().into(),
+                        channel,
+                        language: form.language.clone(),
+                        phone_number: phone,
+                        email,
+                        outbound_id,
+                        variables: Vec::new(),
+                    })
+                    .await
+                    .map(|()| LinkOutcome {
+                        delivery: d,
+                        link: None,
+                    })
+            }
+        };
+        let summary = format!("{:?} {}", form.delivery, form.flow_id.trim()).to_lowercase();
+        match outcome {
+            Ok(o) => {
+                self.record("identity", "identity.link_sent", Outcome::Ok, &summary);
+                Ok(o)
+            }
+            Err(e) => {
+                self.record("identity", "identity.link_sent", Outcome::Failed, &summary);
+                Err(vec![e.into()])
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(delivery: LinkDelivery) -> LinkForm {
+        LinkForm {
+            flow_id: "IPF0a1b2c3d".into(),
+            country: "CO".into(),
+            delivery,
+            language: "es".into(),
+            phone: "+57 300 123 4567".into(),
+            email: "ana@example.com".into(),
+            outbound_id: "OTB123".into(),
+            redirect_url: "https://example.com/gracias".into(),
+            account_id: "".into(),
+        }
+    }
+
+    fn rules(errs: &[AppError]) -> Vec<(String, String)> {
+        errs.iter()
+            .map(|e| (e.field.clone().unwrap(), e.rule.clone().unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn a_complete_form_passes_for_every_channel() {
+        for d in [
+            LinkDelivery::Whatsapp,
+            LinkDelivery::Sms,
+            LinkDelivery::Email,
+            LinkDelivery::CopyLink,
+        ] {
+            assert!(validate_link_form(&form(d)).is_empty(), "{d:?}");
+        }
+    }
+
+    #[test]
+    fn each_channel_requires_its_own_fields() {
+        let mut f = form(LinkDelivery::Whatsapp);
+        f.outbound_id = " ".into();
+        f.phone = "".into();
+        assert_eq!(
+            rules(&validate_link_form(&f)),
+            [
+                ("phone".into(), "required".into()),
+                ("outbound_id".into(), "required".into())
+            ]
+        );
+        let mut f = form(LinkDelivery::Email);
+        f.email = "ana@".into();
+        f.phone = "garbage".into(); // ignored for e-mail
+        assert_eq!(
+            rules(&validate_link_form(&f)),
+            [("email".into(), "not_an_email".into())]
+        );
+        let mut f = form(LinkDelivery::CopyLink);
+        f.redirect_url = "example.com".into();
+        assert_eq!(
+            rules(&validate_link_form(&f)),
+            [("redirect_url".into(), "not_a_url".into())]
+        );
+    }
+
+    #[test]
+    fn phones_must_be_e164_after_removing_spaces_and_dashes() {
+        assert_eq!(normalise_phone("+55 (11) 91234-5678"), "+5511912345678");
+        assert!(is_e164("+573001234567"));
+        assert!(!is_e164("3001234567"), "no country code");
+        assert!(!is_e164("+0573001234567"));
+        assert!(!is_e164("+57300"));
+        let mut f = form(LinkDelivery::Sms);
+        f.phone = "300 123 4567".into();
+        assert_eq!(
+            rules(&validate_link_form(&f)),
+            [("phone".into(), "not_e164".into())]
+        );
+    }
+
+    #[test]
+    fn flow_country_language_and_account_are_checked() {
+        let mut f = form(LinkDelivery::Sms);
+        f.flow_id = "FLOW1".into();
+        f.country = "US".into();
+        f.language = "pt-BR".into();
+        f.account_id = "ana perez".into();
+        assert_eq!(
+            rules(&validate_link_form(&f)),
+            [
+                ("flow_id".into(), "not_a_flow_id".into()),
+                ("country".into(), "required".into()),
+                ("language".into(), "required".into()),
+                ("account_id".into(), "bad_account_id".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn reasons_are_grouped_in_plain_categories() {
+        assert_eq!(
+            categorise("face_mismatch", false),
+            ReasonCategory::PossibleFraud
+        );
+        assert_eq!(
+            categorise("document_expired", false),
+            ReasonCategory::AcceptanceRules
+        );
+        assert_eq!(
+            categorise("validation_timeout", true),
+            ReasonCategory::Expired
+        );
+        assert_eq!(
+            categorise("blurry_image", false),
+            ReasonCategory::IllegibleDocument
+        );
+        assert_eq!(
+            categorise("data_mismatch", false),
+            ReasonCategory::DataInconsistency
+        );
+        assert_eq!(categorise("something_new", false), ReasonCategory::Other);
+    }
+
+    #[test]
+    fn an_overridden_failure_shows_as_success_with_its_history() {
+        let r: ProcessResult = serde_json::from_value(serde_json::json!({
+            "process_id": "IDP1234567", "status": "failure", "override_status": "success",
+            "declined_reason": "face_mismatch",
+            "override_status_history": [{"previous_status": "failure", "new_status": "success", "updated_by": "sup@example.com"}],
+            "validations": [{"type": "face-recognition", "validation_status": "failure", "declined_reason": "face_mismatch"}]
+        }))
+        .unwrap();
+        let v = view_of(&r, 1, vec![]);
+        assert_eq!(v.status, ProcessStatus::Success);
+        assert_eq!(v.automatic_status, Some(ProcessStatus::Failure));
+        assert_eq!(v.override_history.len(), 1);
+        assert_eq!(
+            v.validations[0].reason.as_ref().unwrap().category,
+            ReasonCategory::PossibleFraud
+        );
+    }
+}

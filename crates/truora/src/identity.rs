@@ -1,0 +1,388 @@
+//! Digital Identity (catalogue §3): process results, reading and listing processes, the PDF and
+//! video-call downloads, web-integration tokens and process links.
+
+use crate::TruoraClient;
+use opsdesk_http::{
+    download_file, execute, join_url, ApiError, DownloadOptions, DownloadProgress, Idempotency,
+};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use tokio_util::sync::CancellationToken;
+
+/// Paths the catalogue marks [S]/[I] (third-party notes, not vendor text) are kept here so a
+/// correction is one edit. Result, PDF and token paths are confirmed [C].
+mod paths {
+    /// D8 List processes [S].
+    pub const LIST: &str = "v1/processes";
+    /// D6 Read Identity [S].
+    pub fn read(id: &str) -> String {
+        format!("v1/processes/{id}")
+    }
+    /// D12 Send Identity Process Link [I]: the vendor's reference lists the fields but not the
+    /// path; this is the one third-party notes give for web integrations.
+    pub fn send_link(flow_id: &str) -> String {
+        format!("v1/web-integration/{flow_id}/process-access-link")
+    }
+    /// D14 video-call recordings [S].
+    pub fn recordings(id: &str) -> String {
+        format!("v1/processes/{id}/video-call-recordings")
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct ValidationResult {
+    #[serde(default)]
+    pub validation_id: Option<String>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub validation_status: Option<String>,
+    #[serde(default)]
+    pub declined_reason: Option<String>,
+    #[serde(default)]
+    pub failure_status: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct OverrideChange {
+    #[serde(default)]
+    pub previous_status: Option<String>,
+    #[serde(default)]
+    pub new_status: Option<String>,
+    #[serde(default)]
+    pub updated_by: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub update_date: Option<String>,
+}
+
+/// Get Result / Read Identity body. Every field is optional: the vendor adds fields freely and
+/// the catalogue's shape is partly inferred.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct ProcessResult {
+    pub process_id: String,
+    #[serde(default)]
+    pub account_id: Option<String>,
+    #[serde(default)]
+    pub flow_id: Option<String>,
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default)]
+    pub created_via: Option<String>,
+    /// pending | success | failure
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub override_status: Option<String>,
+    #[serde(default)]
+    pub override_status_history: Vec<OverrideChange>,
+    #[serde(default)]
+    pub declined_reason: Option<String>,
+    #[serde(default)]
+    pub expired_reason: Option<String>,
+    #[serde(default)]
+    pub failure_status: Option<String>,
+    #[serde(default)]
+    pub validations: Vec<ValidationResult>,
+    #[serde(default)]
+    pub creation_date: Option<String>,
+    #[serde(default)]
+    pub update_date: Option<String>,
+    #[serde(default)]
+    pub current_step: Option<u32>,
+    #[serde(default)]
+    pub total_steps: Option<u32>,
+}
+
+impl ProcessResult {
+    /// "If override_status is present, use it instead of status" (catalogue §3.2).
+    pub fn effective_status(&self) -> &str {
+        self.override_status
+            .as_deref()
+            .or(self.status.as_deref())
+            .unwrap_or("pending")
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ProcessPage {
+    #[serde(default)]
+    processes: Vec<ProcessResult>,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProcessFile {
+    Pdf,
+    VideoRecordings,
+}
+
+/// A web-integration token request (D1) for one person and one process.
+#[derive(Debug, Clone)]
+pub struct WebTokenRequest {
+    pub flow_id: String,
+    pub country: String,
+    pub redirect_url: String,
+    pub account_id: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkChannel {
+    Whatsapp,
+    Sms,
+    Email,
+}
+
+#[derive(Debug, Clone)]
+pub struct SendLinkRequest {
+    pub flow_id: String,
+    pub channel: LinkChannel,
+    /// ISO 639-1, lowercase.
+    pub language: String,
+    /// E.164.
+    pub phone_number: Option<String>,
+    pub email: Option<String>,
+    pub outbound_id: Option<String>,
+    pub variables: Vec<(String, String)>,
+}
+
+impl TruoraClient {
+    #[tracing::instrument(skip(self), err(Display))]
+    pub async fn process_result(&self, process_id: &str) -> Result<ProcessResult, ApiError> {
+        let url = join_url(
+            &self.endpoints.identity,
+            &format!("v1/processes/{process_id}/result"),
+        );
+        execute(
+            || self.authorize(self.http().get(url.clone())),
+            Idempotency::Idempotent,
+            &self.retry,
+            None,
+            None,
+        )
+        .await?
+        .json()
+    }
+
+    #[tracing::instrument(skip(self), err(Display))]
+    pub async fn read_process(&self, process_id: &str) -> Result<ProcessResult, ApiError> {
+        let url = join_url(&self.endpoints.identity, &paths::read(process_id));
+        execute(
+            || self.authorize(self.http().get(url.clone())),
+            Idempotency::Idempotent,
+            &self.retry,
+            None,
+            None,
+        )
+        .await?
+        .json()
+    }
+
+    /// One page of processes, newest first, and the cursor for the next page.
+    #[tracing::instrument(skip(self), err(Display))]
+    pub async fn list_processes(
+        &self,
+        start_key: Option<&str>,
+    ) -> Result<(Vec<ProcessResult>, Option<String>), ApiError> {
+        let url = join_url(&self.endpoints.identity, paths::LIST);
+        let page: ProcessPage = execute(
+            || {
+                let rb = self.http().get(url.clone());
+                let rb = match start_key {
+                    Some(k) => rb.query(&[("start_key", k)]),
+                    None => rb,
+                };
+                self.authorize(rb)
+            },
+            Idempotency::Idempotent,
+            &self.retry,
+            None,
+            None,
+        )
+        .await?
+        .json()?;
+        // `next` is a relative URL carrying the cursor; keep just the cursor.
+        let cursor = page.next.and_then(|n| {
+            url::Url::parse("http://x")
+                .ok()?
+                .join(&n)
+                .ok()?
+                .query_pairs()
+                .find(|(k, _)| k == "start_key")
+                .map(|(_, v)| v.into_owned())
+        });
+        Ok((page.processes, cursor))
+    }
+
+    /// Downloads the process PDF or its video-call recordings to `dest`, following the 202 → 302
+    /// contract of §3.3.
+    pub async fn download_process_file(
+        &self,
+        process_id: &str,
+        file: ProcessFile,
+        dest: &Path,
+        opts: &DownloadOptions,
+        cancel: &CancellationToken,
+        progress: impl FnMut(DownloadProgress),
+    ) -> Result<u64, ApiError> {
+        let path = match file {
+            ProcessFile::Pdf => format!("v1/processes/{process_id}/pdf"),
+            ProcessFile::VideoRecordings => paths::recordings(process_id),
+        };
+        let url = join_url(&self.endpoints.identity, &path);
+        download_file(
+            self.http(),
+            url,
+            |rb| self.authorize(rb),
+            dest,
+            opts,
+            cancel,
+            progress,
+        )
+        .await
+    }
+
+    /// Generate Token (D1) for a web-integration identity process: a JWT used in the person's
+    /// link (`https://identity.truora.com/?token=…`).
+    #[tracing::instrument(skip(self, req), err(Display))]
+    pub async fn create_web_token(&self, req: &WebTokenRequest) -> Result<String, ApiError> {
+        let url = join_url(&self.endpoints.account, "v1/api-keys");
+        let mut form: Vec<(&str, String)> = vec![
+            ("key_type", "web".into()),
+            ("grant", "digital-identity".into()),
+            ("api_key_version", "1".into()),
+            ("country", req.country.clone()),
+            ("flow_id", req.flow_id.clone()),
+            ("redirect_url", req.redirect_url.clone()),
+        ];
+        if let Some(a) = &req.account_id {
+            form.push(("account_id", a.clone()));
+        }
+        if let Some(p) = &req.phone {
+            form.push(("phone", p.clone()));
+        }
+        if let Some(e) = &req.email {
+            form.push(("emails", e.clone()));
+        }
+        #[derive(Deserialize)]
+        struct Created {
+            api_key: String,
+        }
+        // Not retried on 5xx: a second token would be a second, orphaned process link.
+        let created: Created = execute(
+            || self.authorize(self.http().post(url.clone()).form(&form)),
+            Idempotency::NotIdempotent,
+            &self.retry,
+            None,
+            None,
+        )
+        .await?
+        .json()?;
+        Ok(created.api_key)
+    }
+
+    /// Send Identity Process Link (D12), form-encoded like the rest of Truora's API.
+    #[tracing::instrument(skip(self, req), err(Display))]
+    pub async fn send_process_link(&self, req: &SendLinkRequest) -> Result<(), ApiError> {
+        let url = join_url(&self.endpoints.identity, &paths::send_link(&req.flow_id));
+        let channel = match req.channel {
+            LinkChannel::Whatsapp => "whatsapp",
+            LinkChannel::Sms => "sms",
+            LinkChannel::Email => "email",
+        };
+        let mut form: Vec<(String, String)> = vec![
+            ("message_channel".into(), channel.into()),
+            ("language".into(), req.language.clone()),
+        ];
+        if let Some(p) = &req.phone_number {
+            form.push(("phone_number".into(), p.clone()));
+        }
+        if let Some(e) = &req.email {
+            form.push(("email".into(), e.clone()));
+        }
+        if let Some(o) = &req.outbound_id {
+            form.push(("outbound_id".into(), o.clone()));
+        }
+        for (k, v) in &req.variables {
+            form.push((format!("variables.{k}"), v.clone()));
+        }
+        // A message to a person: never repeated on 5xx or a dropped connection.
+        execute(
+            || self.authorize(self.http().post(url.clone()).form(&form)),
+            Idempotency::NotIdempotent,
+            &self.retry,
+            None,
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// Finds a process ID in what the user pasted: the bare ID, or any link or text containing it.
+pub fn find_process_id(input: &str) -> Option<String> {
+    let bytes = input.as_bytes();
+    let mut i = 0;
+    while let Some(pos) = input[i..].find("IDP") {
+        let start = i + pos;
+        let end = start
+            + 3
+            + bytes[start + 3..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+        if end - start >= 8 {
+            return Some(input[start..end].to_string());
+        }
+        i = start + 3;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn override_wins_over_status() {
+        let mut r = ProcessResult {
+            status: Some("failure".into()),
+            ..Default::default()
+        };
+        assert_eq!(r.effective_status(), "failure");
+        r.override_status = Some("success".into());
+        assert_eq!(r.effective_status(), "success");
+        assert_eq!(ProcessResult::default().effective_status(), "pending");
+    }
+
+    #[test]
+    fn process_ids_are_found_in_links_and_text() {
+        let id = "IDP0000000000000000000000000d1d0001";
+        assert_eq!(find_process_id(id).as_deref(), Some(id));
+        assert_eq!(find_process_id(&format!(" {id}\n")).as_deref(), Some(id));
+        assert_eq!(
+            find_process_id(&format!(
+                "https://app.truora.com/identity/processes/{id}?tab=result"
+            ))
+            .as_deref(),
+            Some(id)
+        );
+        assert_eq!(find_process_id("IDP12"), None);
+        assert_eq!(find_process_id("CHK1234567890"), None);
+        assert_eq!(find_process_id(""), None);
+    }
+
+    #[test]
+    fn tolerates_unknown_and_missing_fields() {
+        let r: ProcessResult =
+            serde_json::from_str(r#"{"process_id":"IDPx","brand_new_field":{"a":1}}"#).unwrap();
+        assert_eq!(r.process_id, "IDPx");
+        assert!(r.validations.is_empty());
+    }
+}

@@ -1,0 +1,186 @@
+use opsdesk_http::{build_client, ErrorKind, HttpConfig, Secret};
+use opsdesk_sandbox::{Faults, Sandbox, SandboxConfig, PRACTICE_TRUORA_KEY};
+use opsdesk_truora::identity::{LinkChannel, SendLinkRequest, WebTokenRequest};
+use opsdesk_truora::{TruoraClient, TruoraEndpoints};
+use url::Url;
+
+async fn setup() -> (Sandbox, TruoraClient) {
+    let sb = Sandbox::start(SandboxConfig {
+        file_prepare_ms: 100,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let u = sb.urls();
+    let ep = TruoraEndpoints {
+        checks: Url::parse(&u.checks).unwrap(),
+        identity: Url::parse(&u.identity).unwrap(),
+        connect: Url::parse(&u.connect).unwrap(),
+        account: Url::parse(&u.account).unwrap(),
+    };
+    let mut c = TruoraClient::new(
+        build_client(&HttpConfig::default()).unwrap(),
+        Secret::new(PRACTICE_TRUORA_KEY),
+        ep,
+    );
+    c.retry.base_delay = std::time::Duration::from_millis(5);
+    (sb, c)
+}
+
+fn pid(n: u64) -> String {
+    format!("IDP{:032x}", 0xd1d0000u64 + n)
+}
+
+#[tokio::test]
+async fn results_cover_success_declined_expired_pending_and_overridden() {
+    let (_sb, c) = setup().await;
+    let ok = c.process_result(&pid(0)).await.unwrap();
+    assert_eq!(ok.effective_status(), "success");
+    assert_eq!(ok.validations.len(), 2);
+
+    let declined = c.process_result(&pid(2)).await.unwrap();
+    assert_eq!(declined.effective_status(), "failure");
+    assert_eq!(
+        declined.declined_reason.as_deref(),
+        Some("document_expired")
+    );
+
+    let overridden = c.process_result(&pid(4)).await.unwrap();
+    assert_eq!(overridden.status.as_deref(), Some("failure"));
+    assert_eq!(overridden.effective_status(), "success");
+    assert_eq!(
+        overridden.override_status_history[0].updated_by.as_deref(),
+        Some("supervisora@example.com")
+    );
+
+    assert_eq!(
+        c.process_result(&pid(5)).await.unwrap().effective_status(),
+        "pending"
+    );
+    let expired = c.process_result(&pid(6)).await.unwrap();
+    assert_eq!(expired.failure_status.as_deref(), Some("expired"));
+}
+
+#[tokio::test]
+async fn reading_and_listing_processes() {
+    let (_sb, c) = setup().await;
+    let read = c.read_process(&pid(5)).await.unwrap();
+    assert_eq!((read.current_step, read.total_steps), (Some(1), Some(2)));
+    let (page, next) = c.list_processes(None).await.unwrap();
+    assert_eq!(page.len(), 7);
+    assert!(next.is_none());
+}
+
+#[tokio::test]
+async fn unknown_processes_wrong_keys_and_outages_are_told_apart() {
+    let (sb, c) = setup().await;
+    assert_eq!(
+        c.process_result("IDPnothere123").await.unwrap_err().kind,
+        ErrorKind::NotFound
+    );
+    let mut wrong = c.clone();
+    wrong = TruoraClient::new(
+        build_client(&HttpConfig::default()).unwrap(),
+        Secret::new("eyJa.eyJb.c"),
+        wrong.endpoints.clone(),
+    );
+    assert_eq!(
+        wrong.process_result(&pid(0)).await.unwrap_err().kind,
+        ErrorKind::Unauthorized
+    );
+    sb.set_faults(Faults {
+        rate_5xx: 1.0,
+        ..Default::default()
+    });
+    assert_eq!(
+        c.process_result(&pid(0)).await.unwrap_err().kind,
+        ErrorKind::Server
+    );
+}
+
+#[tokio::test]
+async fn a_web_token_needs_flow_country_and_redirect() {
+    let (sb, c) = setup().await;
+    let req = WebTokenRequest {
+        flow_id: "IPF0a1b2c3d".into(),
+        country: "CO".into(),
+        redirect_url: "https://example.com/done".into(),
+        account_id: Some("ops_77".into()),
+        phone: Some("+573001234567".into()),
+        email: None,
+    };
+    let token = c.create_web_token(&req).await.unwrap();
+    assert!(token.starts_with("eyJ"));
+    assert_eq!(
+        sb.with_state(|s| s.truora.web_tokens[0].account_id.clone()),
+        "ops_77"
+    );
+
+    let bad = WebTokenRequest {
+        account_id: Some("ana perez".into()),
+        ..req.clone()
+    };
+    let e = c.create_web_token(&bad).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidInput);
+    assert!(e.vendor.unwrap().message.unwrap().contains("account_id"));
+    let bad = WebTokenRequest {
+        redirect_url: "done".into(),
+        ..req
+    };
+    assert_eq!(
+        c.create_web_token(&bad).await.unwrap_err().kind,
+        ErrorKind::InvalidInput
+    );
+}
+
+#[tokio::test]
+async fn sending_a_link_follows_the_channel_rules_and_is_never_repeated() {
+    let (sb, c) = setup().await;
+    let wa = SendLinkRequest {
+        flow_id: "IPF0a1b2c3d".into(),
+        channel: LinkChannel::Whatsapp,
+        language: "es".into(),
+        phone_number: Some("+573001234567".into()),
+        email: None,
+        outbound_id: Some("OTB123".into()),
+        variables: vec![("name".into(), "Ana".into())],
+    };
+    c.send_process_link(&wa).await.unwrap();
+    let email = SendLinkRequest {
+        channel: LinkChannel::Email,
+        email: Some("ana@example.com".into()),
+        phone_number: None,
+        outbound_id: None,
+        variables: vec![],
+        ..wa.clone()
+    };
+    c.send_process_link(&email).await.unwrap();
+    assert_eq!(sb.with_state(|s| s.truora.sent_links.len()), 2);
+
+    let no_template = SendLinkRequest {
+        outbound_id: None,
+        ..wa.clone()
+    };
+    let e = c.send_process_link(&no_template).await.unwrap_err();
+    assert!(e.vendor.unwrap().message.unwrap().contains("outbound_id"));
+    let local_phone = SendLinkRequest {
+        phone_number: Some("3001234567".into()),
+        ..wa.clone()
+    };
+    assert_eq!(
+        c.send_process_link(&local_phone).await.unwrap_err().kind,
+        ErrorKind::InvalidInput
+    );
+
+    // A 503 on a message to a person is reported, not retried.
+    sb.set_faults(Faults {
+        rate_5xx: 1.0,
+        ..Default::default()
+    });
+    let before = sb.stats().requests;
+    assert_eq!(
+        c.send_process_link(&wa).await.unwrap_err().kind,
+        ErrorKind::Server
+    );
+    assert_eq!(sb.stats().requests - before, 1);
+}
