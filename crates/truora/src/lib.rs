@@ -2,6 +2,7 @@
 //! `Truora-API-Key` header and the error body, but live on different hosts, so each has its own
 //! base URL in [`TruoraEndpoints`].
 
+pub mod checks;
 pub mod identity;
 
 use opsdesk_http::{execute, join_url, ApiError, Idempotency, RetryPolicy, Secret};

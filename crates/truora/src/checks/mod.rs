@@ -1,0 +1,3 @@
+//! Truora Checks (catalogue §2).
+
+pub mod rules;
