@@ -79,40 +79,41 @@ pub fn seed(shared: &Shared) {
     let now = shared.clock.now_ms();
     let day = 86_400_000i64;
     let mut st = shared.state.lock().unwrap();
-    let statuses = [
-        "completed",
-        "completed",
-        "in_progress",
-        "completed",
-        "delayed",
-        "completed",
-        "not_started",
-        "completed",
-        "error",
-        "completed",
-    ];
+    // Past checks: most finished long ago, one still running, one delayed, one failed.
+    use crate::truora::checks::{CheckRecord, Plan};
     for (i, p) in PEOPLE.iter().enumerate() {
-        let created = now - (i as i64 + 1) * day / 3;
-        let status = statuses[i % statuses.len()];
-        let score = if status == "completed" {
-            [0.94, 0.31, 1.0, 0.72, 0.88][i % 5]
-        } else {
-            -1.0
+        let (created, plan) = match i {
+            2 => (now - 5_000, Plan::Complete),
+            4 => (now - 20_000, Plan::Delayed),
+            8 => (now - day, Plan::Error),
+            _ => (now - (i as i64 + 1) * day / 3, Plan::Complete),
         };
-        st.truora.checks.push(serde_json::json!({
-            "check_id": format!("CHK{:032x}", 0xa11ce0000u64 + i as u64),
-            "type": "person",
-            "country": p.country,
-            "national_id": p.national_id,
-            "first_name": p.first,
-            "last_name": p.last,
-            "status": status,
-            "score": score,
-            "id_score": score,
-            "creation_date": shared.clock.iso(created),
-            "update_date": shared.clock.iso(created + 120_000),
-        }));
+        let mut inputs = std::collections::BTreeMap::new();
+        inputs.insert("national_id".to_string(), p.national_id.to_string());
+        inputs.insert("first_name".to_string(), p.first.to_string());
+        inputs.insert("last_name".to_string(), p.last.to_string());
+        st.truora.checks.push(CheckRecord {
+            check_id: format!("CHK{:032x}", 0xa11ce0000u64 + i as u64),
+            kind: "person".into(),
+            country: p.country.into(),
+            inputs,
+            created_ms: created,
+            plan,
+            deleted: false,
+        });
     }
+    st.truora.custom_types.push(crate::truora::CustomType {
+        name: "conductores".into(),
+        country: "CO".into(),
+        weights: [
+            ("criminal_record", 0.5),
+            ("traffic_fines", 0.3),
+            ("legal_background", 0.2),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect(),
+    });
     // Identity processes covering each outcome a reviewer meets: success, declined, expired
     // (validator never answered), pending, and a failure an authorised user overrode.
     use crate::truora::identity::{OverrideChange, Validation};

@@ -17,8 +17,9 @@ use crate::SandboxConfig;
 
 #[derive(Debug, Default)]
 pub struct TruoraState {
-    /// Checks as the API returns them (the `check` object), newest first.
-    pub checks: Vec<serde_json::Value>,
+    /// Checks, newest first.
+    pub checks: Vec<checks::CheckRecord>,
+    pub custom_types: Vec<CustomType>,
     pub processes: Vec<identity::Process>,
     /// (process_id, file kind) → when generation was first requested (virtual ms).
     pub file_jobs: HashMap<(String, identity::FileKind), i64>,
@@ -31,6 +32,14 @@ impl TruoraState {
     pub fn new(_config: &SandboxConfig, _now: i64) -> Self {
         TruoraState::default()
     }
+}
+
+/// A custom check type (catalogue §2.4): dataset weights summing to 1.
+#[derive(Debug, Clone)]
+pub struct CustomType {
+    pub name: String,
+    pub country: String,
+    pub weights: std::collections::BTreeMap<String, f64>,
 }
 
 pub fn router(shared: Arc<Shared>) -> Router<Arc<Shared>> {

@@ -1,3 +1,275 @@
 //! Truora Checks (catalogue §2).
 
 pub mod rules;
+
+use crate::TruoraClient;
+use opsdesk_http::{
+    download_file, execute, join_url, ApiError, DownloadOptions, DownloadProgress, Idempotency,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+use tokio_util::sync::CancellationToken;
+
+/// Per-database status (catalogue §2.2). `database_name` is unstable: never key on it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct DatabaseStatus {
+    #[serde(default)]
+    pub data_set: Option<String>,
+    #[serde(default)]
+    pub database_id: Option<String>,
+    #[serde(default)]
+    pub database_name: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub invalid_inputs: Vec<String>,
+}
+
+fn minus_one() -> f64 {
+    -1.0
+}
+
+/// A check as the API returns it. Inputs are echoed back and kept in `inputs`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct Check {
+    pub check_id: String,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub country: Option<String>,
+    /// not_started | in_progress | delayed | completed | error
+    #[serde(default)]
+    pub status: Option<String>,
+    /// 0 (high risk) … 1 (low risk); -1 until computed.
+    #[serde(default = "minus_one")]
+    pub score: f64,
+    #[serde(default = "minus_one")]
+    pub id_score: f64,
+    /// The name score (matches by name only, may be homonyms). The old spec calls it
+    /// `homonym_score`; the current name is unconfirmed (catalogue §8.6).
+    #[serde(default = "minus_one", alias = "name_score")]
+    pub homonym_score: f64,
+    #[serde(default)]
+    pub creation_date: Option<String>,
+    #[serde(default)]
+    pub update_date: Option<String>,
+    #[serde(default)]
+    pub statuses: Vec<DatabaseStatus>,
+    #[serde(flatten)]
+    pub inputs: BTreeMap<String, serde_json::Value>,
+}
+
+impl Check {
+    pub fn is_final(&self) -> bool {
+        matches!(self.status.as_deref(), Some("completed" | "error"))
+    }
+
+    pub fn input(&self, name: &str) -> Option<&str> {
+        self.inputs.get(name).and_then(|v| v.as_str())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Envelope {
+    check: Check,
+}
+
+#[derive(Debug, Deserialize)]
+struct CheckPage {
+    #[serde(default)]
+    checks: Vec<Check>,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct Detail {
+    #[serde(default)]
+    pub data_set: Option<String>,
+    #[serde(default)]
+    pub database_name: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub result: Option<String>,
+    #[serde(default)]
+    pub severity: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct DetailPage {
+    #[serde(default)]
+    details: Vec<Detail>,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// What creating a check did: Truora returns a recent identical check instead of creating a
+/// new one unless `force_creation` is set.
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub check: Check,
+    /// `true` when Truora answered with an existing identical check.
+    pub existing: bool,
+}
+
+/// Cursor from a relative `next` URL (`/v1/checks?start_key=…`).
+fn cursor(next: Option<String>) -> Option<String> {
+    let n = next?;
+    let u = url::Url::parse("http://x").ok()?.join(&n).ok()?;
+    let v = u
+        .query_pairs()
+        .find(|(k, _)| k == "start_key")
+        .map(|(_, v)| v.into_owned());
+    v
+}
+
+impl TruoraClient {
+    /// Creates a check from inputs already validated by [`rules::validate`].
+    #[tracing::instrument(skip(self, inputs), err(Display))]
+    pub async fn create_check(
+        &self,
+        kind: &str,
+        country: &str,
+        inputs: &BTreeMap<String, String>,
+        force_creation: bool,
+    ) -> Result<Created, ApiError> {
+        let url = join_url(&self.endpoints.checks, "v1/checks");
+        let mut form: Vec<(&str, &str)> = vec![
+            ("type", kind),
+            ("country", country),
+            ("user_authorized", "true"),
+        ];
+        if force_creation {
+            form.push(("force_creation", "true"));
+        }
+        for (k, v) in inputs {
+            form.push((k, v));
+        }
+        // Never repeated after a 5xx or a dropped answer: that could create two checks.
+        let resp = execute(
+            || self.authorize(self.http().post(url.clone()).form(&form)),
+            Idempotency::NotIdempotent,
+            &self.retry,
+            None,
+            None,
+        )
+        .await?;
+        let env: Envelope = resp.json()?;
+        Ok(Created {
+            check: env.check,
+            existing: resp.status == 200,
+        })
+    }
+
+    #[tracing::instrument(skip(self), err(Display))]
+    pub async fn get_check(&self, check_id: &str) -> Result<Check, ApiError> {
+        let url = join_url(&self.endpoints.checks, &format!("v1/checks/{check_id}"));
+        let env: Envelope = execute(
+            || self.authorize(self.http().get(url.clone())),
+            Idempotency::Idempotent,
+            &self.retry,
+            None,
+            None,
+        )
+        .await?
+        .json()?;
+        Ok(env.check)
+    }
+
+    #[tracing::instrument(skip(self), err(Display))]
+    pub async fn list_checks(
+        &self,
+        start_key: Option<&str>,
+    ) -> Result<(Vec<Check>, Option<String>), ApiError> {
+        let url = join_url(&self.endpoints.checks, "v1/checks");
+        let page: CheckPage = execute(
+            || {
+                let rb = self.http().get(url.clone());
+                self.authorize(match start_key {
+                    Some(k) => rb.query(&[("start_key", k)]),
+                    None => rb,
+                })
+            },
+            Idempotency::Idempotent,
+            &self.retry,
+            None,
+            None,
+        )
+        .await?
+        .json()?;
+        Ok((page.checks, cursor(page.next)))
+    }
+
+    /// One page of a check's details, in `lang` (es by default), and the next cursor.
+    #[tracing::instrument(skip(self), err(Display))]
+    pub async fn check_details(
+        &self,
+        check_id: &str,
+        lang: &str,
+        start_key: Option<&str>,
+    ) -> Result<(Vec<Detail>, Option<String>), ApiError> {
+        let url = join_url(
+            &self.endpoints.checks,
+            &format!("v1/checks/{check_id}/details"),
+        );
+        let page: DetailPage = execute(
+            || {
+                let mut q = vec![("lang", lang)];
+                if let Some(k) = start_key {
+                    q.push(("start_key", k));
+                }
+                self.authorize(self.http().get(url.clone()).query(&q))
+            },
+            Idempotency::Idempotent,
+            &self.retry,
+            None,
+            None,
+        )
+        .await?
+        .json()?;
+        Ok((page.details, cursor(page.next)))
+    }
+
+    #[tracing::instrument(skip(self), err(Display))]
+    pub async fn delete_check(&self, check_id: &str) -> Result<(), ApiError> {
+        let url = join_url(&self.endpoints.checks, &format!("v1/checks/{check_id}"));
+        // Deleting twice is harmless: the second answers 404, which the caller treats as done.
+        execute(
+            || self.authorize(self.http().delete(url.clone())),
+            Idempotency::Idempotent,
+            &self.retry,
+            None,
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Downloads the report PDF in `lang`. Tolerates the 202/302 contract as well as a plain
+    /// 200 (catalogue §2.3: documented only for identity files).
+    pub async fn download_check_pdf(
+        &self,
+        check_id: &str,
+        lang: &str,
+        dest: &Path,
+        cancel: &CancellationToken,
+        progress: impl FnMut(DownloadProgress),
+    ) -> Result<u64, ApiError> {
+        let mut url = join_url(&self.endpoints.checks, &format!("v1/checks/{check_id}/pdf"));
+        url.query_pairs_mut().append_pair("lang", lang);
+        download_file(
+            self.http(),
+            url,
+            |rb| self.authorize(rb),
+            dest,
+            &DownloadOptions::default(),
+            cancel,
+            progress,
+        )
+        .await
+    }
+}

@@ -1,0 +1,276 @@
+use opsdesk_http::{build_client, ErrorKind, HttpConfig, Secret};
+use opsdesk_sandbox::{Faults, Sandbox, SandboxConfig, PRACTICE_TRUORA_KEY};
+use opsdesk_truora::checks::rules::{validate, CheckDraft, Subject};
+use opsdesk_truora::{TruoraClient, TruoraEndpoints};
+use std::collections::BTreeMap;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+async fn setup(demo: bool) -> (Sandbox, TruoraClient) {
+    let sb = Sandbox::start(SandboxConfig {
+        demo_data: demo,
+        file_prepare_ms: 50,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let u = sb.urls();
+    let ep = TruoraEndpoints {
+        checks: Url::parse(&u.checks).unwrap(),
+        identity: Url::parse(&u.identity).unwrap(),
+        connect: Url::parse(&u.connect).unwrap(),
+        account: Url::parse(&u.account).unwrap(),
+    };
+    let mut c = TruoraClient::new(
+        build_client(&HttpConfig::default()).unwrap(),
+        Secret::new(PRACTICE_TRUORA_KEY),
+        ep,
+    );
+    c.retry.base_delay = std::time::Duration::from_millis(5);
+    (sb, c)
+}
+
+fn person_co(id: &str) -> BTreeMap<String, String> {
+    let draft = CheckDraft {
+        subject: Some(Subject::Person),
+        country: "CO".into(),
+        user_authorized: true,
+        inputs: [("national_id".to_string(), id.to_string())]
+            .into_iter()
+            .collect(),
+        ..Default::default()
+    };
+    validate(&draft, "2026-11-22").unwrap()
+}
+
+/// Moves a check's creation back in virtual time, instead of waiting for it.
+fn age(sb: &Sandbox, id: &str, ms: i64) {
+    sb.with_state(|s| {
+        s.truora
+            .checks
+            .iter_mut()
+            .find(|c| c.check_id == id)
+            .unwrap()
+            .created_ms -= ms
+    });
+}
+
+#[tokio::test]
+async fn a_check_is_created_then_progresses_to_a_score() {
+    let (sb, c) = setup(false).await;
+    let created = c
+        .create_check("person", "CO", &person_co("1020304050"), false)
+        .await
+        .unwrap();
+    assert!(!created.existing);
+    let id = created.check.check_id.clone();
+    assert!(id.starts_with("CHK"));
+    assert_eq!(created.check.status.as_deref(), Some("not_started"));
+    assert_eq!(created.check.score, -1.0, "no score until computed");
+
+    age(&sb, &id, 5_000);
+    let running = c.get_check(&id).await.unwrap();
+    assert_eq!(running.status.as_deref(), Some("in_progress"));
+    assert!(!running.is_final());
+
+    age(&sb, &id, 60_000);
+    let done = c.get_check(&id).await.unwrap();
+    assert_eq!(done.status.as_deref(), Some("completed"));
+    assert!((0.0..=1.0).contains(&done.score));
+    assert!(done
+        .statuses
+        .iter()
+        .all(|d| d.status.as_deref() == Some("completed")));
+    assert_eq!(done.input("national_id"), Some("1020304050"));
+}
+
+#[tokio::test]
+async fn delayed_and_failed_checks_report_so() {
+    let (sb, c) = setup(false).await;
+    let delayed = c
+        .create_check("person", "CO", &person_co("1020304099"), false)
+        .await
+        .unwrap()
+        .check
+        .check_id;
+    let failed = c
+        .create_check("person", "CO", &person_co("1020304013"), false)
+        .await
+        .unwrap()
+        .check
+        .check_id;
+    age(&sb, &delayed, 30_000);
+    age(&sb, &failed, 30_000);
+    assert_eq!(
+        c.get_check(&delayed).await.unwrap().status.as_deref(),
+        Some("delayed")
+    );
+    let e = c.get_check(&failed).await.unwrap();
+    assert_eq!(e.status.as_deref(), Some("error"));
+    assert!(e
+        .statuses
+        .iter()
+        .any(|d| d.invalid_inputs == ["national_id"]));
+}
+
+#[tokio::test]
+async fn an_identical_recent_check_is_returned_unless_forced() {
+    let (_sb, c) = setup(false).await;
+    let first = c
+        .create_check("person", "CO", &person_co("1020304050"), false)
+        .await
+        .unwrap();
+    let again = c
+        .create_check("person", "CO", &person_co("1020304050"), false)
+        .await
+        .unwrap();
+    assert!(again.existing);
+    assert_eq!(again.check.check_id, first.check.check_id);
+    let forced = c
+        .create_check("person", "CO", &person_co("1020304050"), true)
+        .await
+        .unwrap();
+    assert!(!forced.existing);
+    assert_ne!(forced.check.check_id, first.check.check_id);
+}
+
+#[tokio::test]
+async fn the_sandbox_refuses_what_the_rules_forbid() {
+    let (_sb, c) = setup(false).await;
+    // Sent without the client's validation, to prove the server enforces the catalogue too.
+    let e = c
+        .create_check("person", "BR", &person_co("52998224725"), false)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidInput);
+    assert!(e.vendor.unwrap().message.unwrap().contains("required"));
+    let mut bad = person_co("1020304050");
+    bad.insert("imei".into(), "123".into());
+    assert_eq!(
+        c.create_check("person", "CO", &bad, false)
+            .await
+            .unwrap_err()
+            .kind,
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        c.create_check("company", "CL", &BTreeMap::new(), false)
+            .await
+            .unwrap_err()
+            .kind,
+        ErrorKind::InvalidInput
+    );
+}
+
+#[tokio::test]
+async fn lists_and_details_are_paginated() {
+    let (_sb, c) = setup(true).await;
+    for i in 0..15 {
+        c.create_check("person", "CO", &person_co(&format!("5000000{i:03}")), false)
+            .await
+            .unwrap();
+    }
+    let (first, next) = c.list_checks(None).await.unwrap();
+    assert_eq!(first.len(), 20);
+    let (second, end) = c.list_checks(next.as_deref()).await.unwrap();
+    assert_eq!(second.len(), 5);
+    assert!(end.is_none());
+    let ids: std::collections::HashSet<_> = first
+        .iter()
+        .chain(&second)
+        .map(|c| c.check_id.clone())
+        .collect();
+    assert_eq!(ids.len(), 25, "no check twice, none missing");
+
+    let demo = "CHK00000000000000000000000a11ce0000";
+    let (d1, next) = c.check_details(demo, "en", None).await.unwrap();
+    let (d2, end) = c.check_details(demo, "en", next.as_deref()).await.unwrap();
+    assert_eq!((d1.len(), d2.len(), end), (3, 2, None));
+    assert!(
+        d1[0].description.as_deref().unwrap().ends_with("records.")
+            || d1[0].description.as_deref().unwrap().contains("record")
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_check_is_gone() {
+    let (_sb, c) = setup(false).await;
+    let id = c
+        .create_check("person", "CO", &person_co("1020304050"), false)
+        .await
+        .unwrap()
+        .check
+        .check_id;
+    c.delete_check(&id).await.unwrap();
+    assert_eq!(
+        c.get_check(&id).await.unwrap_err().kind,
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        c.delete_check(&id).await.unwrap_err().kind,
+        ErrorKind::NotFound
+    );
+}
+
+#[tokio::test]
+async fn the_report_pdf_waits_for_completion_then_downloads() {
+    let (sb, c) = setup(false).await;
+    let id = c
+        .create_check("person", "CO", &person_co("1020304050"), false)
+        .await
+        .unwrap()
+        .check
+        .check_id;
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("r.pdf");
+    let e = c
+        .download_check_pdf(&id, "es", &dest, &CancellationToken::new(), |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound, "not before it completes");
+    age(&sb, &id, 60_000);
+    c.download_check_pdf(&id, "en", &dest, &CancellationToken::new(), |_| {})
+        .await
+        .unwrap();
+    let pdf = String::from_utf8_lossy(&std::fs::read(&dest).unwrap()).into_owned();
+    assert!(pdf.starts_with("%PDF") && pdf.contains("Background check report"));
+}
+
+#[tokio::test]
+async fn errors_are_told_apart_and_creates_are_never_repeated() {
+    let (sb, c) = setup(false).await;
+    let wrong = TruoraClient::new(
+        build_client(&HttpConfig::default()).unwrap(),
+        Secret::new("eyJa.eyJb.c"),
+        c.endpoints.clone(),
+    );
+    assert_eq!(
+        wrong.list_checks(None).await.unwrap_err().kind,
+        ErrorKind::Unauthorized
+    );
+    assert_eq!(
+        c.get_check("CHKnope").await.unwrap_err().kind,
+        ErrorKind::NotFound
+    );
+
+    sb.set_faults(Faults {
+        burst_429: 2,
+        ..Default::default()
+    });
+    assert!(
+        c.list_checks(None).await.is_ok(),
+        "reads ride out a 429 burst"
+    );
+
+    sb.set_faults(Faults {
+        rate_5xx: 1.0,
+        ..Default::default()
+    });
+    let before = sb.stats().requests;
+    let e = c
+        .create_check("person", "CO", &person_co("1020304050"), false)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Server);
+    assert_eq!(sb.stats().requests - before, 1, "a create is sent once");
+}
