@@ -268,7 +268,7 @@ async fn details(
         .unwrap()
         .iter()
         .map(|db| {
-            let found = db["status"] == "completed" && hash(&format!("{}{}", c.document(), db["data_set"])) % 5 == 0;
+            let found = db["status"] == "completed" && hash(&format!("{}{}", c.document(), db["data_set"])).is_multiple_of(5);
             let text = match (found, spanish) {
                 (true, true) => "Se encontró un registro; revise el informe.",
                 (true, false) => "A record was found; see the report.",
