@@ -238,7 +238,10 @@ pub fn save(
     Ok(())
 }
 
-fn downloads_for(conn: &Connection, subject: &str) -> rusqlite::Result<Vec<DownloadedFile>> {
+pub(crate) fn downloads_for(
+    conn: &Connection,
+    subject: &str,
+) -> rusqlite::Result<Vec<DownloadedFile>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, kind, path, bytes FROM downloads WHERE subject_id = ?1 ORDER BY id DESC",
     )?;
@@ -505,6 +508,9 @@ fn free_path(folder: &Path, stem: &str, ext: &str) -> PathBuf {
     p
 }
 
+/// Extension placeholder: name the file after its content once downloaded.
+const SNIFF: &str = "?";
+
 /// Recordings may come as MP4, WebM or a ZIP of several; the contract does not say.
 fn sniff_extension(path: &Path) -> &'static str {
     let mut head = [0u8; 12];
@@ -578,6 +584,54 @@ impl App {
         job_id: &str,
         mut progress: impl FnMut(DownloadProgress) + Send,
     ) -> Result<DownloadedFile, AppError> {
+        let (stem, ext, kind) = match file {
+            ProcessFile::Pdf => (process_id.to_string(), "pdf", "pdf"),
+            // The recordings' format is not documented: named after their first bytes.
+            ProcessFile::VideoRecordings => {
+                (format!("{process_id}-recordings"), SNIFF, "recordings")
+            }
+        };
+        let client = self.truora().await?;
+        self.save_download(
+            process_id,
+            kind,
+            &stem,
+            ext,
+            folder,
+            job_id,
+            |dest, cancel| async move {
+                let opts = opsdesk_http::DownloadOptions::default();
+                client
+                    .download_process_file(process_id, file, &dest, &opts, &cancel, &mut progress)
+                    .await
+            },
+        )
+        .await
+    }
+
+    /// Downloads into a fresh, non-overwriting file, records it (so it can be opened again by
+    /// ID) and in Activity as `<area>.download_<kind>`. Shared by every screen that saves files.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn save_download<F, Fut>(
+        &self,
+        subject_id: &str,
+        kind: &str,
+        stem: &str,
+        ext: &str,
+        folder: Option<PathBuf>,
+        job_id: &str,
+        run: F,
+    ) -> Result<DownloadedFile, AppError>
+    where
+        F: FnOnce(PathBuf, tokio_util::sync::CancellationToken) -> Fut,
+        Fut: std::future::Future<Output = Result<u64, opsdesk_http::ApiError>>,
+    {
+        let area = if subject_id.starts_with("CHK") {
+            "checks"
+        } else {
+            "identity"
+        };
+        let action = format!("{area}.download_{kind}");
         let folder = folder.unwrap_or_else(|| self.download_dir());
         std::fs::create_dir_all(&folder).map_err(|e| {
             AppError::new(
@@ -585,40 +639,23 @@ impl App {
                 format!("cannot create the folder: {e}"),
             )
         })?;
-        let (stem, ext, kind) = match file {
-            ProcessFile::Pdf => (process_id.to_string(), "pdf", "pdf"),
-            ProcessFile::VideoRecordings => {
-                (format!("{process_id}-recordings"), "tmp", "recordings")
-            }
-        };
-        let dest = free_path(&folder, &stem, ext);
-        let client = self.truora().await?;
+        let dest = free_path(
+            &folder,
+            stem,
+            if ext == SNIFF { "part-download" } else { ext },
+        );
         let cancel = self.jobs.start(job_id);
-        let result = client
-            .download_process_file(
-                process_id,
-                file,
-                &dest,
-                &opsdesk_http::DownloadOptions::default(),
-                &cancel,
-                &mut progress,
-            )
-            .await;
+        let result = run(dest.clone(), cancel).await;
         self.jobs.finish(job_id);
         let bytes = match result {
             Ok(b) => b,
             Err(e) => {
-                self.record(
-                    "identity",
-                    &format!("identity.download_{kind}"),
-                    Outcome::Failed,
-                    process_id,
-                );
+                self.record(area, &action, Outcome::Failed, subject_id);
                 return Err(e.into());
             }
         };
-        let dest = if file == ProcessFile::VideoRecordings {
-            let real = free_path(&folder, &stem, sniff_extension(&dest));
+        let dest = if ext == SNIFF {
+            let real = free_path(&folder, stem, sniff_extension(&dest));
             std::fs::rename(&dest, &real)
                 .map_err(|e| AppError::internal(format!("cannot name the file: {e}")))?;
             real
@@ -630,16 +667,11 @@ impl App {
         let id = self.with_conn(|c| {
             c.execute(
                 "INSERT INTO downloads (subject_id, kind, path, bytes, at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![process_id, kind, path, bytes as i64, now],
+                params![subject_id, kind, path, bytes as i64, now],
             )?;
             Ok(c.last_insert_rowid())
         })?;
-        self.record(
-            "identity",
-            &format!("identity.download_{kind}"),
-            Outcome::Ok,
-            process_id,
-        );
+        self.record(area, &action, Outcome::Ok, subject_id);
         Ok(DownloadedFile {
             id,
             kind: kind.into(),

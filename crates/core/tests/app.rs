@@ -360,3 +360,108 @@ async fn sending_a_link_reports_every_invalid_field_and_records_activity() {
         "no phone in activity"
     );
 }
+
+#[tokio::test]
+async fn a_check_is_created_found_followed_to_completion_and_its_report_saved() {
+    use opsdesk_core::checks::{CheckQuery, CheckSubject, NewCheckForm};
+    let p = Profile::new();
+    let app = p.open(unreachable());
+    let mut form = NewCheckForm {
+        subject: CheckSubject::Person,
+        custom_type: None,
+        country: "CO".into(),
+        inputs: [
+            ("national_id".to_string(), "1.098.765.432".to_string()),
+            ("date_of_birth".into(), "31/12/1990".into()),
+        ]
+        .into(),
+        consent: false,
+        reference: String::new(),
+        force: false,
+    };
+    let errs = app.checks_create(&form).await.unwrap_err();
+    let fields: Vec<_> = errs
+        .iter()
+        .map(|e| (e.field.clone().unwrap(), e.rule.clone().unwrap()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("user_authorized".into(), "consent_required".into()),
+            ("date_of_birth".into(), "not_a_date".into())
+        ]
+    );
+
+    form.consent = true;
+    form.inputs
+        .insert("date_of_birth".into(), "1990-12-31".into());
+    let created = app.checks_create(&form).await.unwrap();
+    assert!(!created.existing);
+    let id = created.check.row.check_id.clone();
+    assert_eq!(created.check.row.document, "1098765432");
+    // The same again: Truora hands back the recent identical check, and we say so.
+    let again = app.checks_create(&form).await.unwrap();
+    assert!(again.existing);
+    assert_eq!(again.check.row.check_id, id);
+
+    let q = |text: &str| CheckQuery {
+        text: text.into(),
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(
+        app.checks_search(&q("10987")).unwrap().len(),
+        1,
+        "prefix of the document"
+    );
+    assert_eq!(
+        app.checks_search(&q(&id[..10])).unwrap().len(),
+        1,
+        "prefix of the ID"
+    );
+    assert!(app.checks_search(&q("nobody")).unwrap().is_empty());
+
+    // Move the practice check past its running time and let the follower poll it.
+    let sb = app.practice_sandbox().await.unwrap();
+    sb.with_state(|s| {
+        s.truora
+            .checks
+            .iter_mut()
+            .find(|c| c.check_id == id)
+            .unwrap()
+            .created_ms -= 60_000
+    });
+    app.store()
+        .unwrap()
+        .conn()
+        .unwrap()
+        .execute("UPDATE checks SET next_poll_ms = 0", [])
+        .unwrap();
+    assert!(app.checks_poll_due(10).await.unwrap() >= 1);
+    let done = app.checks_get(&id).unwrap();
+    assert_eq!(done.row.status, "completed");
+    assert!((0.0..=1.0).contains(&done.row.score));
+    let completed = app
+        .checks_search(&CheckQuery {
+            status: Some("completed".into()),
+            ..q("")
+        })
+        .unwrap();
+    assert!(completed.iter().any(|r| r.check_id == id));
+
+    let details = app.checks_details(&id, "es", None).await.unwrap();
+    assert_eq!(details.details.len(), 3);
+    assert!(details.next.is_some());
+
+    let file = app
+        .checks_download_pdf(&id, "es", None, "j1", |_| {})
+        .await
+        .unwrap();
+    assert!(std::fs::read(app.download_path(file.id).unwrap())
+        .unwrap()
+        .starts_with(b"%PDF"));
+    assert_eq!(app.checks_get(&id).unwrap().downloads.len(), 1);
+
+    app.checks_delete(&id).await.unwrap();
+    assert!(app.checks_search(&q("10987")).unwrap().is_empty());
+}

@@ -17,6 +17,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_identity",
         include_str!("migrations/0002_identity.sql"),
     ),
+    ("0003_checks", include_str!("migrations/0003_checks.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
