@@ -15,6 +15,7 @@ pub enum Topic {
     Activity,
     LocalCache,
     Identity,
+    Checks,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -50,8 +50,10 @@ pub fn run() {
                 http: opsdesk_http::HttpConfig::default(),
                 default_download_dir: download_dir(app.handle(), isolated_profile.as_deref()),
             };
-            let core = App::open(cfg).map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?;
-            app.manage(Arc::new(core));
+            let core =
+                Arc::new(App::open(cfg).map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?);
+            app.manage(core.clone());
+            follow_unfinished_checks(app.handle().clone(), core);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -68,6 +70,15 @@ pub fn run() {
             commands::system::cancel_job,
             commands::system::open_download,
             commands::system::choose_download_dir,
+            commands::checks::checks_form_fields,
+            commands::checks::checks_create,
+            commands::checks::checks_search,
+            commands::checks::checks_get,
+            commands::checks::checks_refresh,
+            commands::checks::checks_import,
+            commands::checks::checks_details,
+            commands::checks::checks_delete,
+            commands::checks::checks_download_pdf,
             commands::identity::identity_lookup,
             commands::identity::identity_cached,
             commands::identity::identity_download,
@@ -78,6 +89,26 @@ pub fn run() {
 }
 
 struct LogGuardState(#[allow(dead_code)] std::sync::Mutex<Option<opsdesk_core::logging::LogGuard>>);
+
+/// Follows unfinished checks in the background (each with its own backoff, stored on disk) and
+/// tells the screens when one changed status.
+fn follow_unfinished_checks(handle: tauri::AppHandle, core: Arc<App>) {
+    tauri::async_runtime::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if core.store_health() != opsdesk_core::StoreHealth::Ok {
+                continue;
+            }
+            match core.checks_poll_due(20).await {
+                Ok(0) => {}
+                Ok(_) => events::changed(&handle, &[events::Topic::Checks]),
+                Err(e) => tracing::debug!(error = %e, "check follow-up skipped"),
+            }
+        }
+    });
+}
 
 /// The system Downloads folder, or one inside an isolated profile (tests must not write into the
 /// real user's folder).

@@ -79,7 +79,13 @@ impl Window {
     /// Waits until the element's visible text equals `expected` (the UI updates asynchronously
     /// after a backend call, so a single read could race it).
     pub async fn wait_for_text(&self, css: &str, expected: &str) {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.wait_for_text_within(css, expected, Duration::from_secs(20))
+            .await
+    }
+
+    /// For states that take a while to arrive (a check that completes in the practice sandbox).
+    pub async fn wait_for_text_within(&self, css: &str, expected: &str, limit: Duration) {
+        let deadline = Instant::now() + limit;
         let mut last = String::new();
         while Instant::now() < deadline {
             if let Ok(el) = self.client.find(Locator::Css(css)).await {

@@ -2,6 +2,7 @@
 //! `changed` event: nothing else.
 
 pub mod activity;
+pub mod checks;
 pub mod identity;
 pub mod settings;
 pub mod system;

@@ -15,6 +15,14 @@ import type { LinkOutcome } from './bindings/LinkOutcome';
 import type { ProcessView } from './bindings/ProcessView';
 
 export type ProcessFile = 'pdf' | 'video_recordings';
+import type { CheckQuery } from './bindings/CheckQuery';
+import type { CheckRow } from './bindings/CheckRow';
+import type { CheckSubject } from './bindings/CheckSubject';
+import type { CheckView } from './bindings/CheckView';
+import type { CreateOutcome } from './bindings/CreateOutcome';
+import type { DetailsPage } from './bindings/DetailsPage';
+import type { FormField } from './bindings/FormField';
+import type { NewCheckForm } from './bindings/NewCheckForm';
 
 export interface Backend {
   appStatus(): Promise<AppStatus>;
@@ -27,6 +35,22 @@ export interface Backend {
   removeCredentials(service: Service): Promise<CredentialsStatus>;
   testConnection(service: Service): Promise<ConnectionReport>;
   listActivity(limit: number): Promise<ActivityEntry[]>;
+  checksFormFields(subject: CheckSubject, country: string): Promise<FormField[]>;
+  /** Rejects with a list of field errors when the form is invalid. */
+  checksCreate(form: NewCheckForm): Promise<CreateOutcome>;
+  checksSearch(query: CheckQuery): Promise<CheckRow[]>;
+  checksGet(id: string): Promise<CheckView>;
+  checksRefresh(id: string): Promise<CheckView>;
+  checksImport(): Promise<number>;
+  checksDetails(id: string, lang: string, cursor: string | null): Promise<DetailsPage>;
+  checksDelete(id: string): Promise<void>;
+  checksDownloadPdf(
+    id: string,
+    lang: string,
+    jobId: string,
+    chooseFolder: boolean,
+    onProgress: (p: DownloadProgress) => void
+  ): Promise<DownloadedFile>;
   identityLookup(input: string): Promise<ProcessView>;
   identityCached(): Promise<ProcessView[]>;
   identityDownload(
@@ -57,6 +81,19 @@ export const tauriBackend: Backend = {
   removeCredentials: (service) => invoke('remove_credentials', { service }),
   testConnection: (service) => invoke('test_connection', { service }),
   listActivity: (limit) => invoke('list_activity', { limit }),
+  checksFormFields: (subject, country) => invoke('checks_form_fields', { subject, country }),
+  checksCreate: (form) => invoke('checks_create', { form }),
+  checksSearch: (query) => invoke('checks_search', { query }),
+  checksGet: (id) => invoke('checks_get', { id }),
+  checksRefresh: (id) => invoke('checks_refresh', { id }),
+  checksImport: () => invoke('checks_import'),
+  checksDetails: (id, lang, cursor) => invoke('checks_details', { id, lang, cursor }),
+  checksDelete: (id) => invoke('checks_delete', { id }),
+  checksDownloadPdf: (id, lang, jobId, chooseFolder, onProgress) => {
+    const ch = new Channel<DownloadProgress>();
+    ch.onmessage = onProgress;
+    return invoke('checks_download_pdf', { id, lang, jobId, chooseFolder, onProgress: ch });
+  },
   identityLookup: (input) => invoke('identity_lookup', { input }),
   identityCached: () => invoke('identity_cached'),
   identityDownload: (processId, file, jobId, chooseFolder, onProgress) => {

@@ -1,0 +1,110 @@
+use super::{CmdResult, Core};
+use crate::commands::system::pick_folder;
+use crate::events::{changed, Topic};
+use opsdesk_core::checks::{
+    CheckQuery, CheckRow, CheckSubject, CheckView, CreateOutcome, DetailsPage, FormField,
+    NewCheckForm,
+};
+use opsdesk_core::identity::DownloadedFile;
+use opsdesk_core::AppError;
+use opsdesk_http::DownloadProgress;
+use tauri::ipc::Channel;
+
+#[tauri::command]
+pub fn checks_form_fields(
+    core: Core<'_>,
+    subject: CheckSubject,
+    country: String,
+) -> Vec<FormField> {
+    core.checks_form_fields(subject, &country)
+}
+
+/// Field problems come back as a list so each input shows its own message.
+#[tauri::command]
+pub async fn checks_create(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    form: NewCheckForm,
+) -> Result<CreateOutcome, Vec<AppError>> {
+    let out = core.checks_create(&form).await;
+    changed(&app, &[Topic::Checks, Topic::Activity]);
+    out
+}
+
+#[tauri::command]
+pub fn checks_search(core: Core<'_>, query: CheckQuery) -> CmdResult<Vec<CheckRow>> {
+    core.checks_search(&query)
+}
+
+#[tauri::command]
+pub fn checks_get(core: Core<'_>, id: String) -> CmdResult<CheckView> {
+    core.checks_get(&id)
+}
+
+#[tauri::command]
+pub async fn checks_refresh(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    id: String,
+) -> CmdResult<CheckView> {
+    let v = core.checks_refresh(&id).await;
+    changed(&app, &[Topic::Checks]);
+    v
+}
+
+#[tauri::command]
+pub async fn checks_import(app: tauri::AppHandle, core: Core<'_>) -> CmdResult<usize> {
+    let n = core.checks_import(50).await;
+    changed(&app, &[Topic::Checks, Topic::Activity]);
+    n
+}
+
+#[tauri::command]
+pub async fn checks_details(
+    core: Core<'_>,
+    id: String,
+    lang: String,
+    cursor: Option<String>,
+) -> CmdResult<DetailsPage> {
+    core.checks_details(&id, &lang, cursor).await
+}
+
+#[tauri::command]
+pub async fn checks_delete(app: tauri::AppHandle, core: Core<'_>, id: String) -> CmdResult<()> {
+    let r = core.checks_delete(&id).await;
+    changed(&app, &[Topic::Checks, Topic::Activity]);
+    r
+}
+
+#[tauri::command]
+#[allow(clippy::too_many_arguments)]
+pub async fn checks_download_pdf(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    id: String,
+    lang: String,
+    job_id: String,
+    choose_folder: bool,
+    on_progress: Channel<DownloadProgress>,
+) -> CmdResult<DownloadedFile> {
+    let folder = if choose_folder {
+        match pick_folder(&app, core.download_dir()).await {
+            Some(f) => Some(f),
+            None => {
+                return Err(AppError::new(
+                    opsdesk_core::ErrorCode::Cancelled,
+                    "no folder chosen",
+                ))
+            }
+        }
+    } else {
+        None
+    };
+    let r = core
+        .checks_download_pdf(&id, &lang, folder, &job_id, |p| {
+            let _ = on_progress.send(p);
+        })
+        .await;
+    changed(&app, &[Topic::Checks, Topic::Activity]);
+    r
+}

@@ -1,0 +1,73 @@
+//! End-to-end, through the real window in Practice mode: create a person check in Colombia,
+//! watch it complete, open its detail and save the PDF report.
+
+mod support;
+
+use std::time::Duration;
+use support::open_app;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creating_a_colombian_person_check_and_saving_its_report() {
+    let profile = tempfile::tempdir().unwrap();
+    let w = open_app(profile.path()).await;
+    w.wait_for("a[data-nav='/checks']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    w.wait_for("[data-testid=new-check]")
+        .await
+        .click()
+        .await
+        .unwrap();
+
+    let id_input = w.wait_for("input#f-national_id").await;
+    id_input.send_keys("1.098.765.432").await.unwrap();
+    // Forgetting consent is caught at the field, before anything is sent.
+    w.wait_for("form button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    w.wait_for("input#consent[aria-invalid=true]").await;
+    w.wait_for("input#consent").await.click().await.unwrap();
+    w.wait_for("form button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+
+    // The detail opens at once and the background follower moves it to completion.
+    w.wait_for("[data-testid=check-status]").await;
+    w.wait_for_text_within(
+        "[data-testid=check-status]",
+        "Finished",
+        Duration::from_secs(90),
+    )
+    .await;
+    w.wait_for("[data-testid=check-risk]").await;
+
+    w.wait_for("[data-testid=download-report]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    w.wait_for("[data-testid=report-saved]").await;
+    let h1 = w.wait_for("p.help.mono").await.text().await.unwrap();
+    w.close().await;
+
+    let check_id = h1.split(' ').next().unwrap().to_string();
+    assert!(check_id.starts_with("CHK"), "{h1}");
+    let saved: Vec<_> = std::fs::read_dir(profile.path().join("Downloads"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert!(saved[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .starts_with(&check_id));
+    assert!(std::fs::read(&saved[0]).unwrap().starts_with(b"%PDF-"));
+}

@@ -1,0 +1,36 @@
+// Plain-language helpers for check results.
+import type { MessageKey } from '$lib/i18n/en';
+
+export type RiskBand = 'pending' | 'low' | 'medium' | 'high';
+
+/** 0 = high risk … 1 = low risk; -1 = not computed yet. */
+export function riskBand(score: number): RiskBand {
+  if (score < 0) return 'pending';
+  if (score >= 0.8) return 'low';
+  if (score >= 0.5) return 'medium';
+  return 'high';
+}
+
+export function riskKey(score: number): MessageKey {
+  return `risk.${riskBand(score)}`;
+}
+
+/** Shown the way the Truora dashboard does: 0–10. */
+export function scoreOutOfTen(score: number): string {
+  return score < 0 ? '—' : (score * 10).toFixed(1);
+}
+
+export const FINAL = new Set(['completed', 'error']);
+
+/** Proper names of identity documents; the same in every language. */
+export const DOC_NAME: Record<string, string> = {
+  CO: 'CC', MX: 'CURP', BR: 'CPF', CL: 'RUT', PE: 'DNI', AR: 'DNI', CR: 'Cédula', EC: 'Cédula', ALL: '—'
+};
+export const TAX_NAME: Record<string, string> = {
+  CO: 'NIT', MX: 'RFC', BR: 'CNPJ', EC: 'RUC', CL: 'RUT', PE: 'RUC', AR: 'CUIT', CR: 'Cédula jurídica', ALL: '—'
+};
+export const COUNTRIES = ['CO', 'MX', 'BR', 'CL', 'PE', 'CR', 'EC', 'AR', 'ALL'];
+export const BR_REGIONS = [
+  'ALL', 'AC', 'AL', 'AP', 'AM', 'BA', 'CE', 'DF', 'ES', 'GO', 'MA', 'MT', 'MS', 'MG', 'PA', 'PB', 'PR', 'PE', 'PI',
+  'RJ', 'RN', 'RS', 'RO', 'RR', 'SC', 'SP', 'SE', 'TO'
+];
