@@ -274,3 +274,118 @@ async fn errors_are_told_apart_and_creates_are_never_repeated() {
     assert_eq!(e.kind, ErrorKind::Server);
     assert_eq!(sb.stats().requests - before, 1, "a create is sent once");
 }
+
+#[tokio::test]
+async fn custom_types_are_created_listed_updated_and_deleted() {
+    use opsdesk_truora::checks::config::CustomType;
+    let (_sb, c) = setup(true).await;
+    let mut t = CustomType {
+        name: "mensajeros".into(),
+        country: "CO".into(),
+        weights: [
+            ("criminal_record".to_string(), 0.6),
+            ("traffic_fines".to_string(), 0.4),
+        ]
+        .into(),
+    };
+    c.save_custom_type(&t, false).await.unwrap();
+    let all = c.list_custom_types().await.unwrap();
+    assert!(all.iter().any(|x| x.name == "conductores"), "the demo type");
+    assert_eq!(
+        all.iter().find(|x| x.name == "mensajeros").unwrap().weights,
+        t.weights
+    );
+    // Creating it twice is refused; updating it works.
+    assert_eq!(
+        c.save_custom_type(&t, false).await.unwrap_err().kind,
+        ErrorKind::InvalidInput
+    );
+    t.weights = [("criminal_record".to_string(), 1.0)].into();
+    c.save_custom_type(&t, true).await.unwrap();
+    // The server enforces the sum too.
+    let bad = CustomType {
+        weights: [("criminal_record".to_string(), 0.7)].into(),
+        ..t.clone()
+    };
+    assert_eq!(
+        c.save_custom_type(&bad, true).await.unwrap_err().kind,
+        ErrorKind::InvalidInput
+    );
+    // A check can use it.
+    let created = c
+        .create_check("mensajeros", "CO", &person_co("1020304050"), false)
+        .await
+        .unwrap();
+    assert_eq!(created.check.kind.as_deref(), Some("mensajeros"));
+    let remaining = c.delete_custom_type("mensajeros", "CO").await.unwrap();
+    assert!(remaining.iter().all(|x| x.name != "mensajeros"));
+    assert_eq!(
+        c.delete_custom_type("person", "CO").await.unwrap_err().kind,
+        ErrorKind::InvalidInput
+    );
+}
+
+#[tokio::test]
+async fn settings_are_sent_and_checked_by_the_server() {
+    let (sb, c) = setup(false).await;
+    c.save_check_settings(Some("2h"), Some("exact"), Some(true))
+        .await
+        .unwrap();
+    let saved = sb.with_state(|s| s.truora.settings.clone().unwrap());
+    assert_eq!(saved["max_duration"], "2h");
+    assert_eq!(saved["retries"], true);
+    assert_eq!(
+        c.save_check_settings(Some("5m"), None, None)
+            .await
+            .unwrap_err()
+            .kind,
+        ErrorKind::InvalidInput
+    );
+}
+
+#[tokio::test]
+async fn a_check_can_be_made_continuous_paused_and_its_history_read() {
+    let (sb, c) = setup(false).await;
+    let id = c
+        .create_check("person", "CO", &person_co("1020304050"), false)
+        .await
+        .unwrap()
+        .check
+        .check_id;
+    let cc = c
+        .create_continuous(&id, "weekly", Some("2027-06-30"))
+        .await
+        .unwrap();
+    assert_eq!(cc.check_id.as_deref(), Some(id.as_str()));
+    assert_eq!(cc.enabled, Some(true));
+    assert_eq!(c.list_continuous().await.unwrap().len(), 1);
+    let paused = c
+        .update_continuous(&cc.id, Some("monthly"), Some(false))
+        .await
+        .unwrap();
+    assert_eq!(
+        (paused.frequency.as_deref(), paused.enabled),
+        (Some("monthly"), Some(false))
+    );
+    assert_eq!(c.get_continuous(&cc.id).await.unwrap().enabled, Some(false));
+    sb.with_state(|s| s.truora.continuous[0].created_ms -= 65 * 86_400_000);
+    assert_eq!(
+        c.continuous_history(&cc.id).await.unwrap().len(),
+        3,
+        "the original and two monthly runs"
+    );
+    assert_eq!(
+        c.create_continuous(&id, "fortnightly", None)
+            .await
+            .unwrap_err()
+            .kind,
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        c.create_continuous("CHKnope", "weekly", None)
+            .await
+            .unwrap_err()
+            .kind,
+        ErrorKind::NotFound
+    );
+}

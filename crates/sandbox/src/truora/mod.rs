@@ -1,6 +1,7 @@
 //! Truora's three APIs share one auth header and one error body.
 
 pub mod account;
+pub mod check_config;
 pub mod checks;
 pub mod identity;
 
@@ -20,6 +21,9 @@ pub struct TruoraState {
     /// Checks, newest first.
     pub checks: Vec<checks::CheckRecord>,
     pub custom_types: Vec<CustomType>,
+    pub continuous: Vec<check_config::Continuous>,
+    /// Last account settings saved.
+    pub settings: Option<serde_json::Map<String, serde_json::Value>>,
     pub processes: Vec<identity::Process>,
     /// (process_id, file kind) → when generation was first requested (virtual ms).
     pub file_jobs: HashMap<(String, identity::FileKind), i64>,
@@ -44,7 +48,7 @@ pub struct CustomType {
 
 pub fn router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
     Router::new()
-        .nest("/checks", checks::router())
+        .nest("/checks", checks::router().merge(check_config::router()))
         .nest("/identity", identity::router())
         .nest("/account", account::router())
         .layer(axum::middleware::from_fn_with_state(shared, require_key))

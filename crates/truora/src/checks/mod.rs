@@ -1,5 +1,7 @@
 //! Truora Checks (catalogue §2).
 
+pub mod config;
+pub mod config_rules;
 pub mod rules;
 
 use crate::TruoraClient;
