@@ -84,7 +84,8 @@ fn fill(store: &Store) {
             );
             let doc = format!("{}", 10_000_000 + (r >> 24) % 1_000_000_000);
             stmt.execute(rusqlite::params![
-                format!("CHK{:032x}", r as u128 * 7 + i as u128),
+                // Real check IDs are CHK + 32 random hex digits.
+                format!("CHK{:016x}{:016x}", rng(&mut seed), rng(&mut seed)),
                 COUNTRIES[((r >> 40) % COUNTRIES.len() as u64) as usize],
                 STATUSES[((r >> 44) % STATUSES.len() as u64) as usize],
                 ((r >> 50) % 101) as f64 / 100.0,
@@ -109,6 +110,17 @@ fn main() {
     fill(&store);
     println!("filled {N} checks in {:.1} s", t.elapsed().as_secs_f64());
     let conn = store.conn().unwrap();
+    // A prefix of a real ID in the table, as someone pasting part of it would type.
+    let some_id: String = conn
+        .query_row("SELECT check_id FROM checks LIMIT 1 OFFSET 4321", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let some_doc: String = conn
+        .query_row("SELECT document FROM checks LIMIT 1 OFFSET 777", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
     // What people type: part of a name, a document prefix, an ID prefix, a status filter,
     // a name plus a country, and the empty list (most recent first).
     let cases: Vec<(&str, CheckQuery)> = vec![
@@ -146,7 +158,7 @@ fn main() {
         (
             "document prefix",
             CheckQuery {
-                text: "1234".into(),
+                text: some_doc[..5].into(),
                 limit: 200,
                 ..Default::default()
             },
@@ -154,7 +166,7 @@ fn main() {
         (
             "check ID prefix",
             CheckQuery {
-                text: "CHK0000".into(),
+                text: some_id[..12].into(),
                 limit: 200,
                 ..Default::default()
             },
@@ -190,6 +202,7 @@ fn main() {
             rows = search(&conn, q, false).unwrap().len();
             times.push(t.elapsed());
         }
+        assert!(rows > 0, "{name} found nothing");
         times.sort();
         let p95 = percentile(&times, 0.95);
         worst_p95 = worst_p95.max(p95);

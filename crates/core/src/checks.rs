@@ -264,14 +264,28 @@ pub fn search(
     q: &CheckQuery,
     practice: bool,
 ) -> rusqlite::Result<Vec<CheckRow>> {
-    let mut sql = String::from("SELECT c.* FROM checks c");
+    let mut sql = String::new();
     let mut args: Vec<rusqlite::types::Value> = Vec::new();
-    let fts = fts_query(&q.text);
-    if let Some(f) = &fts {
-        sql.push_str(" JOIN checks_fts f ON f.rowid = c.rowid WHERE checks_fts MATCH ?");
-        args.push(f.clone().into());
+    if let Some(f) = fts_query(&q.text) {
+        // Two plans, chosen by how many rows match. Many
+        // matches (a common first name): walk checks newest first and keep those in the match
+        // set, stopping after `limit`. Few matches (a document, an ID): read just those rows.
+        // Either way the full-text match runs once, never once per row.
+        let matches: i64 = conn.query_row(
+            "SELECT count(*) FROM checks_fts WHERE checks_fts MATCH ?1",
+            [&f],
+            |r| r.get(0),
+        )?;
+        if matches > 100 {
+            sql.push_str("SELECT c.* FROM checks c WHERE c.rowid IN (SELECT rowid FROM checks_fts WHERE checks_fts MATCH ?)");
+        } else {
+            sql.push_str(
+                "SELECT c.* FROM (SELECT rowid AS r FROM checks_fts WHERE checks_fts MATCH ?) m CROSS JOIN checks c ON c.rowid = m.r WHERE 1",
+            );
+        }
+        args.push(f.into());
     } else {
-        sql.push_str(" WHERE 1");
+        sql.push_str("SELECT c.* FROM checks c WHERE 1");
     }
     sql.push_str(" AND c.practice = ?");
     args.push((practice as i64).into());

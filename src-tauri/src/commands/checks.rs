@@ -108,3 +108,91 @@ pub async fn checks_download_pdf(
     changed(&app, &[Topic::Checks, Topic::Activity]);
     r
 }
+
+use opsdesk_core::check_config::{
+    AccountCheckSettings, ContinuousRunView, ContinuousView, CustomTypeForm,
+};
+
+#[tauri::command]
+pub async fn checks_custom_types(core: Core<'_>) -> CmdResult<Vec<CustomTypeForm>> {
+    core.checks_custom_types().await
+}
+
+#[tauri::command]
+pub async fn checks_save_custom_type(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    form: CustomTypeForm,
+) -> Result<(), Vec<AppError>> {
+    let r = core.checks_save_custom_type(&form).await;
+    changed(&app, &[Topic::Checks, Topic::Activity]);
+    r
+}
+
+#[tauri::command]
+pub async fn checks_delete_custom_type(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    name: String,
+    country: String,
+) -> CmdResult<()> {
+    let r = core.checks_delete_custom_type(&name, &country).await;
+    changed(&app, &[Topic::Checks, Topic::Activity]);
+    r
+}
+
+#[tauri::command]
+pub fn checks_account_settings(core: Core<'_>) -> Option<AccountCheckSettings> {
+    core.checks_account_settings()
+}
+
+#[tauri::command]
+pub async fn checks_save_account_settings(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    settings: AccountCheckSettings,
+) -> Result<(), Vec<AppError>> {
+    let r = core.checks_save_account_settings(&settings).await;
+    changed(&app, &[Topic::Activity]);
+    r
+}
+
+#[tauri::command]
+pub async fn checks_make_continuous(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    check_id: String,
+    frequency: String,
+    end_date: String,
+) -> Result<ContinuousView, Vec<AppError>> {
+    let r = core
+        .checks_make_continuous(&check_id, &frequency, &end_date)
+        .await;
+    changed(&app, &[Topic::Checks, Topic::Activity]);
+    r
+}
+
+#[tauri::command]
+pub async fn checks_continuous(core: Core<'_>) -> CmdResult<Vec<ContinuousView>> {
+    core.checks_continuous().await
+}
+
+#[tauri::command]
+pub async fn checks_continuous_set_enabled(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    id: String,
+    enabled: bool,
+) -> CmdResult<ContinuousView> {
+    let r = core.checks_continuous_set_enabled(&id, enabled).await;
+    changed(&app, &[Topic::Checks, Topic::Activity]);
+    r
+}
+
+#[tauri::command]
+pub async fn checks_continuous_history(
+    core: Core<'_>,
+    id: String,
+) -> CmdResult<Vec<ContinuousRunView>> {
+    core.checks_continuous_history(&id).await
+}

@@ -23,6 +23,10 @@ import type { CreateOutcome } from './bindings/CreateOutcome';
 import type { DetailsPage } from './bindings/DetailsPage';
 import type { FormField } from './bindings/FormField';
 import type { NewCheckForm } from './bindings/NewCheckForm';
+import type { AccountCheckSettings } from './bindings/AccountCheckSettings';
+import type { ContinuousRunView } from './bindings/ContinuousRunView';
+import type { ContinuousView } from './bindings/ContinuousView';
+import type { CustomTypeForm } from './bindings/CustomTypeForm';
 
 export interface Backend {
   appStatus(): Promise<AppStatus>;
@@ -51,6 +55,16 @@ export interface Backend {
     chooseFolder: boolean,
     onProgress: (p: DownloadProgress) => void
   ): Promise<DownloadedFile>;
+  checksCustomTypes(): Promise<CustomTypeForm[]>;
+  /** Rejects with a list of field errors when the form is invalid. */
+  checksSaveCustomType(form: CustomTypeForm): Promise<void>;
+  checksDeleteCustomType(name: string, country: string): Promise<void>;
+  checksAccountSettings(): Promise<AccountCheckSettings | null>;
+  checksSaveAccountSettings(settings: AccountCheckSettings): Promise<void>;
+  checksMakeContinuous(checkId: string, frequency: string, endDate: string): Promise<ContinuousView>;
+  checksContinuous(): Promise<ContinuousView[]>;
+  checksContinuousSetEnabled(id: string, enabled: boolean): Promise<ContinuousView>;
+  checksContinuousHistory(id: string): Promise<ContinuousRunView[]>;
   identityLookup(input: string): Promise<ProcessView>;
   identityCached(): Promise<ProcessView[]>;
   identityDownload(
@@ -94,6 +108,15 @@ export const tauriBackend: Backend = {
     ch.onmessage = onProgress;
     return invoke('checks_download_pdf', { id, lang, jobId, chooseFolder, onProgress: ch });
   },
+  checksCustomTypes: () => invoke('checks_custom_types'),
+  checksSaveCustomType: (form) => invoke('checks_save_custom_type', { form }),
+  checksDeleteCustomType: (name, country) => invoke('checks_delete_custom_type', { name, country }),
+  checksAccountSettings: () => invoke('checks_account_settings'),
+  checksSaveAccountSettings: (settings) => invoke('checks_save_account_settings', { settings }),
+  checksMakeContinuous: (checkId, frequency, endDate) => invoke('checks_make_continuous', { checkId, frequency, endDate }),
+  checksContinuous: () => invoke('checks_continuous'),
+  checksContinuousSetEnabled: (id, enabled) => invoke('checks_continuous_set_enabled', { id, enabled }),
+  checksContinuousHistory: (id) => invoke('checks_continuous_history', { id }),
   identityLookup: (input) => invoke('identity_lookup', { input }),
   identityCached: () => invoke('identity_cached'),
   identityDownload: (processId, file, jobId, chooseFolder, onProgress) => {

@@ -21,11 +21,12 @@ CREATE INDEX checks_by_created ON checks (practice, created_ms DESC);
 CREATE INDEX checks_by_status ON checks (practice, status, created_ms DESC);
 CREATE INDEX checks_due ON checks (next_poll_ms) WHERE next_poll_ms IS NOT NULL;
 
--- Full-text index over what people search by: name, document, ID.
+-- Full-text index over what people search by: name, document, ID. Prefix indexes up to 8
+-- characters keep "type the start of a document number" fast on 100,000 checks.
 CREATE VIRTUAL TABLE checks_fts USING fts5(
     check_id, subject, document,
     content = 'checks', content_rowid = 'rowid',
-    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4 5 6 7 8'
 );
 CREATE TRIGGER checks_ai AFTER INSERT ON checks BEGIN
     INSERT INTO checks_fts (rowid, check_id, subject, document) VALUES (new.rowid, new.check_id, new.subject, new.document);
