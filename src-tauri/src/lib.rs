@@ -80,6 +80,8 @@ pub fn run() {
             commands::checks::checks_delete,
             commands::checks::checks_download_pdf,
             commands::checks::checks_custom_types,
+            commands::checks::checks_extras,
+            commands::checks::checks_download_attachment,
             commands::checks::checks_save_custom_type,
             commands::checks::checks_delete_custom_type,
             commands::checks::checks_account_settings,

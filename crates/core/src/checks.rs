@@ -582,6 +582,82 @@ impl App {
     }
 }
 
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AttachmentView {
+    pub index: u32,
+    pub name: String,
+    pub data_set: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct CheckExtras {
+    pub attachments: Vec<AttachmentView>,
+    pub databases_consulted: Option<u32>,
+    pub records_found: Option<u32>,
+}
+
+impl App {
+    /// Attachments and the summary, fetched live (both are small).
+    pub async fn checks_extras(&self, id: &str) -> Result<CheckExtras, AppError> {
+        let client = self.truora().await?;
+        let atts = client.check_attachments(id).await?;
+        let sum = client.summarize_check(id).await.unwrap_or_default();
+        Ok(CheckExtras {
+            attachments: atts
+                .into_iter()
+                .enumerate()
+                .map(|(i, a)| AttachmentView {
+                    index: i as u32,
+                    name: a.name.unwrap_or_else(|| format!("attachment-{}", i + 1)),
+                    data_set: a.data_set,
+                })
+                .collect(),
+            databases_consulted: sum.databases_consulted,
+            records_found: sum.records_found,
+        })
+    }
+
+    pub async fn checks_download_attachment(
+        &self,
+        id: &str,
+        index: u32,
+        job_id: &str,
+        mut progress: impl FnMut(DownloadProgress) + Send,
+    ) -> Result<DownloadedFile, AppError> {
+        let client = self.truora().await?;
+        let atts = client.check_attachments(id).await?;
+        let att = atts
+            .get(index as usize)
+            .cloned()
+            .ok_or_else(|| AppError::new(ErrorCode::NotFound, "attachment not found"))?;
+        let url = att
+            .url
+            .clone()
+            .ok_or_else(|| AppError::new(ErrorCode::NotFound, "attachment has no address"))?;
+        let name = att.name.unwrap_or_else(|| "attachment".into());
+        let (stem, ext) = match name.rsplit_once('.') {
+            Some((s, e)) if !e.is_empty() && e.len() <= 5 => (format!("{id}-{s}"), e.to_string()),
+            _ => (format!("{id}-{name}"), "bin".to_string()),
+        };
+        self.save_download(
+            id,
+            "attachment",
+            &stem,
+            &ext,
+            None,
+            job_id,
+            |dest, cancel| async move {
+                client
+                    .download_attachment(&url, &dest, &cancel, &mut progress)
+                    .await
+            },
+        )
+        .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -389,3 +389,39 @@ async fn a_check_can_be_made_continuous_paused_and_its_history_read() {
         ErrorKind::NotFound
     );
 }
+
+#[tokio::test]
+async fn attachments_and_summary_of_a_finished_check() {
+    let (sb, c) = setup(false).await;
+    let id = c
+        .create_check("person", "CO", &person_co("1020304050"), false)
+        .await
+        .unwrap()
+        .check
+        .check_id;
+    assert!(
+        c.check_attachments(&id).await.unwrap().is_empty(),
+        "nothing before it finishes"
+    );
+    age(&sb, &id, 60_000);
+    let atts = c.check_attachments(&id).await.unwrap();
+    assert_eq!(atts.len(), 1);
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("a.pdf");
+    c.download_attachment(
+        atts[0].url.as_deref().unwrap(),
+        &dest,
+        &CancellationToken::new(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert!(std::fs::read(&dest).unwrap().starts_with(b"%PDF"));
+    assert_eq!(sb.stats().storage_requests_with_credentials, 0);
+    let sum = c.summarize_check(&id).await.unwrap();
+    assert_eq!(sum.databases_consulted, Some(5));
+    assert_eq!(
+        c.summarize_check("CHKnope").await.unwrap_err().kind,
+        ErrorKind::NotFound
+    );
+}

@@ -196,3 +196,29 @@ pub async fn checks_continuous_history(
 ) -> CmdResult<Vec<ContinuousRunView>> {
     core.checks_continuous_history(&id).await
 }
+
+#[tauri::command]
+pub async fn checks_extras(
+    core: Core<'_>,
+    id: String,
+) -> CmdResult<opsdesk_core::checks::CheckExtras> {
+    core.checks_extras(&id).await
+}
+
+#[tauri::command]
+pub async fn checks_download_attachment(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    id: String,
+    index: u32,
+    job_id: String,
+    on_progress: Channel<DownloadProgress>,
+) -> CmdResult<DownloadedFile> {
+    let r = core
+        .checks_download_attachment(&id, index, &job_id, |p| {
+            let _ = on_progress.send(p);
+        })
+        .await;
+    changed(&app, &[Topic::Checks, Topic::Activity]);
+    r
+}

@@ -27,6 +27,7 @@ import type { AccountCheckSettings } from './bindings/AccountCheckSettings';
 import type { ContinuousRunView } from './bindings/ContinuousRunView';
 import type { ContinuousView } from './bindings/ContinuousView';
 import type { CustomTypeForm } from './bindings/CustomTypeForm';
+import type { CheckExtras } from './bindings/CheckExtras';
 
 export interface Backend {
   appStatus(): Promise<AppStatus>;
@@ -55,6 +56,8 @@ export interface Backend {
     chooseFolder: boolean,
     onProgress: (p: DownloadProgress) => void
   ): Promise<DownloadedFile>;
+  checksExtras(id: string): Promise<CheckExtras>;
+  checksDownloadAttachment(id: string, index: number, jobId: string, onProgress: (p: DownloadProgress) => void): Promise<DownloadedFile>;
   checksCustomTypes(): Promise<CustomTypeForm[]>;
   /** Rejects with a list of field errors when the form is invalid. */
   checksSaveCustomType(form: CustomTypeForm): Promise<void>;
@@ -107,6 +110,12 @@ export const tauriBackend: Backend = {
     const ch = new Channel<DownloadProgress>();
     ch.onmessage = onProgress;
     return invoke('checks_download_pdf', { id, lang, jobId, chooseFolder, onProgress: ch });
+  },
+  checksExtras: (id) => invoke('checks_extras', { id }),
+  checksDownloadAttachment: (id, index, jobId, onProgress) => {
+    const ch = new Channel<DownloadProgress>();
+    ch.onmessage = onProgress;
+    return invoke('checks_download_attachment', { id, index, jobId, onProgress: ch });
   },
   checksCustomTypes: () => invoke('checks_custom_types'),
   checksSaveCustomType: (form) => invoke('checks_save_custom_type', { form }),

@@ -60,8 +60,10 @@ fn configure(conn: &Connection, key_hex: &str) -> rusqlite::Result<()> {
     conn.execute_batch(&format!("PRAGMA key = \"x'{key_hex}'\";"))?;
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
     conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+    // Every page read from disk is decrypted; a larger page cache (32 MiB, SQLite's default is
+    // 2 MiB) keeps a 100,000-check cache decrypted in memory so searches stay in milliseconds.
     conn.execute_batch(
-        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768;",
     )?;
     conn.busy_timeout(Duration::from_secs(5))?;
     Ok(())

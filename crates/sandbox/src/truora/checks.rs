@@ -172,6 +172,8 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/v1/checks/{check_id}", get(get_one).delete(delete))
         .route("/v1/checks/{check_id}/details", get(details))
         .route("/v1/checks/{check_id}/pdf", get(pdf).post(request_pdf))
+        .route("/v1/checks/{check_id}/attachments", get(attachments))
+        .route("/v1/checks/{check_id}/summarize", get(summarize))
 }
 
 #[derive(Deserialize)]
@@ -556,4 +558,57 @@ async fn pdf(
         [("location", format!("{}/files/{token}", s.storage_base))],
     )
         .into_response()
+}
+
+/// Attachments (catalogue C5, shape inferred): evidence files kept by the databases, served from
+/// the storage host. Only finished checks have them.
+async fn attachments(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let now = s.clock.now_ms();
+    let mut st = s.state.lock().unwrap();
+    let Some(c) = find(&st, &id).cloned() else {
+        return super::error(StatusCode::NOT_FOUND, "The Check was not found");
+    };
+    if c.status_at(now) != "completed" {
+        return Json(serde_json::json!({ "attachments": [] })).into_response();
+    }
+    let token = format!("{id}-certificate");
+    st.files.entry(token.clone()).or_insert_with(|| StoredFile {
+        content_type: "application/pdf".into(),
+        file_name: "certificate.pdf".into(),
+        bytes: crate::pdf::text_pdf(
+            "Certificado de antecedentes",
+            &[format!("Check: {id}"), "Sin anotaciones.".into()],
+        ),
+    });
+    Json(serde_json::json!({ "attachments": [{
+        "name": "certificate.pdf",
+        "data_set": "criminal_record",
+        "content_type": "application/pdf",
+        "url": format!("{}/files/{token}", s.storage_base),
+    }] }))
+    .into_response()
+}
+
+/// Summarize (catalogue C6, shape inferred): counts per result.
+async fn summarize(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let now = s.clock.now_ms();
+    let st = s.state.lock().unwrap();
+    let Some(c) = find(&st, &id) else {
+        return super::error(StatusCode::NOT_FOUND, "The Check was not found");
+    };
+    let json = c.to_json(now, &s.clock);
+    let dbs = json["statuses"].as_array().map(|a| a.len()).unwrap_or(0);
+    let found = if json["status"] == "completed" {
+        (hash(&c.document()) % 3) as usize
+    } else {
+        0
+    };
+    Json(serde_json::json!({
+        "check_id": id,
+        "status": json["status"],
+        "score": json["score"],
+        "databases_consulted": dbs,
+        "records_found": found,
+    }))
+    .into_response()
 }

@@ -275,3 +275,102 @@ impl TruoraClient {
         .await
     }
 }
+
+/// An evidence file of a check (catalogue C5; shape inferred, parsed tolerantly).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct Attachment {
+    #[serde(default, alias = "file_name")]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub data_set: Option<String>,
+    #[serde(default)]
+    pub content_type: Option<String>,
+    #[serde(default, alias = "file_url", alias = "link")]
+    pub url: Option<String>,
+}
+
+/// A check's summary (catalogue C6; shape inferred).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct Summary {
+    #[serde(default)]
+    pub databases_consulted: Option<u32>,
+    #[serde(default)]
+    pub records_found: Option<u32>,
+}
+
+impl TruoraClient {
+    #[tracing::instrument(skip(self), err(Display))]
+    pub async fn check_attachments(&self, check_id: &str) -> Result<Vec<Attachment>, ApiError> {
+        let url = join_url(
+            &self.endpoints.checks,
+            &format!("v1/checks/{check_id}/attachments"),
+        );
+        let v: serde_json::Value = execute(
+            || self.authorize(self.http().get(url.clone())),
+            Idempotency::Idempotent,
+            &self.retry,
+            None,
+            None,
+        )
+        .await?
+        .json()?;
+        let arr = match v {
+            serde_json::Value::Array(a) => a,
+            serde_json::Value::Object(o) => o
+                .into_iter()
+                .find_map(|(_, x)| x.as_array().cloned())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        Ok(arr
+            .into_iter()
+            .filter_map(|x| serde_json::from_value(x).ok())
+            .collect())
+    }
+
+    #[tracing::instrument(skip(self), err(Display))]
+    pub async fn summarize_check(&self, check_id: &str) -> Result<Summary, ApiError> {
+        let url = join_url(
+            &self.endpoints.checks,
+            &format!("v1/checks/{check_id}/summarize"),
+        );
+        execute(
+            || self.authorize(self.http().get(url.clone())),
+            Idempotency::Idempotent,
+            &self.retry,
+            None,
+            None,
+        )
+        .await?
+        .json()
+    }
+
+    /// Downloads an attachment from its (usually signed, other-host) URL; the API key is sent
+    /// only if the file is on the Checks host itself.
+    pub async fn download_attachment(
+        &self,
+        url: &str,
+        dest: &Path,
+        cancel: &CancellationToken,
+        progress: impl FnMut(DownloadProgress),
+    ) -> Result<u64, ApiError> {
+        let url = self
+            .endpoints
+            .checks
+            .join(url)
+            .map_err(|_| ApiError::unexpected("attachment address is not valid"))?;
+        // The downloader trusts the first URL's origin; here that may be a storage host, so
+        // decide up front whether the key may go along at all.
+        let ours = url.origin() == self.endpoints.checks.origin();
+        download_file(
+            self.http(),
+            url,
+            |rb| if ours { self.authorize(rb) } else { rb },
+            dest,
+            &DownloadOptions::default(),
+            cancel,
+            progress,
+        )
+        .await
+    }
+}

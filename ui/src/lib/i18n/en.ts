@@ -434,7 +434,17 @@ export const en = {
   "action.checks.continuous_created": "Continuous check started",
   "action.checks.continuous_paused": "Continuous check paused",
   "action.checks.continuous_resumed": "Continuous check resumed",
-  "checks.custom_type_none": "None (use Truora’s standard check)"
+  "checks.custom_type_none": "None (use Truora’s standard check)",
+  "checks.extras_load": "Show summary and attachments",
+  "checks.summary": "{dbs} databases consulted, {found} with records.",
+  "checks.attachments": "Attachments",
+  "checks.no_attachments": "No attachments.",
+  "checks.download_attachment": "Download",
+  "checks.col_type": "Type",
+  "checks.all_types": "Any type",
+  "checks.from": "From",
+  "checks.to": "To",
+  "action.checks.download_attachment": "Check attachment downloaded"
 } as const;
 
 export type MessageKey = keyof typeof en;

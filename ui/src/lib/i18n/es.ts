@@ -434,5 +434,15 @@ export const es: Record<MessageKey, string> = {
   "action.checks.continuous_created": "Verificación continua iniciada",
   "action.checks.continuous_paused": "Verificación continua en pausa",
   "action.checks.continuous_resumed": "Verificación continua reanudada",
-  "checks.custom_type_none": "Ninguno (usar la verificación estándar de Truora)"
+  "checks.custom_type_none": "Ninguno (usar la verificación estándar de Truora)",
+  "checks.extras_load": "Ver resumen y adjuntos",
+  "checks.summary": "{dbs} bases consultadas, {found} con registros.",
+  "checks.attachments": "Adjuntos",
+  "checks.no_attachments": "Sin adjuntos.",
+  "checks.download_attachment": "Descargar",
+  "checks.col_type": "Tipo",
+  "checks.all_types": "Cualquier tipo",
+  "checks.from": "Desde",
+  "checks.to": "Hasta",
+  "action.checks.download_attachment": "Adjunto de verificación descargado"
 };

@@ -434,5 +434,15 @@ export const ptBR: Record<MessageKey, string> = {
   "action.checks.continuous_created": "Verificação contínua iniciada",
   "action.checks.continuous_paused": "Verificação contínua pausada",
   "action.checks.continuous_resumed": "Verificação contínua retomada",
-  "checks.custom_type_none": "Nenhum (usar a verificação padrão da Truora)"
+  "checks.custom_type_none": "Nenhum (usar a verificação padrão da Truora)",
+  "checks.extras_load": "Ver resumo e anexos",
+  "checks.summary": "{dbs} bases consultadas, {found} com registros.",
+  "checks.attachments": "Anexos",
+  "checks.no_attachments": "Sem anexos.",
+  "checks.download_attachment": "Baixar",
+  "checks.col_type": "Tipo",
+  "checks.all_types": "Qualquer tipo",
+  "checks.from": "De",
+  "checks.to": "Até",
+  "action.checks.download_attachment": "Anexo de verificação baixado"
 };
