@@ -155,33 +155,18 @@ pub struct SendLinkRequest {
 impl TruoraClient {
     #[tracing::instrument(skip(self), err(Display))]
     pub async fn process_result(&self, process_id: &str) -> Result<ProcessResult, ApiError> {
-        let url = join_url(
+        self.get_json(
             &self.endpoints.identity,
             &format!("v1/processes/{process_id}/result"),
-        );
-        execute(
-            || self.authorize(self.http().get(url.clone())),
-            Idempotency::Idempotent,
-            &self.retry,
-            None,
-            None,
+            &[],
         )
-        .await?
-        .json()
+        .await
     }
 
     #[tracing::instrument(skip(self), err(Display))]
     pub async fn read_process(&self, process_id: &str) -> Result<ProcessResult, ApiError> {
-        let url = join_url(&self.endpoints.identity, &paths::read(process_id));
-        execute(
-            || self.authorize(self.http().get(url.clone())),
-            Idempotency::Idempotent,
-            &self.retry,
-            None,
-            None,
-        )
-        .await?
-        .json()
+        self.get_json(&self.endpoints.identity, &paths::read(process_id), &[])
+            .await
     }
 
     /// One page of processes, newest first, and the cursor for the next page.
@@ -190,34 +175,13 @@ impl TruoraClient {
         &self,
         start_key: Option<&str>,
     ) -> Result<(Vec<ProcessResult>, Option<String>), ApiError> {
-        let url = join_url(&self.endpoints.identity, paths::LIST);
-        let page: ProcessPage = execute(
-            || {
-                let rb = self.http().get(url.clone());
-                let rb = match start_key {
-                    Some(k) => rb.query(&[("start_key", k)]),
-                    None => rb,
-                };
-                self.authorize(rb)
-            },
-            Idempotency::Idempotent,
-            &self.retry,
-            None,
-            None,
-        )
-        .await?
-        .json()?;
-        // `next` is a relative URL carrying the cursor; keep just the cursor.
-        let cursor = page.next.and_then(|n| {
-            url::Url::parse("http://x")
-                .ok()?
-                .join(&n)
-                .ok()?
-                .query_pairs()
-                .find(|(k, _)| k == "start_key")
-                .map(|(_, v)| v.into_owned())
-        });
-        Ok((page.processes, cursor))
+        let query: Vec<(&str, &str)> = start_key
+            .map(|k| vec![("start_key", k)])
+            .unwrap_or_default();
+        let page: ProcessPage = self
+            .get_json(&self.endpoints.identity, paths::LIST, &query)
+            .await?;
+        Ok((page.processes, crate::cursor(page.next)))
     }
 
     /// Downloads the process PDF or its video-call recordings to `dest`, following the 202 → 302

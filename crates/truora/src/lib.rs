@@ -53,6 +53,50 @@ impl TruoraClient {
         &self.http
     }
 
+    /// An authorised, retried GET of `path` under `base`, parsed as JSON.
+    pub(crate) async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        base: &Url,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, ApiError> {
+        let url = join_url(base, path);
+        execute(
+            || self.authorize(self.http.get(url.clone()).query(query)),
+            Idempotency::Idempotent,
+            &self.retry,
+            None,
+            None,
+        )
+        .await?
+        .json()
+    }
+}
+
+/// The cursor in a relative `next` URL (`/v1/checks?start_key=…`), as the list endpoints give it.
+pub(crate) fn cursor(next: Option<String>) -> Option<String> {
+    let u = Url::parse("http://x").ok()?.join(&next?).ok()?;
+    let v = u
+        .query_pairs()
+        .find(|(k, _)| k == "start_key")
+        .map(|(_, v)| v.into_owned());
+    v
+}
+
+/// The list in a response that is either a bare array or an object wrapping one under some key
+/// (`checks`, `configs`, `attachments`, …): several shapes here are inferred, so accept both.
+pub(crate) fn array_in(v: serde_json::Value) -> Vec<serde_json::Value> {
+    match v {
+        serde_json::Value::Array(a) => a,
+        serde_json::Value::Object(o) => o
+            .into_iter()
+            .find_map(|(_, x)| x.as_array().cloned())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+impl TruoraClient {
     /// Proves the key works with the cheapest authenticated read there is: the first page of
     /// the checks list (catalogue C2). A key without Checks access answers 401/403 here.
     #[tracing::instrument(skip(self), err(Display))]

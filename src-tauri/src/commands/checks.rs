@@ -1,5 +1,5 @@
 use super::{CmdResult, Core};
-use crate::commands::system::pick_folder;
+use crate::commands::system::chosen_folder;
 use crate::events::{changed, Topic};
 use opsdesk_core::checks::{
     CheckQuery, CheckRow, CheckSubject, CheckView, CreateOutcome, DetailsPage, FormField,
@@ -87,19 +87,7 @@ pub async fn checks_download_pdf(
     choose_folder: bool,
     on_progress: Channel<DownloadProgress>,
 ) -> CmdResult<DownloadedFile> {
-    let folder = if choose_folder {
-        match pick_folder(&app, core.download_dir()).await {
-            Some(f) => Some(f),
-            None => {
-                return Err(AppError::new(
-                    opsdesk_core::ErrorCode::Cancelled,
-                    "no folder chosen",
-                ))
-            }
-        }
-    } else {
-        None
-    };
+    let folder = chosen_folder(&app, &core, choose_folder).await?;
     let r = core
         .checks_download_pdf(&id, &lang, folder, &job_id, |p| {
             let _ = on_progress.send(p);

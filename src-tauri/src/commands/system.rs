@@ -82,3 +82,22 @@ pub async fn pick_folder(
         });
     rx.await.ok().flatten()
 }
+
+/// Where a download goes: asked with the native dialog when the user ticked "ask where to save"
+/// (closing the dialog cancels), otherwise the download folder setting (`None`).
+pub async fn chosen_folder(
+    app: &tauri::AppHandle,
+    core: &opsdesk_core::App,
+    ask: bool,
+) -> Result<Option<std::path::PathBuf>, opsdesk_core::AppError> {
+    if !ask {
+        return Ok(None);
+    }
+    match pick_folder(app, core.download_dir()).await {
+        Some(f) => Ok(Some(f)),
+        None => Err(opsdesk_core::AppError::new(
+            opsdesk_core::ErrorCode::Cancelled,
+            "no folder chosen",
+        )),
+    }
+}

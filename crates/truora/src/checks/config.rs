@@ -82,17 +82,6 @@ pub struct ContinuousRun {
     pub change: Option<String>,
 }
 
-fn array_in(v: serde_json::Value) -> Vec<serde_json::Value> {
-    match v {
-        serde_json::Value::Array(a) => a,
-        serde_json::Value::Object(o) => o
-            .into_iter()
-            .find_map(|(_, x)| x.as_array().cloned())
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    }
-}
-
 impl TruoraClient {
     fn form_call(
         &self,
@@ -113,21 +102,12 @@ impl TruoraClient {
         }
     }
 
-    async fn get_json(&self, path: &str) -> Result<serde_json::Value, ApiError> {
-        let url = join_url(&self.endpoints.checks, path);
-        execute(
-            || self.authorize(self.http().get(url.clone())),
-            Idempotency::Idempotent,
-            &self.retry,
-            None,
-            None,
-        )
-        .await?
-        .json()
-    }
-
     pub async fn list_custom_types(&self) -> Result<Vec<CustomType>, ApiError> {
-        Ok(list_of(&self.get_json("v1/config").await?))
+        Ok(list_of(
+            &self
+                .get_json::<serde_json::Value>(&self.endpoints.checks, "v1/config", &[])
+                .await?,
+        ))
     }
 
     /// Creates (or with `update`, replaces) a custom type. Weights of 0 are left out: an
@@ -236,23 +216,33 @@ impl TruoraClient {
     }
 
     pub async fn list_continuous(&self) -> Result<Vec<ContinuousCheck>, ApiError> {
-        let v = self.get_json("v1/continuous-checks").await?;
-        Ok(array_in(v)
+        let v: serde_json::Value = self
+            .get_json(&self.endpoints.checks, "v1/continuous-checks", &[])
+            .await?;
+        Ok(crate::array_in(v)
             .into_iter()
             .filter_map(|x| serde_json::from_value(x).ok())
             .collect())
     }
 
     pub async fn get_continuous(&self, id: &str) -> Result<ContinuousCheck, ApiError> {
-        serde_json::from_value(self.get_json(&format!("v1/continuous-checks/{id}")).await?)
-            .map_err(|e| ApiError::unexpected(format!("could not read the continuous check ({e})")))
+        self.get_json(
+            &self.endpoints.checks,
+            &format!("v1/continuous-checks/{id}"),
+            &[],
+        )
+        .await
     }
 
     pub async fn continuous_history(&self, id: &str) -> Result<Vec<ContinuousRun>, ApiError> {
-        let v = self
-            .get_json(&format!("v1/continuous-checks/{id}/history"))
+        let v: serde_json::Value = self
+            .get_json(
+                &self.endpoints.checks,
+                &format!("v1/continuous-checks/{id}/history"),
+                &[],
+            )
             .await?;
-        Ok(array_in(v)
+        Ok(crate::array_in(v)
             .into_iter()
             .filter_map(|x| serde_json::from_value(x).ok())
             .collect())

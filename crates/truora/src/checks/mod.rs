@@ -118,17 +118,6 @@ pub struct Created {
     pub existing: bool,
 }
 
-/// Cursor from a relative `next` URL (`/v1/checks?start_key=…`).
-fn cursor(next: Option<String>) -> Option<String> {
-    let n = next?;
-    let u = url::Url::parse("http://x").ok()?.join(&n).ok()?;
-    let v = u
-        .query_pairs()
-        .find(|(k, _)| k == "start_key")
-        .map(|(_, v)| v.into_owned());
-    v
-}
-
 impl TruoraClient {
     /// Creates a check from inputs already validated by [`rules::validate`].
     #[tracing::instrument(skip(self, inputs), err(Display))]
@@ -169,16 +158,13 @@ impl TruoraClient {
 
     #[tracing::instrument(skip(self), err(Display))]
     pub async fn get_check(&self, check_id: &str) -> Result<Check, ApiError> {
-        let url = join_url(&self.endpoints.checks, &format!("v1/checks/{check_id}"));
-        let env: Envelope = execute(
-            || self.authorize(self.http().get(url.clone())),
-            Idempotency::Idempotent,
-            &self.retry,
-            None,
-            None,
-        )
-        .await?
-        .json()?;
+        let env: Envelope = self
+            .get_json(
+                &self.endpoints.checks,
+                &format!("v1/checks/{check_id}"),
+                &[],
+            )
+            .await?;
         Ok(env.check)
     }
 
@@ -187,23 +173,13 @@ impl TruoraClient {
         &self,
         start_key: Option<&str>,
     ) -> Result<(Vec<Check>, Option<String>), ApiError> {
-        let url = join_url(&self.endpoints.checks, "v1/checks");
-        let page: CheckPage = execute(
-            || {
-                let rb = self.http().get(url.clone());
-                self.authorize(match start_key {
-                    Some(k) => rb.query(&[("start_key", k)]),
-                    None => rb,
-                })
-            },
-            Idempotency::Idempotent,
-            &self.retry,
-            None,
-            None,
-        )
-        .await?
-        .json()?;
-        Ok((page.checks, cursor(page.next)))
+        let query: Vec<(&str, &str)> = start_key
+            .map(|k| vec![("start_key", k)])
+            .unwrap_or_default();
+        let page: CheckPage = self
+            .get_json(&self.endpoints.checks, "v1/checks", &query)
+            .await?;
+        Ok((page.checks, crate::cursor(page.next)))
     }
 
     /// One page of a check's details, in `lang` (es by default), and the next cursor.
@@ -214,26 +190,18 @@ impl TruoraClient {
         lang: &str,
         start_key: Option<&str>,
     ) -> Result<(Vec<Detail>, Option<String>), ApiError> {
-        let url = join_url(
-            &self.endpoints.checks,
-            &format!("v1/checks/{check_id}/details"),
-        );
-        let page: DetailPage = execute(
-            || {
-                let mut q = vec![("lang", lang)];
-                if let Some(k) = start_key {
-                    q.push(("start_key", k));
-                }
-                self.authorize(self.http().get(url.clone()).query(&q))
-            },
-            Idempotency::Idempotent,
-            &self.retry,
-            None,
-            None,
-        )
-        .await?
-        .json()?;
-        Ok((page.details, cursor(page.next)))
+        let mut query = vec![("lang", lang)];
+        if let Some(k) = start_key {
+            query.push(("start_key", k));
+        }
+        let page: DetailPage = self
+            .get_json(
+                &self.endpoints.checks,
+                &format!("v1/checks/{check_id}/details"),
+                &query,
+            )
+            .await?;
+        Ok((page.details, crate::cursor(page.next)))
     }
 
     #[tracing::instrument(skip(self), err(Display))]
@@ -301,28 +269,14 @@ pub struct Summary {
 impl TruoraClient {
     #[tracing::instrument(skip(self), err(Display))]
     pub async fn check_attachments(&self, check_id: &str) -> Result<Vec<Attachment>, ApiError> {
-        let url = join_url(
-            &self.endpoints.checks,
-            &format!("v1/checks/{check_id}/attachments"),
-        );
-        let v: serde_json::Value = execute(
-            || self.authorize(self.http().get(url.clone())),
-            Idempotency::Idempotent,
-            &self.retry,
-            None,
-            None,
-        )
-        .await?
-        .json()?;
-        let arr = match v {
-            serde_json::Value::Array(a) => a,
-            serde_json::Value::Object(o) => o
-                .into_iter()
-                .find_map(|(_, x)| x.as_array().cloned())
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        };
-        Ok(arr
+        let v: serde_json::Value = self
+            .get_json(
+                &self.endpoints.checks,
+                &format!("v1/checks/{check_id}/attachments"),
+                &[],
+            )
+            .await?;
+        Ok(crate::array_in(v)
             .into_iter()
             .filter_map(|x| serde_json::from_value(x).ok())
             .collect())
@@ -330,19 +284,12 @@ impl TruoraClient {
 
     #[tracing::instrument(skip(self), err(Display))]
     pub async fn summarize_check(&self, check_id: &str) -> Result<Summary, ApiError> {
-        let url = join_url(
+        self.get_json(
             &self.endpoints.checks,
             &format!("v1/checks/{check_id}/summarize"),
-        );
-        execute(
-            || self.authorize(self.http().get(url.clone())),
-            Idempotency::Idempotent,
-            &self.retry,
-            None,
-            None,
+            &[],
         )
-        .await?
-        .json()
+        .await
     }
 
     /// Downloads an attachment from its (usually signed, other-host) URL; the API key is sent
