@@ -1,33 +1,14 @@
+mod common;
+
 use opsdesk_http::{build_client, ErrorKind, HttpConfig, Secret};
-use opsdesk_sandbox::{Faults, Sandbox, SandboxConfig, PRACTICE_TRUORA_KEY};
+use opsdesk_sandbox::{Faults, Sandbox};
 use opsdesk_truora::checks::rules::{validate, CheckDraft, Subject};
-use opsdesk_truora::{TruoraClient, TruoraEndpoints};
+use opsdesk_truora::TruoraClient;
 use std::collections::BTreeMap;
 use tokio_util::sync::CancellationToken;
-use url::Url;
 
 async fn setup(demo: bool) -> (Sandbox, TruoraClient) {
-    let sb = Sandbox::start(SandboxConfig {
-        demo_data: demo,
-        file_prepare_ms: 50,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let u = sb.urls();
-    let ep = TruoraEndpoints {
-        checks: Url::parse(&u.checks).unwrap(),
-        identity: Url::parse(&u.identity).unwrap(),
-        connect: Url::parse(&u.connect).unwrap(),
-        account: Url::parse(&u.account).unwrap(),
-    };
-    let mut c = TruoraClient::new(
-        build_client(&HttpConfig::default()).unwrap(),
-        Secret::new(PRACTICE_TRUORA_KEY),
-        ep,
-    );
-    c.retry.base_delay = std::time::Duration::from_millis(5);
-    (sb, c)
+    common::setup(demo, 50).await
 }
 
 fn person_co(id: &str) -> BTreeMap<String, String> {

@@ -1,30 +1,12 @@
+mod common;
+
 use opsdesk_http::{build_client, ErrorKind, HttpConfig, Secret};
-use opsdesk_sandbox::{Faults, Sandbox, SandboxConfig, PRACTICE_TRUORA_KEY};
+use opsdesk_sandbox::{Faults, Sandbox};
 use opsdesk_truora::identity::{LinkChannel, SendLinkRequest, WebTokenRequest};
-use opsdesk_truora::{TruoraClient, TruoraEndpoints};
-use url::Url;
+use opsdesk_truora::TruoraClient;
 
 async fn setup() -> (Sandbox, TruoraClient) {
-    let sb = Sandbox::start(SandboxConfig {
-        file_prepare_ms: 100,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let u = sb.urls();
-    let ep = TruoraEndpoints {
-        checks: Url::parse(&u.checks).unwrap(),
-        identity: Url::parse(&u.identity).unwrap(),
-        connect: Url::parse(&u.connect).unwrap(),
-        account: Url::parse(&u.account).unwrap(),
-    };
-    let mut c = TruoraClient::new(
-        build_client(&HttpConfig::default()).unwrap(),
-        Secret::new(PRACTICE_TRUORA_KEY),
-        ep,
-    );
-    c.retry.base_delay = std::time::Duration::from_millis(5);
-    (sb, c)
+    common::setup(true, 100).await
 }
 
 fn pid(n: u64) -> String {

@@ -510,20 +510,8 @@ async fn pdf(
         return super::error(StatusCode::NOT_FOUND, "the check has not completed yet");
     }
     let key = (format!("{id}:{lang}"), super::identity::FileKind::Pdf);
-    let Some(&requested) = st.truora.file_jobs.get(&key) else {
-        st.truora.file_jobs.insert(key, now);
-        return (
-            StatusCode::ACCEPTED,
-            Json(serde_json::json!({ "file_status": "requested" })),
-        )
-            .into_response();
-    };
-    if now - requested < s.config.file_prepare_ms {
-        return (
-            StatusCode::ACCEPTED,
-            Json(serde_json::json!({ "file_status": "in_progress" })),
-        )
-            .into_response();
+    if let Some(r) = super::file_phase(&mut st, key, now, Some(s.config.file_prepare_ms)) {
+        return r;
     }
     let token = format!("{id}-{lang}-report");
     let json = c.to_json(now, &s.clock);

@@ -294,22 +294,8 @@ async fn file(State(s): State<Arc<Shared>>, Path(id): Path<String>, kind: FileKi
     if p.status == "pending" {
         return super::error(StatusCode::BAD_REQUEST, "the process has not finished yet");
     }
-    let key = (id.clone(), kind);
-    let Some(&requested) = st.truora.file_jobs.get(&key) else {
-        st.truora.file_jobs.insert(key, now);
-        return (
-            StatusCode::ACCEPTED,
-            Json(serde_json::json!({ "file_status": "requested" })),
-        )
-            .into_response();
-    };
-    let ready = p.prepare_ms.is_some_and(|ms| now - requested >= ms);
-    if !ready {
-        return (
-            StatusCode::ACCEPTED,
-            Json(serde_json::json!({ "file_status": "in_progress" })),
-        )
-            .into_response();
+    if let Some(r) = super::file_phase(&mut st, (id.clone(), kind), now, p.prepare_ms) {
+        return r;
     }
     let token = format!(
         "{}-{}",

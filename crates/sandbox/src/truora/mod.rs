@@ -70,3 +70,30 @@ async fn require_key(State(s): State<Arc<Shared>>, req: Request, next: Next) -> 
 pub fn error(status: StatusCode, message: &str) -> Response {
     crate::vendor_error(Vendor::Truora, status, message)
 }
+
+/// The generated-file contract shared by identity files and check reports (catalogue §3.3): the
+/// first request answers `202 requested`, later ones `202 in_progress` until `prepare_ms` has
+/// passed (`None`: never), then `None` so the caller serves the file.
+pub(crate) fn file_phase(
+    st: &mut crate::state::State,
+    key: (String, identity::FileKind),
+    now: i64,
+    prepare_ms: Option<i64>,
+) -> Option<Response> {
+    use axum::response::IntoResponse;
+    let accepted = |status: &str| {
+        (
+            StatusCode::ACCEPTED,
+            axum::Json(serde_json::json!({ "file_status": status })),
+        )
+            .into_response()
+    };
+    let Some(&requested) = st.truora.file_jobs.get(&key) else {
+        st.truora.file_jobs.insert(key, now);
+        return Some(accepted("requested"));
+    };
+    if prepare_ms.is_none_or(|ms| now - requested < ms) {
+        return Some(accepted("in_progress"));
+    }
+    None
+}
