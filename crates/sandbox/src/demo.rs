@@ -195,6 +195,30 @@ pub fn seed(shared: &Shared) {
             serve_inline: i == 3,
         });
     }
+    // Indian business numbers for Truecaller (91 + 10 digits, the API's own format).
+    for (i, (num, fs, dept)) in [
+        ("918045671234", "Collections", "Cobranzas"),
+        ("918045671235", "Collections", "Cobranzas"),
+        ("912261234567", "Deliveries", "Logística"),
+        ("914428765432", "Claims", "Seguros"),
+        ("917940001122", "Appointments", "Clínica"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        st.truecaller
+            .numbers
+            .push(crate::truecaller::BusinessNumber {
+                phone_number: (*num).into(),
+                status: if i == 4 {
+                    "pending".into()
+                } else {
+                    "listed".into()
+                },
+                feature_set_name: (*fs).into(),
+                department: (*dept).into(),
+            });
+    }
     let labels = [
         ("Banco Andino – Cobranzas", 3, 12),
         ("Entregas Rápidas", 7, 2),

@@ -148,6 +148,27 @@ mod tests {
     }
 
     #[test]
+    fn practice_data_uses_the_vendors_formats() {
+        let shared = Shared::new(crate::SandboxConfig::default(), "http://127.0.0.1:1".into());
+        crate::demo::seed(&shared);
+        let st = shared.state.lock().unwrap();
+        assert!(st
+            .truecaller
+            .numbers
+            .iter()
+            .all(|n| n.phone_number.starts_with("91") && n.phone_number.len() == 12));
+        assert!(
+            st.truora.checks.iter().any(|c| c.country == "BR")
+                && st.truora.checks.iter().any(|c| c.country == "MX")
+        );
+        assert!(st
+            .truora
+            .processes
+            .iter()
+            .all(|p| p.process_id.starts_with("IDP")));
+    }
+
+    #[test]
     fn routes_are_grouped_by_endpoint() {
         assert_eq!(
             normalise("/checks/v1/checks/CHK1234abcd/pdf"),

@@ -30,8 +30,19 @@ pub struct Label {
     pub label_type: String,
 }
 
+/// A business number of the account (catalogue §5.5), Indian numbers as the API writes them
+/// (country code, no `+`).
+#[derive(Debug, Clone, Serialize)]
+pub struct BusinessNumber {
+    pub phone_number: String,
+    pub status: String,
+    pub feature_set_name: String,
+    pub department: String,
+}
+
 #[derive(Debug, Default)]
 pub struct TruecallerState {
+    pub numbers: Vec<BusinessNumber>,
     /// token → expiry (virtual ms)
     pub tokens: HashMap<String, i64>,
     pub mints: Window,
