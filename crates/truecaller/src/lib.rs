@@ -2,11 +2,13 @@
 //! the vendor allows only 10 tokens per 30 minutes per account, so [`TokenManager`] reuses one
 //! token for its 60-minute life and refuses to mint past the budget.
 
+pub mod rules;
 pub mod token;
 
 pub use token::{TokenBudget, TokenError, TokenManager};
 
-use opsdesk_http::{execute, join_url, ApiError, Idempotency, RetryPolicy};
+use opsdesk_http::{execute, join_url, ApiError, Idempotency, RateLimit, RetryPolicy};
+use rules::WireRecord;
 use serde::Deserialize;
 use url::Url;
 
@@ -40,12 +42,46 @@ pub struct Label {
     pub label_type: Option<String>,
 }
 
+/// What became of one record of a batch (catalogue §5.4).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct RecordStatus {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub receiver_number: Option<String>,
+    #[serde(default)]
+    pub status_info: Option<StatusInfo>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct StatusInfo {
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct BatchCreated {
+    batch_id: String,
+}
+
+#[derive(Deserialize)]
+struct BatchStatusBody {
+    #[serde(default)]
+    data: Vec<RecordStatus>,
+}
+
 #[derive(Clone)]
 pub struct TruecallerClient {
     http: reqwest::Client,
     base: Url,
     pub tokens: TokenManager,
     pub retry: RetryPolicy,
+    /// The documented limits, kept client-side so we never collect 429s (catalogue §6.4).
+    /// Shared by clones, i.e. per token. `None` only in tests that probe the server's limits.
+    pub realtime_limit: Option<RateLimit>,
+    pub batch_limit: Option<RateLimit>,
 }
 
 impl TruecallerClient {
@@ -55,6 +91,8 @@ impl TruecallerClient {
             base,
             tokens,
             retry: RetryPolicy::default(),
+            realtime_limit: Some(RateLimit::per_second(100)),
+            batch_limit: Some(RateLimit::per_minute(60)),
         }
     }
 
@@ -81,9 +119,22 @@ impl TruecallerClient {
     where
         F: Fn(&str) -> reqwest::RequestBuilder,
     {
+        self.authed_limited(make, idem, None).await
+    }
+
+    /// [`Self::authed`] under one of the vendor's rate limits.
+    async fn authed_limited<F>(
+        &self,
+        make: F,
+        idem: Idempotency,
+        limit: Option<&RateLimit>,
+    ) -> Result<opsdesk_http::ApiResponse, TruecallerError>
+    where
+        F: Fn(&str) -> reqwest::RequestBuilder,
+    {
         for attempt in 0..2 {
             let token = self.tokens.token().await?;
-            let result = execute(|| make(token.expose()), idem, &self.retry, None, None).await;
+            let result = execute(|| make(token.expose()), idem, &self.retry, limit, None).await;
             match result {
                 Err(e) if e.is_login_again() && attempt == 0 => {
                     tracing::info!("Truecaller asked to log in again; refreshing the token once");
@@ -93,6 +144,70 @@ impl TruecallerClient {
             }
         }
         unreachable!("the loop returns on its second attempt")
+    }
+
+    /// Real-time v2: one record, answered synchronously. Numbers in the v2 format (no `+`).
+    #[tracing::instrument(skip_all, err(Display))]
+    pub async fn push_call(&self, record: &WireRecord) -> Result<(), TruecallerError> {
+        let url = join_url(
+            &self.base,
+            &format!(
+                "v2/clients/{}/dynamic_call_record",
+                self.tokens.client_account_id()
+            ),
+        );
+        // Shows a caller ID on a person's phone: never repeated after a 5xx or a lost answer.
+        self.authed_limited(
+            |t| self.http.post(url.clone()).bearer_auth(t).json(record),
+            Idempotency::NotIdempotent,
+            self.realtime_limit.as_ref(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Batch v3: 1–500 records (numbers in E.164), answered with a batch ID to follow.
+    #[tracing::instrument(skip_all, fields(records = records.len()), err(Display))]
+    pub async fn push_batch(&self, records: &[WireRecord]) -> Result<String, TruecallerError> {
+        let url = join_url(
+            &self.base,
+            &format!(
+                "v3/clients/{}/dynamic_call_records",
+                self.tokens.client_account_id()
+            ),
+        );
+        let body = serde_json::json!({ "call_records": records });
+        let resp = self
+            .authed_limited(
+                |t| self.http.post(url.clone()).bearer_auth(t).json(&body),
+                Idempotency::NotIdempotent,
+                self.batch_limit.as_ref(),
+            )
+            .await?;
+        Ok(resp.json::<BatchCreated>()?.batch_id)
+    }
+
+    #[tracing::instrument(skip(self), err(Display))]
+    pub async fn batch_status(&self, batch_id: &str) -> Result<Vec<RecordStatus>, TruecallerError> {
+        let url = join_url(
+            &self.base,
+            &format!(
+                "v3/clients/{}/dynamic_call_records",
+                self.tokens.client_account_id()
+            ),
+        );
+        let resp = self
+            .authed(
+                |t| {
+                    self.http
+                        .get(url.clone())
+                        .query(&[("batchId", batch_id)])
+                        .bearer_auth(t)
+                },
+                Idempotency::Idempotent,
+            )
+            .await?;
+        Ok(resp.json::<BatchStatusBody>()?.data)
     }
 
     #[tracing::instrument(skip(self), err(Display))]

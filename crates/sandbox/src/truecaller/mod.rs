@@ -14,6 +14,8 @@ use std::sync::Arc;
 use crate::state::{Shared, Vendor, Window};
 use crate::SandboxConfig;
 
+pub mod calls;
+
 pub const TOKEN_LIFETIME_MS: i64 = 60 * 60_000;
 pub const TOKEN_BUDGET: usize = 10;
 pub const TOKEN_BUDGET_WINDOW_MS: i64 = 30 * 60_000;
@@ -43,6 +45,7 @@ pub struct BusinessNumber {
 #[derive(Debug, Default)]
 pub struct TruecallerState {
     pub numbers: Vec<BusinessNumber>,
+    pub calls: calls::CallsState,
     /// token → expiry (virtual ms)
     pub tokens: HashMap<String, i64>,
     pub mints: Window,
@@ -59,9 +62,10 @@ pub fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route("/clients/{client_id}/token", post(token))
         .route("/clients/{client_id}/labels", get(labels))
+        .merge(calls::router())
 }
 
-fn err(status: StatusCode, message: &str) -> Response {
+pub(crate) fn err(status: StatusCode, message: &str) -> Response {
     crate::vendor_error(Vendor::Truecaller, status, message)
 }
 

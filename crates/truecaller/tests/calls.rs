@@ -1,0 +1,130 @@
+use opsdesk_http::{build_client, ErrorKind, HttpConfig, Secret};
+use opsdesk_sandbox::{Sandbox, SandboxConfig};
+use opsdesk_truecaller::rules::{validate_record, ApiVersion, RecordDraft, WireRecord};
+use opsdesk_truecaller::{TokenBudget, TokenManager, TruecallerClient, TruecallerError};
+use url::Url;
+
+async fn setup() -> (Sandbox, TruecallerClient) {
+    let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let http = build_client(&HttpConfig::default()).unwrap();
+    let base = Url::parse(&sb.urls().truecaller).unwrap();
+    let a = sb.config().truecaller.clone();
+    let tokens = TokenManager::new(
+        http.clone(),
+        base.clone(),
+        a.client_account_id,
+        Secret::new(a.key_id),
+        Secret::new(a.api_key),
+        TokenBudget::default(),
+    );
+    (sb, TruecallerClient::new(http, base, tokens))
+}
+
+fn record(sb: &Sandbox, receiver: &str, version: ApiVersion) -> WireRecord {
+    let now = sb.now_ms();
+    let d = RecordDraft {
+        caller: "+91 80456 71234".into(),
+        receiver: receiver.into(),
+        label_id: "3f6c2a1e-0b4d-4c8e-9a7f-000000000000".into(),
+        label_name: "Banco Andino".into(),
+        reason: "Your card payment is due today".into(),
+        starts_at_ms: now,
+        ends_at_ms: now + 3_600_000,
+    };
+    validate_record(&d, version, now, false).unwrap()
+}
+
+fn kind(e: TruecallerError) -> ErrorKind {
+    match e {
+        TruecallerError::Api(a) => a.kind,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn one_call_is_pushed_in_real_time() {
+    let (sb, tc) = setup().await;
+    tc.push_call(&record(&sb, "+91 98765 43210", ApiVersion::V2))
+        .await
+        .unwrap();
+    assert_eq!(sb.with_state(|s| s.truecaller.calls.realtime.len()), 1);
+    // A v3-formatted number sent to v2 is refused, with the field named.
+    match tc
+        .push_call(&record(&sb, "+91 98765 43210", ApiVersion::V3))
+        .await
+        .unwrap_err()
+    {
+        TruecallerError::Api(e) => {
+            assert_eq!(e.kind, ErrorKind::InvalidInput);
+            assert_eq!(e.vendor.unwrap().field.as_deref(), Some("caller_number"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_batch_settles_into_per_record_results() {
+    let (sb, tc) = setup().await;
+    let recs = vec![
+        record(&sb, "+91 98765 43210", ApiVersion::V3),
+        record(&sb, "+91 98765 43217", ApiVersion::V3),
+        record(&sb, "+91 98765 43218", ApiVersion::V3),
+    ];
+    let id = tc.push_batch(&recs).await.unwrap();
+    let pending = tc.batch_status(&id).await.unwrap();
+    assert!(pending
+        .iter()
+        .all(|r| r.status_info.as_ref().unwrap().status.as_deref() == Some("pending")));
+    sb.with_state(|s| {
+        s.truecaller
+            .calls
+            .batches
+            .get_mut(&id)
+            .unwrap()
+            .iter_mut()
+            .for_each(|r| r.created_ms -= 60_000)
+    });
+    let done = tc.batch_status(&id).await.unwrap();
+    let statuses: Vec<_> = done
+        .iter()
+        .map(|r| r.status_info.clone().unwrap().status.unwrap())
+        .collect();
+    assert_eq!(statuses, ["success", "failure", "failure"]);
+    assert!(done[1]
+        .status_info
+        .clone()
+        .unwrap()
+        .message
+        .unwrap()
+        .contains("not a Truecaller user"));
+}
+
+#[tokio::test]
+async fn batches_hold_one_to_five_hundred_records() {
+    let (sb, tc) = setup().await;
+    assert_eq!(
+        kind(tc.push_batch(&[]).await.unwrap_err()),
+        ErrorKind::InvalidInput
+    );
+    let r = record(&sb, "+91 98765 43210", ApiVersion::V3);
+    assert!(tc.push_batch(&vec![r.clone(); 500]).await.is_ok());
+    assert_eq!(
+        kind(tc.push_batch(&vec![r; 501]).await.unwrap_err()),
+        ErrorKind::InvalidInput
+    );
+}
+
+#[tokio::test]
+async fn the_sandbox_allows_sixty_batches_a_minute_per_token() {
+    let (sb, mut tc) = setup().await;
+    tc.batch_limit = None; // probe the server's limit, not ours
+    tc.retry.max_attempts = 1;
+    let r = vec![record(&sb, "+91 98765 43210", ApiVersion::V3)];
+    for _ in 0..60 {
+        tc.push_batch(&r).await.unwrap();
+    }
+    assert_eq!(
+        kind(tc.push_batch(&r).await.unwrap_err()),
+        ErrorKind::RateLimited
+    );
+}
