@@ -2,6 +2,7 @@
 //! the vendor allows only 10 tokens per 30 minutes per account, so [`TokenManager`] reuses one
 //! token for its 60-minute life and refuses to mint past the budget.
 
+pub mod numbers;
 pub mod rules;
 pub mod token;
 
@@ -74,8 +75,8 @@ struct BatchStatusBody {
 
 #[derive(Clone)]
 pub struct TruecallerClient {
-    http: reqwest::Client,
-    base: Url,
+    pub(crate) http: reqwest::Client,
+    pub(crate) base: Url,
     pub tokens: TokenManager,
     pub retry: RetryPolicy,
     /// The documented limits, kept client-side so we never collect 429s (catalogue §6.4).

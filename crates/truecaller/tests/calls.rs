@@ -128,3 +128,59 @@ async fn the_sandbox_allows_sixty_batches_a_minute_per_token() {
         ErrorKind::RateLimited
     );
 }
+
+#[tokio::test]
+async fn numbers_take_one_filter_and_listing_reports_each_number() {
+    use opsdesk_truecaller::numbers::NumberFilter;
+    let (_sb, tc) = setup().await;
+    let (all, pages) = tc.numbers(None, 1, 50).await.unwrap();
+    assert_eq!((all.len(), pages), (5, 1));
+    assert!(all.iter().all(|n| n.phone_number.starts_with("91")));
+    let (fs, _) = tc.feature_sets(1, 50).await.unwrap();
+    let collections = fs
+        .iter()
+        .find(|f| f.name.as_deref() == Some("Collections"))
+        .unwrap()
+        .id
+        .clone();
+    let (filtered, _) = tc
+        .numbers(Some(&NumberFilter::FeatureSet(collections.clone())), 1, 50)
+        .await
+        .unwrap();
+    assert_eq!(filtered.len(), 2);
+    let (page2, pages) = tc.numbers(None, 2, 2).await.unwrap();
+    assert_eq!((page2.len(), pages), (2, 3));
+
+    let r = tc
+        .publish_numbers(
+            &collections,
+            &["918045670000".into(), "918045671234".into(), "12345".into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            r.new_numbers.len(),
+            r.existing_numbers.len(),
+            r.invalid_numbers.len()
+        ),
+        (1, 1, 1)
+    );
+    let d = tc
+        .delist_numbers(&collections, &["918045671234".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        (d.status.as_deref(), d.processing_numbers.len()),
+        (Some("pending"), 1)
+    );
+    let d = tc
+        .delist_numbers(&collections, &["919999999999".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        d.status.as_deref(),
+        Some("failed"),
+        "a number that is not listed cannot be delisted"
+    );
+}

@@ -15,6 +15,7 @@ use crate::state::{Shared, Vendor, Window};
 use crate::SandboxConfig;
 
 pub mod calls;
+pub mod numbers;
 
 pub const TOKEN_LIFETIME_MS: i64 = 60 * 60_000;
 pub const TOKEN_BUDGET: usize = 10;
@@ -63,6 +64,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/clients/{client_id}/token", post(token))
         .route("/clients/{client_id}/labels", get(labels))
         .merge(calls::router())
+        .merge(numbers::router())
 }
 
 pub(crate) fn err(status: StatusCode, message: &str) -> Response {
