@@ -37,11 +37,11 @@ const FILTERS: &[&str] = &[
     "feature_set_id",
 ];
 
+/// Page, page size, and the one filter (name, value) if any.
+type Paged = (usize, usize, Option<(String, String)>);
+
 /// Exactly one filter may be sent (catalogue §5.5); page/limit are positive integers.
-fn paging_and_filter(
-    q: &HashMap<String, String>,
-    allowed: &[&str],
-) -> Result<(usize, usize, Option<(String, String)>), Response> {
+fn paging_and_filter(q: &HashMap<String, String>, allowed: &[&str]) -> Result<Paged, Response> {
     let filters: Vec<_> = q
         .iter()
         .filter(|(k, _)| allowed.contains(&k.as_str()))
