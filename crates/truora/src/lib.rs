@@ -73,6 +73,22 @@ impl TruoraClient {
     }
 }
 
+impl TruoraClient {
+    /// A GET whose answer is a list, bare or wrapped (see [`array_in`]); items that do not parse
+    /// are skipped rather than failing the whole list.
+    pub(crate) async fn get_list<T: serde::de::DeserializeOwned>(
+        &self,
+        base: &Url,
+        path: &str,
+    ) -> Result<Vec<T>, ApiError> {
+        let v: serde_json::Value = self.get_json(base, path, &[]).await?;
+        Ok(array_in(v)
+            .into_iter()
+            .filter_map(|x| serde_json::from_value(x).ok())
+            .collect())
+    }
+}
+
 /// The cursor in a relative `next` URL (`/v1/checks?start_key=…`), as the list endpoints give it.
 pub(crate) fn cursor(next: Option<String>) -> Option<String> {
     let u = Url::parse("http://x").ok()?.join(&next?).ok()?;

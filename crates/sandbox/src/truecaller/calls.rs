@@ -143,6 +143,45 @@ fn check_record(
     Ok(())
 }
 
+#[derive(Clone, Copy)]
+enum Limit {
+    /// 100 requests per second per token.
+    Realtime,
+    /// 60 requests per minute per token.
+    Batch,
+}
+
+/// Counts the request against the token's documented limit; past it, 429 with the real seconds
+/// until a slot frees in `Retry-After`.
+fn take_slot(s: &Shared, headers: &HeaderMap, limit: Limit, now: i64) -> Result<(), Response> {
+    let (span, max, message) = match limit {
+        Limit::Realtime => (1_000, 100, "rate limit exceeded: 100 requests per second"),
+        Limit::Batch => (
+            60_000,
+            60,
+            "rate limit exceeded: 60 batch requests per minute",
+        ),
+    };
+    let mut st = s.state.lock().unwrap();
+    let calls = &mut st.truecaller.calls;
+    let windows = match limit {
+        Limit::Realtime => &mut calls.realtime_windows,
+        Limit::Batch => &mut calls.batch_windows,
+    };
+    windows
+        .entry(token_of(headers))
+        .or_default()
+        .try_take(now, span, max)
+        .map_err(|wait| {
+            let mut r = super::err(StatusCode::TOO_MANY_REQUESTS, message);
+            r.headers_mut().insert(
+                "retry-after",
+                (s.clock.real_secs(wait).ceil().max(1.0) as u64).into(),
+            );
+            r
+        })
+}
+
 fn labels(s: &Shared) -> Vec<String> {
     s.state
         .lock()
@@ -164,20 +203,8 @@ async fn realtime(
         return r;
     }
     let now = s.clock.now_ms();
-    {
-        let mut st = s.state.lock().unwrap();
-        let w = st
-            .truecaller
-            .calls
-            .realtime_windows
-            .entry(token_of(&headers))
-            .or_default();
-        if w.try_take(now, 1_000, 100).is_err() {
-            return super::err(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate limit exceeded: 100 requests per second",
-            );
-        }
+    if let Err(r) = take_slot(&s, &headers, Limit::Realtime, now) {
+        return r;
     }
     if let Err((f, m)) = check_record(&body, now, false, &labels(&s)) {
         return status_error(&f, &m);
@@ -205,25 +232,8 @@ async fn batch(
         return r;
     }
     let now = s.clock.now_ms();
-    {
-        let mut st = s.state.lock().unwrap();
-        let w = st
-            .truecaller
-            .calls
-            .batch_windows
-            .entry(token_of(&headers))
-            .or_default();
-        if let Err(wait) = w.try_take(now, 60_000, 60) {
-            let mut r = super::err(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate limit exceeded: 60 batch requests per minute",
-            );
-            r.headers_mut().insert(
-                "retry-after",
-                (s.clock.real_secs(wait).ceil().max(1.0) as u64).into(),
-            );
-            return r;
-        }
+    if let Err(r) = take_slot(&s, &headers, Limit::Batch, now) {
+        return r;
     }
     let Some(records) = body.get("call_records").and_then(|v| v.as_array()) else {
         return super::err(StatusCode::BAD_REQUEST, "call_records is required");

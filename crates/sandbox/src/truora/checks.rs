@@ -185,22 +185,20 @@ async fn list(State(s): State<Arc<Shared>>, Query(q): Query<ListQuery>) -> Respo
     let now = s.clock.now_ms();
     let st = s.state.lock().unwrap();
     let all: Vec<&CheckRecord> = st.truora.checks.iter().filter(|c| !c.deleted).collect();
-    let start = match &q.start_key {
-        None => 0,
-        Some(k) => match all.iter().position(|c| &c.check_id == k) {
-            Some(i) => i + 1,
-            None => return super::error(StatusCode::BAD_REQUEST, "invalid start_key"),
-        },
+    let (page, next) = match super::page_after(
+        &all,
+        q.start_key.as_deref(),
+        |c| &c.check_id,
+        PAGE,
+        "/v1/checks",
+    ) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let page: Vec<_> = all
-        .iter()
-        .skip(start)
-        .take(PAGE)
-        .map(|c| c.to_json(now, &s.clock))
-        .collect();
+    let page: Vec<_> = page.iter().map(|c| c.to_json(now, &s.clock)).collect();
     let mut body = serde_json::json!({ "checks": page });
-    if start + PAGE < all.len() {
-        body["next"] = format!("/v1/checks?start_key={}", all[start + PAGE - 1].check_id).into();
+    if let Some(n) = next {
+        body["next"] = n.into();
     }
     Json(body).into_response()
 }

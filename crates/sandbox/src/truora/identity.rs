@@ -167,27 +167,20 @@ async fn list(
 ) -> Response {
     const PAGE: usize = 20;
     let st = s.state.lock().unwrap();
-    let all = &st.truora.processes;
-    let start = match &q.start_key {
-        None => 0,
-        Some(k) => match all.iter().position(|p| &p.process_id == k) {
-            Some(i) => i + 1,
-            None => return super::error(StatusCode::BAD_REQUEST, "invalid start_key"),
-        },
+    let (page, next) = match super::page_after(
+        &st.truora.processes,
+        q.start_key.as_deref(),
+        |p| &p.process_id,
+        PAGE,
+        "/v1/processes",
+    ) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let page: Vec<_> = all
-        .iter()
-        .skip(start)
-        .take(PAGE)
-        .map(|p| result_json(&s, p))
-        .collect();
+    let page: Vec<_> = page.iter().map(|p| result_json(&s, p)).collect();
     let mut body = serde_json::json!({ "processes": page });
-    if start + PAGE < all.len() {
-        body["next"] = format!(
-            "/v1/processes?start_key={}",
-            all[start + PAGE - 1].process_id
-        )
-        .into();
+    if let Some(n) = next {
+        body["next"] = n.into();
     }
     Json(body).into_response()
 }

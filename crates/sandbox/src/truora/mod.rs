@@ -97,3 +97,24 @@ pub(crate) fn file_phase(
     }
     None
 }
+
+/// Cursor paging shared by the list endpoints: the page after the item whose key is
+/// `start_key`, and the `next` relative URL (`{path}?start_key=…`) when more remain.
+pub(crate) fn page_after<'a, T>(
+    all: &'a [T],
+    start_key: Option<&str>,
+    key: impl Fn(&T) -> &str,
+    size: usize,
+    path: &str,
+) -> Result<(&'a [T], Option<String>), Response> {
+    let start = match start_key {
+        None => 0,
+        Some(k) => match all.iter().position(|x| key(x) == k) {
+            Some(i) => i + 1,
+            None => return Err(error(StatusCode::BAD_REQUEST, "invalid start_key")),
+        },
+    };
+    let end = (start + size).min(all.len());
+    let next = (end < all.len()).then(|| format!("{path}?start_key={}", key(&all[end - 1])));
+    Ok((&all[start..end], next))
+}

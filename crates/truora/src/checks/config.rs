@@ -216,13 +216,8 @@ impl TruoraClient {
     }
 
     pub async fn list_continuous(&self) -> Result<Vec<ContinuousCheck>, ApiError> {
-        let v: serde_json::Value = self
-            .get_json(&self.endpoints.checks, "v1/continuous-checks", &[])
-            .await?;
-        Ok(crate::array_in(v)
-            .into_iter()
-            .filter_map(|x| serde_json::from_value(x).ok())
-            .collect())
+        self.get_list(&self.endpoints.checks, "v1/continuous-checks")
+            .await
     }
 
     pub async fn get_continuous(&self, id: &str) -> Result<ContinuousCheck, ApiError> {
@@ -235,16 +230,10 @@ impl TruoraClient {
     }
 
     pub async fn continuous_history(&self, id: &str) -> Result<Vec<ContinuousRun>, ApiError> {
-        let v: serde_json::Value = self
-            .get_json(
-                &self.endpoints.checks,
-                &format!("v1/continuous-checks/{id}/history"),
-                &[],
-            )
-            .await?;
-        Ok(crate::array_in(v)
-            .into_iter()
-            .filter_map(|x| serde_json::from_value(x).ok())
-            .collect())
+        self.get_list(
+            &self.endpoints.checks,
+            &format!("v1/continuous-checks/{id}/history"),
+        )
+        .await
     }
 }

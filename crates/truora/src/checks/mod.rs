@@ -269,17 +269,11 @@ pub struct Summary {
 impl TruoraClient {
     #[tracing::instrument(skip(self), err(Display))]
     pub async fn check_attachments(&self, check_id: &str) -> Result<Vec<Attachment>, ApiError> {
-        let v: serde_json::Value = self
-            .get_json(
-                &self.endpoints.checks,
-                &format!("v1/checks/{check_id}/attachments"),
-                &[],
-            )
-            .await?;
-        Ok(crate::array_in(v)
-            .into_iter()
-            .filter_map(|x| serde_json::from_value(x).ok())
-            .collect())
+        self.get_list(
+            &self.endpoints.checks,
+            &format!("v1/checks/{check_id}/attachments"),
+        )
+        .await
     }
 
     #[tracing::instrument(skip(self), err(Display))]
