@@ -102,6 +102,7 @@ pub fn seed(shared: &Shared) {
             deleted: false,
         });
     }
+    crate::truora::whatsapp::seed(&mut st.truora.whatsapp, now);
     st.truora.custom_types.push(crate::truora::CustomType {
         name: "conductores".into(),
         country: "CO".into(),

@@ -39,6 +39,7 @@ pub const PRACTICE_TRUORA_KEY: &str = "eyJhbGciOiJub25lIn0.eyJwcmFjdGljZSI6dHJ1Z
 pub const PRACTICE_TC_CLIENT_ID: &str = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
 pub const PRACTICE_TC_KEY_ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
 pub const PRACTICE_TC_SECRET: &str = "5a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+pub use truora::whatsapp::PRACTICE_LINE as PRACTICE_WABA_LINE;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TruecallerAccount {
@@ -269,6 +270,30 @@ fn admin_router() -> Router<Arc<state::Shared>> {
                     _ => StatusCode::BAD_REQUEST,
                 }
             }),
+        )
+        // Meta's later verdicts on a live template (FLAGGED, PAUSED, DISABLED, quality), which
+        // no API call triggers: tests and demos set them here.
+        .route(
+            "/whatsapp/outbounds/{id}",
+            axum::routing::put(
+                |State(s): S,
+                 axum::extract::Path(id): axum::extract::Path<String>,
+                 Json(b): Json<serde_json::Value>| async move {
+                    let mut st = s.state.lock().unwrap();
+                    let Some(o) = st.truora.whatsapp.outbounds.iter_mut().find(|o| o.id == id)
+                    else {
+                        return StatusCode::NOT_FOUND;
+                    };
+                    if let Some(x) = b["status"].as_str() {
+                        o.status = x.to_string();
+                        o.review = None;
+                    }
+                    if let Some(x) = b["quality"].as_str() {
+                        o.quality = x.to_string();
+                    }
+                    StatusCode::NO_CONTENT
+                },
+            ),
         )
         .route(
             "/info",

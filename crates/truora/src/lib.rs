@@ -4,6 +4,7 @@
 
 pub mod checks;
 pub mod identity;
+pub mod whatsapp;
 
 use opsdesk_http::{execute, join_url, ApiError, Idempotency, RetryPolicy, Secret};
 use url::Url;

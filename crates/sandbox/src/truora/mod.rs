@@ -4,6 +4,7 @@ pub mod account;
 pub mod check_config;
 pub mod checks;
 pub mod identity;
+pub mod whatsapp;
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -30,6 +31,7 @@ pub struct TruoraState {
     pub sent_links: Vec<identity::SentLink>,
     /// Web tokens issued by the account API.
     pub web_tokens: Vec<account::WebToken>,
+    pub whatsapp: whatsapp::WhatsAppState,
 }
 
 impl TruoraState {
@@ -51,6 +53,7 @@ pub fn router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .nest("/checks", checks::router().merge(check_config::router()))
         .nest("/identity", identity::router())
         .nest("/account", account::router())
+        .nest("/connect", whatsapp::router())
         .layer(axum::middleware::from_fn_with_state(shared, require_key))
 }
 
