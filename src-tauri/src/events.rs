@@ -16,6 +16,7 @@ pub enum Topic {
     LocalCache,
     Identity,
     Checks,
+    Whatsapp,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

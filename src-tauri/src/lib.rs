@@ -2,6 +2,7 @@
 
 mod commands;
 mod events;
+mod notifications;
 
 use opsdesk_core::{App, AppConfig, AppPaths};
 use std::path::{Path, PathBuf};
@@ -53,7 +54,8 @@ pub fn run() {
             let core =
                 Arc::new(App::open(cfg).map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?);
             app.manage(core.clone());
-            follow_unfinished_checks(app.handle().clone(), core);
+            follow_unfinished_checks(app.handle().clone(), core.clone());
+            follow_templates_in_review(app.handle().clone(), core);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -94,6 +96,19 @@ pub fn run() {
             commands::identity::identity_cached,
             commands::identity::identity_download,
             commands::identity::identity_send_link,
+            commands::whatsapp::whatsapp_lines,
+            commands::whatsapp::whatsapp_add_line,
+            commands::whatsapp::whatsapp_remove_line,
+            commands::whatsapp::whatsapp_cached,
+            commands::whatsapp::whatsapp_refresh,
+            commands::whatsapp::whatsapp_template,
+            commands::whatsapp::whatsapp_reload,
+            commands::whatsapp::whatsapp_check_draft,
+            commands::whatsapp::whatsapp_create,
+            commands::whatsapp::whatsapp_delete,
+            commands::whatsapp::whatsapp_send,
+            commands::whatsapp::whatsapp_create_inbound,
+            commands::whatsapp::whatsapp_save_qr,
         ])
         .run(tauri::generate_context!())
         .expect("error while running OpsDesk");
@@ -116,6 +131,46 @@ fn follow_unfinished_checks(handle: tauri::AppHandle, core: Arc<App>) {
                 Ok(0) => {}
                 Ok(_) => events::changed(&handle, &[events::Topic::Checks]),
                 Err(e) => tracing::debug!(error = %e, "check follow-up skipped"),
+            }
+        }
+    });
+}
+
+/// Follows WhatsApp templates in Meta's review and tells the operator, with an OS
+/// notification, when one is approved or rejected (each verdict once).
+fn follow_templates_in_review(handle: tauri::AppHandle, core: Arc<App>) {
+    use tauri_plugin_notification::NotificationExt;
+    tauri::async_runtime::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if core.store_health() != opsdesk_core::StoreHealth::Ok {
+                continue;
+            }
+            let verdicts = match core.whatsapp_poll_due(20).await {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::debug!(error = %e, "template follow-up skipped");
+                    continue;
+                }
+            };
+            if verdicts.is_empty() {
+                continue;
+            }
+            events::changed(&handle, &[events::Topic::Whatsapp]);
+            let lang = core.settings().language;
+            for v in verdicts {
+                let (title, body) = notifications::template_verdict(lang, &v);
+                if let Err(e) = handle
+                    .notification()
+                    .builder()
+                    .title(title)
+                    .body(body)
+                    .show()
+                {
+                    tracing::debug!(error = %e, "notification not shown");
+                }
             }
         }
     });

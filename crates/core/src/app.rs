@@ -516,7 +516,9 @@ impl App {
         let days = self.settings().retention_days as i64;
         let cutoff = now_ms() - days * 86_400_000;
         match self.with_conn(|c| {
-            Ok(crate::identity::purge_before(c, cutoff)? + crate::checks::purge_before(c, cutoff)?)
+            Ok(crate::identity::purge_before(c, cutoff)?
+                + crate::checks::purge_before(c, cutoff)?
+                + crate::whatsapp::purge_before(c, cutoff)?)
         }) {
             Ok(0) => {}
             Ok(n) => tracing::info!(

@@ -628,6 +628,8 @@ impl App {
     {
         let area = if subject_id.starts_with("CHK") {
             "checks"
+        } else if subject_id.starts_with("whatsapp") {
+            "whatsapp"
         } else {
             "identity"
         };

@@ -13,6 +13,7 @@ pub mod logging;
 pub mod settings;
 pub mod store;
 pub mod vault;
+pub mod whatsapp;
 
 pub use app::{
     App, AppConfig, AppPaths, AppStatus, ConnectionReport, CredentialsStatus, Service, StoreHealth,

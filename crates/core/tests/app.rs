@@ -465,3 +465,152 @@ async fn a_check_is_created_found_followed_to_completion_and_its_report_saved() 
     app.checks_delete(&id).await.unwrap();
     assert!(app.checks_search(&q("10987")).unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn whatsapp_templates_are_authored_followed_to_a_verdict_and_sent_once_per_person() {
+    use opsdesk_core::whatsapp::TemplateStatus;
+    use opsdesk_truora::whatsapp::rules::{
+        Button, ButtonKind, Category, SendDraft, TemplateDraft, TemplateType,
+    };
+    let p = Profile::new();
+    let app = p.open(unreachable());
+    let line = app.whatsapp_lines().unwrap()[0].clone();
+    assert_eq!(line, opsdesk_sandbox::PRACTICE_WABA_LINE);
+    assert!(app.whatsapp_cached(&line).unwrap().is_empty());
+    let listed = app.whatsapp_refresh(&line).await.unwrap();
+    assert!(listed.iter().any(|t| t.status == TemplateStatus::Flagged));
+    assert_eq!(app.whatsapp_cached(&line).unwrap().len(), listed.len());
+
+    let qr = |t: &str| Button {
+        kind: ButtonKind::QuickReply,
+        text: t.into(),
+        url: String::new(),
+        phone_number: String::new(),
+    };
+    let mut draft = TemplateDraft {
+        line: format!("+{line}"),
+        name: "bienvenida".into(),
+        language: "es".into(),
+        category: Category::Marketing,
+        is_notification: false,
+        template_type: TemplateType::Text,
+        media_id: String::new(),
+        media: None,
+        header: "Hola {{.name}}".into(),
+        body: "Tu cupo de {{.amount}} está listo.".into(),
+        footer: String::new(),
+        buttons: vec![
+            qr("Sí"),
+            Button {
+                kind: ButtonKind::Url,
+                text: "Ver".into(),
+                url: "https://a.example.com/{{.path}}".into(),
+                phone_number: String::new(),
+            },
+        ],
+        code_expiration_minutes: None,
+        samples: Default::default(),
+    };
+    let check = app.whatsapp_check_draft(&draft);
+    assert_eq!(check.variables, vec!["name", "amount", "path"]);
+    assert!(
+        check.desktop_hides_buttons,
+        "a quick reply mixed with a URL"
+    );
+    let errs = app.whatsapp_create(&draft).await.unwrap_err();
+    assert!(errs.iter().all(|e| e.code == ErrorCode::Validation));
+    assert_eq!(errs.len(), 3, "one missing sample per variable: {errs:?}");
+    for (k, v) in [("name", "Ana"), ("amount", "$500"), ("path", "x")] {
+        draft.samples.insert(k.into(), v.into());
+    }
+    let t = app.whatsapp_create(&draft).await.unwrap();
+    assert_eq!(t.status, TemplateStatus::Pending);
+    assert!(app.whatsapp_poll_due(10).await.unwrap().is_empty());
+
+    // Meta's review, fast-forwarded: the verdict is told exactly once.
+    app.practice_sandbox()
+        .await
+        .unwrap()
+        .set_time_scale(10_000.0);
+    let t = app.whatsapp_reload(&t.outbound_id).await.unwrap();
+    assert_eq!(t.status, TemplateStatus::Approved);
+    let told = app.whatsapp_poll_due(10).await.unwrap();
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].name, "bienvenida");
+    assert!(app.whatsapp_poll_due(10).await.unwrap().is_empty());
+
+    let mut send = SendDraft {
+        outbound_id: t.outbound_id.clone(),
+        country_code: "+57".into(),
+        phone_number: "300 765 4321".into(),
+        flow_id: "IPF100".into(),
+        values: [("name", "Luz"), ("amount", "$900"), ("path", "p")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        opt_in: false,
+        account_id: String::new(),
+    };
+    let errs = app.whatsapp_send(&send, false).await.unwrap_err();
+    assert_eq!(errs[0].rule.as_deref(), Some("wa_opt_in_required"));
+    send.opt_in = true;
+    let sent = app.whatsapp_send(&send, false).await.unwrap();
+    assert!(sent.session_id.starts_with("WDIS"));
+    assert!(
+        !sent.recipient.contains("765"),
+        "masked: {}",
+        sent.recipient
+    );
+    // The same template to the same person again needs an explicit "send again".
+    let errs = app.whatsapp_send(&send, false).await.unwrap_err();
+    assert_eq!(errs[0].rule.as_deref(), Some("wa_already_sent"));
+    app.whatsapp_send(&send, true).await.unwrap();
+    let sb = app.practice_sandbox().await.unwrap();
+    assert_eq!(sb.with_state(|st| st.truora.whatsapp.sent.len()), 2);
+
+    // A lost answer leaves the send uncertain, and it is not repeated on its own.
+    sb.set_faults(opsdesk_sandbox::Faults {
+        rate_drop: 1.0,
+        ..Default::default()
+    });
+    send.phone_number = "3110000000".into();
+    assert!(app.whatsapp_send(&send, false).await.is_err());
+    sb.set_faults(Default::default());
+    let errs = app.whatsapp_send(&send, false).await.unwrap_err();
+    assert_eq!(errs[0].rule.as_deref(), Some("wa_maybe_sent"));
+    assert_eq!(sb.with_state(|st| st.truora.whatsapp.sent.len()), 3);
+
+    let activity = app.activity(50).unwrap();
+    assert!(activity.iter().any(|a| a.action == "whatsapp.sent"));
+    assert!(activity.iter().all(|a| !a.summary.contains("7654321")));
+}
+
+#[tokio::test]
+async fn an_inbound_link_comes_with_a_qr_code_that_can_be_saved() {
+    let p = Profile::new();
+    let app = p.open(unreachable());
+    let errs = app
+        .whatsapp_create_inbound("123", "flow", "")
+        .await
+        .unwrap_err();
+    let fields: Vec<_> = errs.iter().filter_map(|e| e.field.clone()).collect();
+    assert_eq!(fields, ["line", "flow_id", "message"]);
+    let line = opsdesk_sandbox::PRACTICE_WABA_LINE;
+    let v = app
+        .whatsapp_create_inbound(line, "IPF42", "Quiero mi préstamo")
+        .await
+        .unwrap();
+    assert_eq!(
+        v.link,
+        format!("https://api.whatsapp.com/send?phone={line}&text=Quiero%20mi%20pr%C3%A9stamo")
+    );
+    assert_eq!(v.qr.len(), (v.qr_size * v.qr_size) as usize);
+    let errs = app
+        .whatsapp_create_inbound(line, "IPF42", "Quiero mi préstamo")
+        .await
+        .unwrap_err();
+    assert_eq!(errs[0].rule.as_deref(), Some("wa_inbound_not_unique"));
+    let f = app.whatsapp_save_qr(&v.link, None).await.unwrap();
+    let bytes = std::fs::read(app.download_path(f.id).unwrap()).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG"));
+}

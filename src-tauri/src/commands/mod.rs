@@ -6,6 +6,7 @@ pub mod checks;
 pub mod identity;
 pub mod settings;
 pub mod system;
+pub mod whatsapp;
 
 pub type Core<'a> = tauri::State<'a, std::sync::Arc<opsdesk_core::App>>;
 pub type CmdResult<T> = Result<T, opsdesk_core::AppError>;

@@ -18,6 +18,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0002_identity.sql"),
     ),
     ("0003_checks", include_str!("migrations/0003_checks.sql")),
+    (
+        "0004_whatsapp",
+        include_str!("migrations/0004_whatsapp.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,814 @@
+//! WhatsApp outbound templates (Truora Connect): the lines the operator works with, the cached
+//! template list per line with background follow-up of the ones in review, authoring with every
+//! documented rule, sending to one person without ever sending twice by accident, and inbound
+//! links with a QR code.
+
+use opsdesk_truora::whatsapp::rules::{
+    self, validate_send, validate_template, Button, ButtonKind, CleanSend, SendDraft,
+    SendableTemplate, TemplateDraft,
+};
+use opsdesk_truora::whatsapp::{Outbound, WireButton};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::activity::Outcome;
+use crate::app::{now_ms, App};
+use crate::error::{AppError, ErrorCode};
+use crate::identity::DownloadedFile;
+
+/// Meta's verdict on a template (catalogue §4.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum TemplateStatus {
+    Pending,
+    Approved,
+    Rejected,
+    Flagged,
+    Paused,
+    Disabled,
+    Unknown,
+}
+
+impl TemplateStatus {
+    pub fn from_wire(s: &str) -> Self {
+        match s.to_ascii_uppercase().as_str() {
+            "PENDING" => Self::Pending,
+            "APPROVED" => Self::Approved,
+            "REJECTED" => Self::Rejected,
+            "FLAGGED" => Self::Flagged,
+            "PAUSED" => Self::Paused,
+            "DISABLED" => Self::Disabled,
+            _ => Self::Unknown,
+        }
+    }
+
+    /// Whether a message can go out with it. FLAGGED is a warning, not a block (§4.2).
+    pub fn sendable(self) -> bool {
+        matches!(self, Self::Approved | Self::Flagged)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct TemplateView {
+    pub outbound_id: String,
+    /// Digits with country code.
+    pub line: String,
+    pub name: String,
+    pub status: TemplateStatus,
+    /// HIGH | MEDIUM | LOW | PENDING, when the API says.
+    pub quality: Option<String>,
+    pub category: Option<String>,
+    pub language: Option<String>,
+    pub template_type: Option<String>,
+    pub is_notification: bool,
+    pub failure_reason: Option<String>,
+    pub header: String,
+    pub body: String,
+    pub footer: String,
+    pub buttons: Vec<Button>,
+    pub code_expiration_minutes: Option<u32>,
+    pub variables: Vec<String>,
+    pub default_flow_id: Option<String>,
+    #[ts(type = "number")]
+    pub checked_at_ms: i64,
+}
+
+fn button_of(w: &WireButton) -> Option<Button> {
+    let kind = match w.kind.as_str() {
+        "QUICK_REPLY" => ButtonKind::QuickReply,
+        "URL" => ButtonKind::Url,
+        "PHONE_NUMBER" => ButtonKind::PhoneNumber,
+        "COPY_CODE" => ButtonKind::CopyCode,
+        _ => return None,
+    };
+    Some(Button {
+        kind,
+        text: w.text.clone(),
+        url: w.url.clone().unwrap_or_default(),
+        phone_number: w.phone_number.clone().unwrap_or_default(),
+    })
+}
+
+fn view_of(o: &Outbound, line: &str, checked_at_ms: i64) -> TemplateView {
+    let mut buttons: Vec<Button> = o.buttons.iter().filter_map(button_of).collect();
+    // Older answers only carry quick replies as "answers".
+    if buttons.is_empty() && !o.is_notification {
+        buttons = o
+            .outbound_answers
+            .iter()
+            .map(|a| Button {
+                kind: ButtonKind::QuickReply,
+                text: a.message.clone(),
+                url: String::new(),
+                phone_number: String::new(),
+            })
+            .collect();
+    }
+    let body = o.content.clone().unwrap_or_else(|| {
+        // The rendered message ends with the buttons as " | [Label]".
+        o.outbound_message
+            .split(" | [")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    });
+    TemplateView {
+        outbound_id: o.outbound_id.clone(),
+        line: line.to_string(),
+        name: o.outbound_name.clone(),
+        status: TemplateStatus::from_wire(&o.outbound_status),
+        quality: o.quality_rating.clone(),
+        category: o.category.clone(),
+        language: o.language_code.clone(),
+        template_type: o.template_type.clone(),
+        is_notification: o.is_notification,
+        failure_reason: o.failure_reason.clone(),
+        header: o.header_text.clone().unwrap_or_default(),
+        body,
+        footer: o.footer_text.clone().unwrap_or_default(),
+        buttons,
+        code_expiration_minutes: o.code_expiration_minutes,
+        variables: o.variables(),
+        default_flow_id: o.default_flow_id.clone(),
+        checked_at_ms,
+    }
+}
+
+/// The first follow-up of a template in review, and the longest wait between two.
+const FIRST_CHECK_MS: i64 = 5_000;
+const MAX_CHECK_MS: i64 = 300_000;
+
+fn save(
+    conn: &Connection,
+    o: &Outbound,
+    line: &str,
+    now: i64,
+    practice: bool,
+) -> rusqlite::Result<()> {
+    let status = o.outbound_status.to_ascii_uppercase();
+    let pending = status == "PENDING";
+    let body = serde_json::to_string(o).unwrap_or_default();
+    conn.execute(
+        "INSERT INTO wa_outbounds (outbound_id, line, name, status, practice, checked_at_ms, next_check_ms, check_attempt, notified_status, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?7 THEN ?6 + ?8 END, 0, CASE WHEN ?7 THEN 'PENDING_REVIEW' ELSE ?4 END, ?9)
+         ON CONFLICT (outbound_id) DO UPDATE SET
+            line = excluded.line, name = excluded.name, status = excluded.status,
+            checked_at_ms = excluded.checked_at_ms, body = excluded.body,
+            next_check_ms = CASE WHEN ?7 THEN COALESCE(wa_outbounds.next_check_ms, excluded.next_check_ms) END,
+            check_attempt = CASE WHEN ?7 THEN wa_outbounds.check_attempt ELSE 0 END,
+            notified_status = CASE WHEN ?7 THEN 'PENDING_REVIEW' ELSE wa_outbounds.notified_status END",
+        params![o.outbound_id, line, o.outbound_name, status, practice, now, pending, FIRST_CHECK_MS, body],
+    )?;
+    Ok(())
+}
+
+fn load(conn: &Connection, id: &str) -> rusqlite::Result<Option<TemplateView>> {
+    conn.query_row(
+        "SELECT body, line, checked_at_ms FROM wa_outbounds WHERE outbound_id = ?1",
+        [id],
+        |r| {
+            let body: String = r.get(0)?;
+            let line: String = r.get(1)?;
+            Ok(serde_json::from_str::<Outbound>(&body)
+                .ok()
+                .map(|o| view_of(&o, &line, r.get(2).unwrap_or(0))))
+        },
+    )
+    .optional()
+    .map(Option::flatten)
+}
+
+fn load_line(conn: &Connection, line: &str, practice: bool) -> rusqlite::Result<Vec<TemplateView>> {
+    let mut s = conn.prepare_cached(
+        "SELECT body, checked_at_ms FROM wa_outbounds WHERE line = ?1 AND practice = ?2 ORDER BY name COLLATE NOCASE",
+    )?;
+    let rows = s.query_map(params![line, practice], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (body, at) = row?;
+        if let Ok(o) = serde_json::from_str::<Outbound>(&body) {
+            out.push(view_of(&o, line, at));
+        }
+    }
+    Ok(out)
+}
+
+/// What the editor learns from a draft as the user types.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct DraftCheck {
+    pub problems: Vec<AppError>,
+    /// Every `{{.variable}}`, in order, each needing a sample.
+    pub variables: Vec<String>,
+    /// WhatsApp desktop will not draw these buttons.
+    pub desktop_hides_buttons: bool,
+}
+
+fn rule_errors(errs: Vec<rules::RuleError>) -> Vec<AppError> {
+    errs.into_iter()
+        .map(|e| AppError::validation(&e.field, e.rule, format!("{} {}", e.field, e.rule)))
+        .collect()
+}
+
+/// A verdict the operator should hear about (an OS notification).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct TemplateVerdict {
+    pub outbound_id: String,
+    pub name: String,
+    pub status: TemplateStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct SendOutcome {
+    pub session_id: String,
+    /// The recipient, masked (`+57 •••••• 4567`).
+    pub recipient: String,
+    pub template_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct InboundView {
+    pub inbound_id: Option<String>,
+    pub line: String,
+    pub flow_id: String,
+    pub message: String,
+    pub link: String,
+    /// The link as a QR code: `size` × `size` modules, row by row, `true` = dark.
+    pub qr_size: u32,
+    pub qr: Vec<bool>,
+}
+
+/// Where one message to one person stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum SendState {
+    Sending,
+    Sent,
+    Failed,
+    /// The request left but no answer came back: it may have been delivered.
+    Uncertain,
+}
+
+impl SendState {
+    fn as_db(self) -> &'static str {
+        match self {
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::Uncertain => "uncertain",
+        }
+    }
+
+    fn from_db(s: &str) -> Self {
+        match s {
+            "sent" => Self::Sent,
+            "failed" => Self::Failed,
+            "uncertain" => Self::Uncertain,
+            _ => Self::Sending,
+        }
+    }
+}
+
+/// How long a repeat of the same template to the same person needs an explicit "send again".
+const REPEAT_WINDOW_MS: i64 = 24 * 3_600_000;
+
+fn qr_of(link: &str) -> Result<(u32, Vec<bool>), AppError> {
+    let code = qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| AppError::internal(format!("cannot draw the QR code: {e}")))?;
+    let size = code.width() as u32;
+    let modules = code
+        .to_colors()
+        .into_iter()
+        .map(|c| c == qrcode::Color::Dark)
+        .collect();
+    Ok((size, modules))
+}
+
+/// A black-on-white PNG of the QR code: `scale` pixels per module and the 4-module quiet zone
+/// scanners need.
+pub fn qr_png(size: u32, modules: &[bool], scale: u32) -> Result<Vec<u8>, AppError> {
+    let quiet = 4;
+    let px = (size + 2 * quiet) * scale;
+    let mut pixels = vec![255u8; (px * px) as usize];
+    for y in 0..size {
+        for x in 0..size {
+            if modules[(y * size + x) as usize] {
+                for dy in 0..scale {
+                    let row = ((y + quiet) * scale + dy) * px;
+                    let start = (row + (x + quiet) * scale) as usize;
+                    pixels[start..start + scale as usize].fill(0);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, px, px);
+        enc.set_color(png::ColorType::Grayscale);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc
+            .write_header()
+            .map_err(|e| AppError::internal(format!("cannot write the PNG: {e}")))?;
+        w.write_image_data(&pixels)
+            .map_err(|e| AppError::internal(format!("cannot write the PNG: {e}")))?;
+    }
+    Ok(out)
+}
+
+fn display_line(line: &str) -> String {
+    format!("+{line}")
+}
+
+impl App {
+    /// The lines saved for the mode in effect. Practice mode always has its demo line.
+    pub fn whatsapp_lines(&self) -> Result<Vec<String>, AppError> {
+        let practice = self.is_practice();
+        let mut lines: Vec<String> = self.with_conn(|c| {
+            let mut s = c.prepare_cached(
+                "SELECT line FROM wa_lines WHERE practice = ?1 ORDER BY added_at_ms",
+            )?;
+            let rows = s.query_map([practice], |r| r.get(0))?;
+            rows.collect()
+        })?;
+        if practice
+            && !lines
+                .iter()
+                .any(|l| l == opsdesk_sandbox::PRACTICE_WABA_LINE)
+        {
+            lines.insert(0, opsdesk_sandbox::PRACTICE_WABA_LINE.to_string());
+        }
+        Ok(lines)
+    }
+
+    pub fn whatsapp_add_line(&self, line: &str) -> Result<String, AppError> {
+        let clean = rules::clean_line(line)
+            .ok_or_else(|| AppError::validation("line", "wa_not_a_line", "not a WABA line"))?;
+        let practice = self.is_practice();
+        self.with_conn(|c| {
+            c.execute(
+                "INSERT OR IGNORE INTO wa_lines (line, practice, added_at_ms) VALUES (?1, ?2, ?3)",
+                params![clean, practice, now_ms()],
+            )
+        })?;
+        Ok(clean)
+    }
+
+    pub fn whatsapp_remove_line(&self, line: &str) -> Result<(), AppError> {
+        let practice = self.is_practice();
+        self.with_conn(|c| {
+            c.execute(
+                "DELETE FROM wa_lines WHERE line = ?1 AND practice = ?2",
+                params![line, practice],
+            )?;
+            c.execute(
+                "DELETE FROM wa_outbounds WHERE line = ?1 AND practice = ?2",
+                params![line, practice],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// The templates of a line as last fetched (instant, works offline).
+    pub fn whatsapp_cached(&self, line: &str) -> Result<Vec<TemplateView>, AppError> {
+        let practice = self.is_practice();
+        self.with_conn(|c| load_line(c, line, practice))
+    }
+
+    /// Fetches the line's templates, replaces the cache for that line, returns them.
+    #[tracing::instrument(skip(self))]
+    pub async fn whatsapp_refresh(&self, line: &str) -> Result<Vec<TemplateView>, AppError> {
+        let client = self.truora().await?;
+        let list = client.list_outbounds(line).await?;
+        let practice = self.is_practice();
+        let now = now_ms();
+        self.with_conn(|c| {
+            let tx = c.transaction()?;
+            // Templates removed upstream disappear here too.
+            let ids: Vec<&str> = list.iter().map(|o| o.outbound_id.as_str()).collect();
+            let mut stale: Vec<String> = Vec::new();
+            {
+                let mut s = tx.prepare_cached(
+                    "SELECT outbound_id FROM wa_outbounds WHERE line = ?1 AND practice = ?2",
+                )?;
+                for id in s.query_map(params![line, practice], |r| r.get::<_, String>(0))? {
+                    let id = id?;
+                    if !ids.contains(&id.as_str()) {
+                        stale.push(id);
+                    }
+                }
+            }
+            for id in stale {
+                tx.execute("DELETE FROM wa_outbounds WHERE outbound_id = ?1", [id])?;
+            }
+            for o in &list {
+                save(&tx, o, line, now, practice)?;
+            }
+            tx.commit()
+        })?;
+        self.whatsapp_cached(line)
+    }
+
+    pub fn whatsapp_template(&self, id: &str) -> Result<TemplateView, AppError> {
+        self.with_conn(|c| load(c, id))?
+            .ok_or_else(|| AppError::new(ErrorCode::NotFound, "template not in the cache"))
+    }
+
+    /// Reads one template again from the API (the detail screen's refresh).
+    pub async fn whatsapp_reload(&self, id: &str) -> Result<TemplateView, AppError> {
+        let line = self.whatsapp_template(id)?.line;
+        let client = self.truora().await?;
+        let o = client.get_outbound(id).await?;
+        let practice = self.is_practice();
+        self.with_conn(|c| save(c, &o, &line, now_ms(), practice))?;
+        self.whatsapp_template(id)
+    }
+
+    /// The editor's live check: every problem at its field, the variables, the desktop warning.
+    pub fn whatsapp_check_draft(&self, draft: &TemplateDraft) -> DraftCheck {
+        DraftCheck {
+            problems: rule_errors(validate_template(draft)),
+            variables: rules::template_variables(draft),
+            desktop_hides_buttons: draft.category != rules::Category::Authentication
+                && rules::desktop_hides_buttons(&draft.buttons),
+        }
+    }
+
+    /// Validates, submits for review and starts following the new template.
+    #[tracing::instrument(skip(self, draft), fields(category = ?draft.category))]
+    pub async fn whatsapp_create(
+        &self,
+        draft: &TemplateDraft,
+    ) -> Result<TemplateView, Vec<AppError>> {
+        let errs = validate_template(draft);
+        if !errs.is_empty() {
+            return Err(rule_errors(errs));
+        }
+        let line = rules::clean_line(&draft.line).unwrap_or_default();
+        let client = self.truora().await.map_err(|e| vec![e])?;
+        let o = match client.create_outbound(draft).await {
+            Ok(o) => o,
+            Err(e) => {
+                self.record(
+                    "whatsapp",
+                    "whatsapp.template_created",
+                    Outcome::Failed,
+                    draft.name.trim(),
+                );
+                let mut e = AppError::from(e);
+                if e.code == ErrorCode::VendorRejected && e.field.is_none() {
+                    // Truora's message names the rule; keep it next to the form.
+                    e.field = Some("form".into());
+                }
+                return Err(vec![e]);
+            }
+        };
+        let practice = self.is_practice();
+        self.with_conn(|c| {
+            c.execute(
+                "INSERT OR IGNORE INTO wa_lines (line, practice, added_at_ms) VALUES (?1, ?2, ?3)",
+                params![line, practice, now_ms()],
+            )?;
+            save(c, &o, &line, now_ms(), practice)
+        })
+        .map_err(|e| vec![e])?;
+        self.record(
+            "whatsapp",
+            "whatsapp.template_created",
+            Outcome::Ok,
+            &o.outbound_name,
+        );
+        self.whatsapp_template(&o.outbound_id).map_err(|e| vec![e])
+    }
+
+    pub async fn whatsapp_delete(&self, id: &str) -> Result<(), AppError> {
+        let name = self
+            .whatsapp_template(id)
+            .map(|t| t.name)
+            .unwrap_or_default();
+        let client = self.truora().await?;
+        match client.delete_outbound(id).await {
+            Ok(()) => {}
+            Err(e) if e.kind == opsdesk_http::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+        self.with_conn(|c| c.execute("DELETE FROM wa_outbounds WHERE outbound_id = ?1", [id]))?;
+        self.record("whatsapp", "whatsapp.template_removed", Outcome::Ok, &name);
+        Ok(())
+    }
+
+    /// Follows templates in review whose time has come. Returns the verdicts not yet told to
+    /// the operator (each told once), for a notification.
+    pub async fn whatsapp_poll_due(&self, max: u32) -> Result<Vec<TemplateVerdict>, AppError> {
+        let now = now_ms();
+        let practice = self.is_practice();
+        let due: Vec<(String, String)> = self.with_conn(|c| {
+            let mut s = c.prepare_cached(
+                "SELECT outbound_id, line FROM wa_outbounds WHERE next_check_ms IS NOT NULL AND next_check_ms <= ?1 AND practice = ?2 ORDER BY next_check_ms LIMIT ?3",
+            )?;
+            let rows = s.query_map(params![now, practice, max], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        })?;
+        if !due.is_empty() {
+            let client = self.truora().await?;
+            for (id, line) in due {
+                match client.get_outbound(&id).await {
+                    Ok(o) => self.with_conn(|c| save(c, &o, &line, now_ms(), practice))?,
+                    Err(e) if e.kind == opsdesk_http::ErrorKind::NotFound => {
+                        self.with_conn(|c| {
+                            c.execute("DELETE FROM wa_outbounds WHERE outbound_id = ?1", [&id])
+                        })?;
+                    }
+                    Err(e) => {
+                        tracing::debug!(error = %e, "template follow-up failed; backing off");
+                        self.with_conn(|c| {
+                            c.execute(
+                                "UPDATE wa_outbounds SET check_attempt = check_attempt + 1,
+                                 next_check_ms = ?2 + MIN(?3, ?4 << MIN(check_attempt, 6)) WHERE outbound_id = ?1",
+                                params![id, now, MAX_CHECK_MS, FIRST_CHECK_MS],
+                            )
+                        })?;
+                        continue;
+                    }
+                };
+                // Still pending: wait a little longer each time.
+                self.with_conn(|c| {
+                    c.execute(
+                        "UPDATE wa_outbounds SET check_attempt = check_attempt + 1,
+                         next_check_ms = ?2 + MIN(?3, ?4 << MIN(check_attempt, 6))
+                         WHERE outbound_id = ?1 AND next_check_ms IS NOT NULL",
+                        params![id, now, MAX_CHECK_MS, FIRST_CHECK_MS],
+                    )
+                })?;
+            }
+        }
+        // Verdicts reached here or by a list refresh, told once.
+        self.with_conn(|c| {
+            let tx = c.transaction()?;
+            let found: Vec<(String, String, String)> = {
+                let mut s = tx.prepare_cached(
+                    "SELECT outbound_id, name, status FROM wa_outbounds
+                     WHERE practice = ?1 AND status IN ('APPROVED', 'REJECTED')
+                       AND notified_status = 'PENDING_REVIEW'",
+                )?;
+                let rows = s.query_map([practice], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            for (id, _, status) in &found {
+                tx.execute(
+                    "UPDATE wa_outbounds SET notified_status = ?2 WHERE outbound_id = ?1",
+                    params![id, status],
+                )?;
+            }
+            tx.commit()?;
+            Ok(found
+                .into_iter()
+                .map(|(outbound_id, name, status)| TemplateVerdict {
+                    outbound_id,
+                    name,
+                    status: TemplateStatus::from_wire(&status),
+                })
+                .collect())
+        })
+    }
+
+    /// Sends an approved template to one person. The send is written down before the request
+    /// leaves, so the same template never reaches the same person twice without the operator
+    /// saying so (`send_again`), even if the app dies mid-request.
+    #[tracing::instrument(skip(self, draft), fields(outbound = %draft.outbound_id))]
+    pub async fn whatsapp_send(
+        &self,
+        draft: &SendDraft,
+        send_again: bool,
+    ) -> Result<SendOutcome, Vec<AppError>> {
+        let t = self.whatsapp_template(&draft.outbound_id).map_err(|_| {
+            vec![AppError::validation(
+                "outbound_id",
+                "required",
+                "choose a template",
+            )]
+        })?;
+        let sendable = SendableTemplate {
+            // FLAGGED still sends (a quality warning); the rules only know APPROVED.
+            status: if t.status.sendable() {
+                "APPROVED".into()
+            } else {
+                format!("{:?}", t.status)
+            },
+            is_notification: t.is_notification,
+            variables: t.variables.clone(),
+        };
+        let clean = validate_send(draft, &sendable).map_err(rule_errors)?;
+        let client = self.truora().await.map_err(|e| vec![e])?;
+        let masked = opsdesk_http::redact::mask_phone(&clean.e164());
+        let row_id = match self.begin_send(&clean, send_again).map_err(|e| vec![e])? {
+            Ok(id) => id,
+            Err(earlier) => {
+                let rule = if earlier == SendState::Sent {
+                    "wa_already_sent"
+                } else {
+                    "wa_maybe_sent"
+                };
+                return Err(vec![AppError::validation(
+                    "phone_number",
+                    rule,
+                    "this template went to this person in the last 24 hours",
+                )]);
+            }
+        };
+        let result = client.send_outbound(&clean).await;
+        self.settle_send(row_id, &result).map_err(|e| vec![e])?;
+        let summary = format!("{} → {masked}", t.name);
+        match result {
+            Ok(r) => {
+                self.record("whatsapp", "whatsapp.sent", Outcome::Ok, &summary);
+                Ok(SendOutcome {
+                    session_id: r.session_id,
+                    recipient: masked,
+                    template_name: t.name,
+                })
+            }
+            Err(e) => {
+                self.record("whatsapp", "whatsapp.sent", Outcome::Failed, &summary);
+                Err(vec![e.into()])
+            }
+        }
+    }
+
+    /// Writes a send down before it leaves. `Ok(Err(state))` when the same template already
+    /// went (or may have gone) to the same person in the last 24 hours and `send_again` is off.
+    /// Bulk sending uses the same ledger, so one person is never messaged twice across both.
+    pub fn begin_send(
+        &self,
+        clean: &CleanSend,
+        send_again: bool,
+    ) -> Result<Result<i64, SendState>, AppError> {
+        let practice = self.is_practice();
+        let recipient = clean.e164();
+        let now = now_ms();
+        self.with_conn(|c| {
+            let tx = c.transaction()?;
+            let previous: Option<String> = tx
+                .query_row(
+                    "SELECT state FROM wa_sends WHERE recipient = ?1 AND outbound_id = ?2 AND at_ms > ?3
+                     AND state IN ('sent', 'sending', 'uncertain') ORDER BY at_ms DESC LIMIT 1",
+                    params![recipient, clean.outbound_id, now - REPEAT_WINDOW_MS],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(state) = previous.filter(|_| !send_again) {
+                return Ok(Err(SendState::from_db(&state)));
+            }
+            tx.execute(
+                "INSERT INTO wa_sends (outbound_id, recipient, state, practice, at_ms) VALUES (?1, ?2, 'sending', ?3, ?4)",
+                params![clean.outbound_id, recipient, practice, now],
+            )?;
+            let id = tx.last_insert_rowid();
+            tx.commit()?;
+            Ok(Ok(id))
+        })
+    }
+
+    /// Records how a send ended. A request that left without an answer coming back may have
+    /// been delivered: it is `uncertain`, never silently retried.
+    pub fn settle_send(
+        &self,
+        row_id: i64,
+        result: &Result<opsdesk_truora::whatsapp::SendResult, opsdesk_http::ApiError>,
+    ) -> Result<SendState, AppError> {
+        use opsdesk_http::ErrorKind as K;
+        let (state, session, err_text) = match result {
+            Ok(r) => (SendState::Sent, Some(r.session_id.clone()), None),
+            Err(e) if matches!(e.kind, K::Timeout | K::NoNetwork | K::UnexpectedResponse) => {
+                (SendState::Uncertain, None, Some(e.to_string()))
+            }
+            Err(e) => (SendState::Failed, None, Some(e.to_string())),
+        };
+        self.with_conn(|c| {
+            c.execute(
+                "UPDATE wa_sends SET state = ?2, session_id = ?3, error = ?4 WHERE id = ?1",
+                params![row_id, state.as_db(), session, err_text],
+            )
+        })?;
+        Ok(state)
+    }
+
+    /// Registers the inbound text for a flow and returns the link and its QR code.
+    #[tracing::instrument(skip(self, text))]
+    pub async fn whatsapp_create_inbound(
+        &self,
+        line: &str,
+        flow_id: &str,
+        text: &str,
+    ) -> Result<InboundView, Vec<AppError>> {
+        let mut errs = Vec::new();
+        let line = rules::clean_line(line);
+        if line.is_none() {
+            errs.push(AppError::validation("line", "wa_not_a_line", "not a line"));
+        }
+        let flow = flow_id.trim();
+        if flow.is_empty() {
+            errs.push(AppError::validation("flow_id", "required", "flow required"));
+        } else if !flow.starts_with("IPF") {
+            errs.push(AppError::validation(
+                "flow_id",
+                "not_a_flow_id",
+                "not a flow",
+            ));
+        }
+        let text = text.trim();
+        if text.is_empty() {
+            errs.push(AppError::validation("message", "required", "text required"));
+        } else if rules::chars(text) > 1024 {
+            errs.push(AppError::validation(
+                "message",
+                "wa_body_too_long",
+                "too long",
+            ));
+        }
+        if !errs.is_empty() {
+            return Err(errs);
+        }
+        let line = line.unwrap();
+        let client = self.truora().await.map_err(|e| vec![e])?;
+        let created = match client.create_inbound(&line, flow, text).await {
+            Ok(c) => c,
+            Err(e) => {
+                let mut e = AppError::from(e);
+                if e.code == ErrorCode::VendorRejected || matches!(e.code, ErrorCode::Internal) {
+                    e.field = Some("message".into());
+                }
+                // 409: the text already starts a flow on this line.
+                if e.message.contains("409") || e.message.to_ascii_lowercase().contains("unique") {
+                    e = AppError::validation(
+                        "message",
+                        "wa_inbound_not_unique",
+                        "already used on this line",
+                    );
+                }
+                return Err(vec![e]);
+            }
+        };
+        let link = rules::inbound_link(&line, text);
+        let (qr_size, qr) = qr_of(&link).map_err(|e| vec![e])?;
+        let practice = self.is_practice();
+        self.with_conn(|c| {
+            c.execute(
+                "INSERT INTO wa_inbounds (inbound_id, line, flow_id, message, link, practice, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![created.inbound_id, line, flow, text, link, practice, now_ms()],
+            )
+        })
+        .map_err(|e| vec![e])?;
+        self.record("whatsapp", "whatsapp.inbound_created", Outcome::Ok, flow);
+        Ok(InboundView {
+            inbound_id: created.inbound_id,
+            line: display_line(&line),
+            flow_id: flow.to_string(),
+            message: text.to_string(),
+            link,
+            qr_size,
+            qr,
+        })
+    }
+
+    /// Saves a link's QR code as a PNG (in `folder`, or the download folder).
+    pub async fn whatsapp_save_qr(
+        &self,
+        link: &str,
+        folder: Option<std::path::PathBuf>,
+    ) -> Result<DownloadedFile, AppError> {
+        let (size, modules) = qr_of(link)?;
+        let png = qr_png(size, &modules, 10)?;
+        self.save_download(
+            "whatsapp-link",
+            "qr",
+            "whatsapp-link-qr",
+            "png",
+            folder,
+            "qr",
+            |dest, _| async move {
+                tokio::fs::write(&dest, &png).await.map_err(|e| {
+                    opsdesk_http::ApiError::unexpected(format!("cannot write the file: {e}"))
+                })?;
+                Ok(png.len() as u64)
+            },
+        )
+        .await
+    }
+}
+
+/// Forgets sends and inbound links older than the retention period.
+pub(crate) fn purge_before(conn: &Connection, cutoff_ms: i64) -> rusqlite::Result<usize> {
+    Ok(
+        conn.execute("DELETE FROM wa_sends WHERE at_ms < ?1", [cutoff_ms])?
+            + conn.execute("DELETE FROM wa_inbounds WHERE at_ms < ?1", [cutoff_ms])?,
+    )
+}

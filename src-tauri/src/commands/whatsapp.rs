@@ -1,0 +1,121 @@
+use super::{CmdResult, Core};
+use crate::commands::system::chosen_folder;
+use crate::events::{changed, Topic};
+use opsdesk_core::identity::DownloadedFile;
+use opsdesk_core::whatsapp::{DraftCheck, InboundView, SendOutcome, TemplateView};
+use opsdesk_core::AppError;
+use opsdesk_truora::whatsapp::rules::{SendDraft, TemplateDraft};
+
+#[tauri::command]
+pub fn whatsapp_lines(core: Core<'_>) -> CmdResult<Vec<String>> {
+    core.whatsapp_lines()
+}
+
+#[tauri::command]
+pub fn whatsapp_add_line(app: tauri::AppHandle, core: Core<'_>, line: String) -> CmdResult<String> {
+    let r = core.whatsapp_add_line(&line);
+    changed(&app, &[Topic::Whatsapp]);
+    r
+}
+
+#[tauri::command]
+pub fn whatsapp_remove_line(app: tauri::AppHandle, core: Core<'_>, line: String) -> CmdResult<()> {
+    let r = core.whatsapp_remove_line(&line);
+    changed(&app, &[Topic::Whatsapp]);
+    r
+}
+
+#[tauri::command]
+pub fn whatsapp_cached(core: Core<'_>, line: String) -> CmdResult<Vec<TemplateView>> {
+    core.whatsapp_cached(&line)
+}
+
+#[tauri::command]
+pub async fn whatsapp_refresh(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    line: String,
+) -> CmdResult<Vec<TemplateView>> {
+    let r = core.whatsapp_refresh(&line).await;
+    changed(&app, &[Topic::Whatsapp]);
+    r
+}
+
+#[tauri::command]
+pub fn whatsapp_template(core: Core<'_>, id: String) -> CmdResult<TemplateView> {
+    core.whatsapp_template(&id)
+}
+
+#[tauri::command]
+pub async fn whatsapp_reload(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    id: String,
+) -> CmdResult<TemplateView> {
+    let r = core.whatsapp_reload(&id).await;
+    changed(&app, &[Topic::Whatsapp]);
+    r
+}
+
+#[tauri::command]
+pub fn whatsapp_check_draft(core: Core<'_>, draft: TemplateDraft) -> DraftCheck {
+    core.whatsapp_check_draft(&draft)
+}
+
+#[tauri::command]
+pub async fn whatsapp_create(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    draft: TemplateDraft,
+) -> Result<TemplateView, Vec<AppError>> {
+    let r = core.whatsapp_create(&draft).await;
+    changed(&app, &[Topic::Whatsapp, Topic::Activity]);
+    r
+}
+
+#[tauri::command]
+pub async fn whatsapp_delete(app: tauri::AppHandle, core: Core<'_>, id: String) -> CmdResult<()> {
+    let r = core.whatsapp_delete(&id).await;
+    changed(&app, &[Topic::Whatsapp, Topic::Activity]);
+    r
+}
+
+#[tauri::command]
+pub async fn whatsapp_send(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    draft: SendDraft,
+    send_again: bool,
+) -> Result<SendOutcome, Vec<AppError>> {
+    let r = core.whatsapp_send(&draft, send_again).await;
+    changed(&app, &[Topic::Activity]);
+    r
+}
+
+#[tauri::command]
+pub async fn whatsapp_create_inbound(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    line: String,
+    flow_id: String,
+    message: String,
+) -> Result<InboundView, Vec<AppError>> {
+    let r = core
+        .whatsapp_create_inbound(&line, &flow_id, &message)
+        .await;
+    changed(&app, &[Topic::Activity]);
+    r
+}
+
+#[tauri::command]
+pub async fn whatsapp_save_qr(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    link: String,
+    choose_folder: bool,
+) -> CmdResult<DownloadedFile> {
+    let folder = chosen_folder(&app, &core, choose_folder).await?;
+    let r = core.whatsapp_save_qr(&link, folder).await;
+    changed(&app, &[Topic::Activity]);
+    r
+}

@@ -1,0 +1,36 @@
+//! OS notification texts. They are shown outside the web UI, so the backend carries its own
+//! (short) translations in the user's language.
+
+use opsdesk_core::settings::Language;
+use opsdesk_core::whatsapp::{TemplateStatus, TemplateVerdict};
+
+pub fn template_verdict(lang: Language, v: &TemplateVerdict) -> (String, String) {
+    let approved = v.status == TemplateStatus::Approved;
+    let name = &v.name;
+    match (lang, approved) {
+        (Language::Es, true) => (
+            "Plantilla aprobada".into(),
+            format!("«{name}» fue aprobada por WhatsApp y ya se puede enviar."),
+        ),
+        (Language::Es, false) => (
+            "Plantilla rechazada".into(),
+            format!("WhatsApp rechazó «{name}». Abre OpsDesk para ver el motivo."),
+        ),
+        (Language::PtBr, true) => (
+            "Modelo aprovado".into(),
+            format!("“{name}” foi aprovado pelo WhatsApp e já pode ser enviado."),
+        ),
+        (Language::PtBr, false) => (
+            "Modelo rejeitado".into(),
+            format!("O WhatsApp rejeitou “{name}”. Abra o OpsDesk para ver o motivo."),
+        ),
+        (Language::En, true) => (
+            "Template approved".into(),
+            format!("“{name}” was approved by WhatsApp and can be sent now."),
+        ),
+        (Language::En, false) => (
+            "Template rejected".into(),
+            format!("WhatsApp rejected “{name}”. Open OpsDesk to see why."),
+        ),
+    }
+}
