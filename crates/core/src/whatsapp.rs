@@ -137,7 +137,8 @@ fn view_of(o: &Outbound, line: &str, checked_at_ms: i64) -> TemplateView {
     }
 }
 
-/// The first follow-up of a template in review, and the longest wait between two.
+/// Follow-up of a template in review: every 5 s for the first half minute (reviews are often
+/// quick), then twice as long each time, up to 5 minutes.
 const FIRST_CHECK_MS: i64 = 5_000;
 const MAX_CHECK_MS: i64 = 300_000;
 
@@ -532,7 +533,7 @@ impl App {
                         self.with_conn(|c| {
                             c.execute(
                                 "UPDATE wa_outbounds SET check_attempt = check_attempt + 1,
-                                 next_check_ms = ?2 + MIN(?3, ?4 << MIN(check_attempt, 6)) WHERE outbound_id = ?1",
+                                 next_check_ms = ?2 + MIN(?3, ?4 << MAX(0, MIN(check_attempt, 12) - 5)) WHERE outbound_id = ?1",
                                 params![id, now, MAX_CHECK_MS, FIRST_CHECK_MS],
                             )
                         })?;
@@ -543,7 +544,7 @@ impl App {
                 self.with_conn(|c| {
                     c.execute(
                         "UPDATE wa_outbounds SET check_attempt = check_attempt + 1,
-                         next_check_ms = ?2 + MIN(?3, ?4 << MIN(check_attempt, 6))
+                         next_check_ms = ?2 + MIN(?3, ?4 << MAX(0, MIN(check_attempt, 12) - 5))
                          WHERE outbound_id = ?1 AND next_check_ms IS NOT NULL",
                         params![id, now, MAX_CHECK_MS, FIRST_CHECK_MS],
                     )

@@ -28,6 +28,12 @@ import type { ContinuousRunView } from './bindings/ContinuousRunView';
 import type { ContinuousView } from './bindings/ContinuousView';
 import type { CustomTypeForm } from './bindings/CustomTypeForm';
 import type { CheckExtras } from './bindings/CheckExtras';
+import type { DraftCheck } from './bindings/DraftCheck';
+import type { InboundView } from './bindings/InboundView';
+import type { SendDraft } from './bindings/SendDraft';
+import type { SendOutcome } from './bindings/SendOutcome';
+import type { TemplateDraft } from './bindings/TemplateDraft';
+import type { TemplateView } from './bindings/TemplateView';
 
 export interface Backend {
   appStatus(): Promise<AppStatus>;
@@ -79,6 +85,22 @@ export interface Backend {
   ): Promise<DownloadedFile>;
   /** Rejects with a list of field errors when the form is invalid. */
   identitySendLink(form: LinkForm): Promise<LinkOutcome>;
+  whatsappLines(): Promise<string[]>;
+  /** Resolves with the line as digits; rejects with a validation error at `line`. */
+  whatsappAddLine(line: string): Promise<string>;
+  whatsappRemoveLine(line: string): Promise<void>;
+  whatsappCached(line: string): Promise<TemplateView[]>;
+  whatsappRefresh(line: string): Promise<TemplateView[]>;
+  whatsappTemplate(id: string): Promise<TemplateView>;
+  whatsappReload(id: string): Promise<TemplateView>;
+  whatsappCheckDraft(draft: TemplateDraft): Promise<DraftCheck>;
+  /** Rejects with a list of field errors when the draft breaks a rule. */
+  whatsappCreate(draft: TemplateDraft): Promise<TemplateView>;
+  whatsappDelete(id: string): Promise<void>;
+  /** Rejects with a list of field errors; `wa_already_sent` asks for `sendAgain`. */
+  whatsappSend(draft: SendDraft, sendAgain: boolean): Promise<SendOutcome>;
+  whatsappCreateInbound(line: string, flowId: string, message: string): Promise<InboundView>;
+  whatsappSaveQr(link: string, chooseFolder: boolean): Promise<DownloadedFile>;
   cancelJob(jobId: string): Promise<boolean>;
   openDownload(id: number, reveal: boolean): Promise<void>;
   chooseDownloadDir(): Promise<Settings | null>;
@@ -134,6 +156,19 @@ export const tauriBackend: Backend = {
     return invoke('identity_download', { processId, file, jobId, chooseFolder, onProgress: ch });
   },
   identitySendLink: (form) => invoke('identity_send_link', { form }),
+  whatsappLines: () => invoke('whatsapp_lines'),
+  whatsappAddLine: (line) => invoke('whatsapp_add_line', { line }),
+  whatsappRemoveLine: (line) => invoke('whatsapp_remove_line', { line }),
+  whatsappCached: (line) => invoke('whatsapp_cached', { line }),
+  whatsappRefresh: (line) => invoke('whatsapp_refresh', { line }),
+  whatsappTemplate: (id) => invoke('whatsapp_template', { id }),
+  whatsappReload: (id) => invoke('whatsapp_reload', { id }),
+  whatsappCheckDraft: (draft) => invoke('whatsapp_check_draft', { draft }),
+  whatsappCreate: (draft) => invoke('whatsapp_create', { draft }),
+  whatsappDelete: (id) => invoke('whatsapp_delete', { id }),
+  whatsappSend: (draft, sendAgain) => invoke('whatsapp_send', { draft, sendAgain }),
+  whatsappCreateInbound: (line, flowId, message) => invoke('whatsapp_create_inbound', { line, flowId, message }),
+  whatsappSaveQr: (link, chooseFolder) => invoke('whatsapp_save_qr', { link, chooseFolder }),
   cancelJob: (jobId) => invoke('cancel_job', { jobId }),
   openDownload: (id, reveal) => invoke('open_download', { id, reveal }),
   chooseDownloadDir: () => invoke('choose_download_dir'),

@@ -1,0 +1,70 @@
+// Shared wording and small helpers for the WhatsApp screens.
+import type { TemplateStatus } from '../bindings/TemplateStatus';
+
+export const LANGUAGES = ['es', 'en', 'pt_BR'] as const;
+
+/** Chip colour per status: what the operator can do with it. */
+export function statusTone(s: TemplateStatus): string {
+  if (s === 'approved') return 'good';
+  if (s === 'flagged' || s === 'pending') return 'warn';
+  if (s === 'unknown') return 'muted';
+  return 'bad';
+}
+
+export function qualityTone(q: string | null): string {
+  if (q === 'HIGH') return 'good';
+  if (q === 'MEDIUM') return 'warn';
+  if (q === 'LOW') return 'bad';
+  return 'muted';
+}
+
+/** `576015550100` → `+57 601 555 0100`-ish: readable, without pretending to know every plan. */
+export function showLine(digits: string): string {
+  const d = digits.replace(/\D/g, '');
+  if (d.length < 8) return `+${d}`;
+  const cc = d.length > 10 ? d.slice(0, d.length - 10) : d.slice(0, 2);
+  const rest = d.slice(cc.length);
+  return `+${cc} ${rest.slice(0, 3)} ${rest.slice(3, 6)} ${rest.slice(6)}`.trim();
+}
+
+/** Remembers the line last used, across the WhatsApp screens. */
+export function rememberedLine(lines: string[]): string {
+  const saved = typeof localStorage !== 'undefined' ? localStorage.getItem('wa.line') : null;
+  return saved && lines.includes(saved) ? saved : (lines[0] ?? '');
+}
+
+export function rememberLine(line: string): void {
+  if (typeof localStorage !== 'undefined') localStorage.setItem('wa.line', line);
+}
+
+/** Dialling codes offered first: where OpsDesk's users work. */
+export const COUNTRIES: { iso: string; code: string }[] = [
+  { iso: 'CO', code: '+57' },
+  { iso: 'MX', code: '+52' },
+  { iso: 'BR', code: '+55' },
+  { iso: 'CL', code: '+56' },
+  { iso: 'PE', code: '+51' },
+  { iso: 'AR', code: '+54' },
+  { iso: 'EC', code: '+593' },
+  { iso: 'CR', code: '+506' },
+  { iso: 'GT', code: '+502' },
+  { iso: 'PA', code: '+507' },
+  { iso: 'DO', code: '+1' },
+  { iso: 'UY', code: '+598' },
+  { iso: 'BO', code: '+591' },
+  { iso: 'PY', code: '+595' },
+  { iso: 'VE', code: '+58' },
+  { iso: 'IN', code: '+91' },
+  { iso: 'US', code: '+1' },
+  { iso: 'ES', code: '+34' },
+  { iso: 'PT', code: '+351' }
+];
+
+/** The country's name in the user's language, from the platform's own list. */
+export function countryName(iso: string, lang: string): string {
+  try {
+    return new Intl.DisplayNames([lang], { type: 'region' }).of(iso) ?? iso;
+  } catch {
+    return iso;
+  }
+}
