@@ -254,7 +254,6 @@ impl TruoraClient {
     /// Send Identity Process Link (D12), form-encoded like the rest of Truora's API.
     #[tracing::instrument(skip(self, req), err(Display))]
     pub async fn send_process_link(&self, req: &SendLinkRequest) -> Result<(), ApiError> {
-        let url = join_url(&self.endpoints.identity, &paths::send_link(&req.flow_id));
         let channel = match req.channel {
             LinkChannel::Whatsapp => "whatsapp",
             LinkChannel::Sms => "sms",
@@ -277,12 +276,10 @@ impl TruoraClient {
             form.push((format!("variables.{k}"), v.clone()));
         }
         // A message to a person: never repeated on 5xx or a dropped connection.
-        execute(
-            || self.authorize(self.http().post(url.clone()).form(&form)),
-            Idempotency::NotIdempotent,
-            &self.retry,
-            None,
-            None,
+        self.post_form_once(
+            &self.endpoints.identity,
+            &paths::send_link(&req.flow_id),
+            &form,
         )
         .await?;
         Ok(())

@@ -75,6 +75,39 @@ impl TruoraClient {
 }
 
 impl TruoraClient {
+    /// An authorised form POST that is never repeated after a 5xx or a lost answer (only after
+    /// a 429, when nothing was done): these create things or message people.
+    pub(crate) async fn post_form_once<F: serde::Serialize + ?Sized>(
+        &self,
+        base: &Url,
+        path: &str,
+        form: &F,
+    ) -> Result<opsdesk_http::ApiResponse, ApiError> {
+        let url = join_url(base, path);
+        execute(
+            || self.authorize(self.http.post(url.clone()).form(form)),
+            Idempotency::NotIdempotent,
+            &self.retry,
+            None,
+            None,
+        )
+        .await
+    }
+
+    /// An authorised DELETE; repeating it is harmless (a second one answers 404).
+    pub(crate) async fn delete_path(&self, base: &Url, path: &str) -> Result<(), ApiError> {
+        let url = join_url(base, path);
+        execute(
+            || self.authorize(self.http.delete(url.clone())),
+            Idempotency::Idempotent,
+            &self.retry,
+            None,
+            None,
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// A GET whose answer is a list, bare or wrapped (see [`array_in`]); items that do not parse
     /// are skipped rather than failing the whole list.
     pub(crate) async fn get_list<T: serde::de::DeserializeOwned>(

@@ -22,7 +22,7 @@ pub const REVIEW_MS: i64 = 15_000;
 /// The WABA line of the practice account (digits with country code).
 pub const PRACTICE_LINE: &str = "576015550100";
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct OutboundRec {
     pub id: String,
     pub line: String,
@@ -407,6 +407,13 @@ fn check(body: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// A create/update body: JSON, and every authoring rule kept.
+fn authored(headers: &HeaderMap, body: &str) -> Result<Value, Response> {
+    let body = json_body(headers, body)?;
+    check(&body).map_err(|m| error(StatusCode::BAD_REQUEST, &m))?;
+    Ok(body)
+}
+
 fn json_body(headers: &HeaderMap, body: &str) -> Result<Value, Response> {
     let is_json = headers
         .get("content-type")
@@ -469,13 +476,10 @@ fn fill(o: &mut OutboundRec, body: &Value, now: i64) {
 }
 
 async fn create(State(s): State<Arc<Shared>>, headers: HeaderMap, body: String) -> Response {
-    let body = match json_body(&headers, &body) {
+    let body = match authored(&headers, &body) {
         Ok(b) => b,
         Err(r) => return r,
     };
-    if let Err(m) = check(&body) {
-        return error(StatusCode::BAD_REQUEST, &m);
-    }
     let now = s.clock.now_ms();
     let mut st = s.state.lock().unwrap();
     let wa = &mut st.truora.whatsapp;
@@ -493,23 +497,8 @@ async fn create(State(s): State<Arc<Shared>>, headers: HeaderMap, body: String) 
     }
     let mut o = OutboundRec {
         id: wa.next_id("OTB"),
-        line: String::new(),
-        name: String::new(),
-        status: String::new(),
-        failure_reason: String::new(),
-        quality: String::new(),
-        is_notification: false,
-        category: String::new(),
-        language: String::new(),
-        template_type: String::new(),
-        header: String::new(),
-        content: String::new(),
-        footer: String::new(),
-        buttons: vec![],
-        media_id: String::new(),
-        code_expiration_minutes: None,
         created_ms: now,
-        review: None,
+        ..Default::default()
     };
     fill(&mut o, &body, now);
     let id = o.id.clone();
@@ -524,13 +513,10 @@ async fn update(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let body = match json_body(&headers, &body) {
+    let body = match authored(&headers, &body) {
         Ok(b) => b,
         Err(r) => return r,
     };
-    if let Err(m) = check(&body) {
-        return error(StatusCode::BAD_REQUEST, &m);
-    }
     let now = s.clock.now_ms();
     let mut st = s.state.lock().unwrap();
     st.truora.whatsapp.settle(now);

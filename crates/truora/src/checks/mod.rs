@@ -5,9 +5,7 @@ pub mod config_rules;
 pub mod rules;
 
 use crate::TruoraClient;
-use opsdesk_http::{
-    download_file, execute, join_url, ApiError, DownloadOptions, DownloadProgress, Idempotency,
-};
+use opsdesk_http::{download_file, join_url, ApiError, DownloadOptions, DownloadProgress};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -128,7 +126,6 @@ impl TruoraClient {
         inputs: &BTreeMap<String, String>,
         force_creation: bool,
     ) -> Result<Created, ApiError> {
-        let url = join_url(&self.endpoints.checks, "v1/checks");
         let mut form: Vec<(&str, &str)> = vec![
             ("type", kind),
             ("country", country),
@@ -141,14 +138,9 @@ impl TruoraClient {
             form.push((k, v));
         }
         // Never repeated after a 5xx or a dropped answer: that could create two checks.
-        let resp = execute(
-            || self.authorize(self.http().post(url.clone()).form(&form)),
-            Idempotency::NotIdempotent,
-            &self.retry,
-            None,
-            None,
-        )
-        .await?;
+        let resp = self
+            .post_form_once(&self.endpoints.checks, "v1/checks", &form)
+            .await?;
         let env: Envelope = resp.json()?;
         Ok(Created {
             check: env.check,
@@ -206,17 +198,9 @@ impl TruoraClient {
 
     #[tracing::instrument(skip(self), err(Display))]
     pub async fn delete_check(&self, check_id: &str) -> Result<(), ApiError> {
-        let url = join_url(&self.endpoints.checks, &format!("v1/checks/{check_id}"));
         // Deleting twice is harmless: the second answers 404, which the caller treats as done.
-        execute(
-            || self.authorize(self.http().delete(url.clone())),
-            Idempotency::Idempotent,
-            &self.retry,
-            None,
-            None,
-        )
-        .await?;
-        Ok(())
+        self.delete_path(&self.endpoints.checks, &format!("v1/checks/{check_id}"))
+            .await
     }
 
     /// Downloads the report PDF in `lang`. Tolerates the 202/302 contract as well as a plain

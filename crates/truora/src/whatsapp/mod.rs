@@ -322,33 +322,17 @@ impl TruoraClient {
     /// W5 (path inferred).
     #[tracing::instrument(skip(self), err(Display))]
     pub async fn delete_outbound(&self, id: &str) -> Result<(), ApiError> {
-        let url = join_url(&self.endpoints.connect, &paths::outbound(id));
-        execute(
-            || self.authorize(self.http().delete(url.clone())),
-            Idempotency::Idempotent,
-            &self.retry,
-            None,
-            None,
-        )
-        .await?;
-        Ok(())
+        self.delete_path(&self.endpoints.connect, &paths::outbound(id))
+            .await
     }
 
     /// W6: sends an approved template to one person. Never repeated unless the API said 429
     /// (nothing was sent then): a repeat after a lost answer could message the person twice.
     #[tracing::instrument(skip(self, send), fields(outbound = %send.outbound_id), err(Display))]
     pub async fn send_outbound(&self, send: &CleanSend) -> Result<SendResult, ApiError> {
-        let url = join_url(&self.endpoints.connect, paths::SEND);
-        let form = send_form(send);
-        let resp = execute(
-            || self.authorize(self.http().post(url.clone()).form(&form)),
-            Idempotency::NotIdempotent,
-            &self.retry,
-            None,
-            None,
-        )
-        .await?;
-        resp.json()
+        self.post_form_once(&self.endpoints.connect, paths::SEND, &send_form(send))
+            .await?
+            .json()
     }
 
     /// W7: registers the text that starts `flow_id` when a person sends it to the line.
@@ -359,21 +343,15 @@ impl TruoraClient {
         flow_id: &str,
         text: &str,
     ) -> Result<InboundCreated, ApiError> {
-        let url = join_url(&self.endpoints.connect, paths::INBOUNDS);
         let form = [
             ("waba_provider", "gupshup".to_string()),
             ("waba_phone_number", format!("+{line}")),
             ("flow_id", flow_id.to_string()),
             ("inbound_message", text.to_string()),
         ];
-        let resp = execute(
-            || self.authorize(self.http().post(url.clone()).form(&form)),
-            Idempotency::NotIdempotent,
-            &self.retry,
-            None,
-            None,
-        )
-        .await?;
+        let resp = self
+            .post_form_once(&self.endpoints.connect, paths::INBOUNDS, &form)
+            .await?;
         Ok(resp.json().unwrap_or_default())
     }
 }
