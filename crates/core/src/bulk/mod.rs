@@ -1,0 +1,3 @@
+//! Durable bulk jobs: a spreadsheet in, thousands of requests out, every row accounted for.
+
+pub mod import;
