@@ -146,6 +146,10 @@ pub struct App {
     live_truecaller: tokio::sync::Mutex<Option<TruecallerClient>>,
     practice_truecaller: tokio::sync::OnceCell<TruecallerClient>,
     pub jobs: Jobs,
+    pub(crate) bulk: crate::bulk::engine::Controls,
+    /// Which keys are saved, remembered: the OS keyring is slow (a D-Bus round trip per entry)
+    /// and Practice mode is decided from it on every call. Cleared whenever keys change.
+    creds_cache: std::sync::Mutex<Option<CredentialsStatus>>,
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -171,6 +175,8 @@ impl App {
             live_truecaller: tokio::sync::Mutex::new(None),
             practice_truecaller: tokio::sync::OnceCell::new(),
             jobs: Jobs::default(),
+            bulk: Default::default(),
+            creds_cache: std::sync::Mutex::new(None),
         })
         .inspect(|app| app.purge_expired())
     }
@@ -236,6 +242,19 @@ impl App {
     }
 
     pub fn credentials(&self) -> Result<CredentialsStatus, AppError> {
+        if let Some(c) = self.creds_cache.lock().unwrap().clone() {
+            return Ok(c);
+        }
+        let c = self.read_credentials()?;
+        *self.creds_cache.lock().unwrap() = Some(c.clone());
+        Ok(c)
+    }
+
+    fn forget_credentials(&self) {
+        *self.creds_cache.lock().unwrap() = None;
+    }
+
+    fn read_credentials(&self) -> Result<CredentialsStatus, AppError> {
         let truora = self.vault.get(SecretName::TruoraApiKey)?.map(|k| k.hint());
         let truecaller = match (
             self.vault.get(SecretName::TruecallerKeyId)?,
@@ -258,11 +277,15 @@ impl App {
     }
 
     pub fn is_practice(&self) -> bool {
+        let settings = self.settings();
+        if let Some(p) = settings.practice_mode {
+            return p;
+        }
         let creds = self.credentials().unwrap_or(CredentialsStatus {
             truora: None,
             truecaller: None,
         });
-        Self::practice_in_effect(&self.settings(), &creds)
+        Self::practice_in_effect(&settings, &creds)
     }
 
     pub fn status(&self) -> AppStatus {
@@ -307,6 +330,7 @@ impl App {
         validate_truora_key(key)?;
         self.pin_practice_before_first_keys()?;
         self.vault.set(SecretName::TruoraApiKey, key)?;
+        self.forget_credentials();
         self.record("settings", "credentials.truora_saved", Outcome::Ok, "");
         self.credentials()
     }
@@ -328,6 +352,7 @@ impl App {
         self.vault.set(SecretName::TruecallerApiKey, api_key)?;
         self.vault
             .set(SecretName::TruecallerClientAccountId, client_account_id)?;
+        self.forget_credentials();
         *self.live_truecaller.lock().await = None;
         self.record("settings", "credentials.truecaller_saved", Outcome::Ok, "");
         self.credentials()
@@ -337,6 +362,8 @@ impl App {
         &self,
         service: Service,
     ) -> Result<CredentialsStatus, AppError> {
+        // Forgotten first: a failure halfway must not leave a stale answer behind.
+        self.forget_credentials();
         match service {
             Service::Truora => self.vault.delete(SecretName::TruoraApiKey)?,
             Service::Truecaller => {
@@ -356,6 +383,7 @@ impl App {
             Outcome::Ok,
             service_name(service),
         );
+        self.forget_credentials();
         self.credentials()
     }
 

@@ -528,10 +528,7 @@ async fn whatsapp_templates_are_authored_followed_to_a_verdict_and_sent_once_per
     assert!(app.whatsapp_poll_due(10).await.unwrap().is_empty());
 
     // Meta's review, fast-forwarded: the verdict is told exactly once.
-    app.practice_sandbox()
-        .await
-        .unwrap()
-        .set_time_scale(10_000.0);
+    app.practice_sandbox().await.unwrap().advance_time(60_000);
     let t = app.whatsapp_reload(&t.outbound_id).await.unwrap();
     assert_eq!(t.status, TemplateStatus::Approved);
     let told = app.whatsapp_poll_due(10).await.unwrap();

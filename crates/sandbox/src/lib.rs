@@ -184,6 +184,10 @@ impl Sandbox {
         self.shared.clock.set_scale(scale);
     }
 
+    pub fn advance_time(&self, ms: i64) {
+        self.shared.clock.advance(ms);
+    }
+
     /// Virtual "now" in epoch milliseconds.
     pub fn now_ms(&self) -> i64 {
         self.shared.clock.now_ms()

@@ -74,7 +74,12 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Sheet, ImportError> {
         return Err(ImportError::Empty);
     }
     let lower = name.to_ascii_lowercase();
-    let grid = if is_zip(bytes) || is_ole(bytes) || lower.ends_with(".xlsx") || lower.ends_with(".xls") || lower.ends_with(".ods") {
+    let grid = if is_zip(bytes)
+        || is_ole(bytes)
+        || lower.ends_with(".xlsx")
+        || lower.ends_with(".xls")
+        || lower.ends_with(".ods")
+    {
         read_workbook(bytes)?
     } else {
         read_csv(&decode(bytes))?
@@ -89,7 +94,11 @@ pub fn decode(bytes: &[u8]) -> String {
         return String::from_utf8_lossy(rest).into_owned();
     }
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        let enc = if bytes[0] == 0xFF { encoding_rs::UTF_16LE } else { encoding_rs::UTF_16BE };
+        let enc = if bytes[0] == 0xFF {
+            encoding_rs::UTF_16LE
+        } else {
+            encoding_rs::UTF_16BE
+        };
         return enc.decode_with_bom_removal(bytes).0.into_owned();
     }
     match std::str::from_utf8(bytes) {
@@ -100,17 +109,27 @@ pub fn decode(bytes: &[u8]) -> String {
 
 /// The separator that splits the first lines most consistently.
 fn sniff_delimiter(text: &str) -> u8 {
-    let sample: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(20).collect();
+    let sample: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(20)
+        .collect();
     let mut best = (b',', 0usize);
     for d in [b',', b';', b'\t', b'|'] {
         let counts: Vec<usize> = sample
             .iter()
             .map(|l| l.bytes().filter(|&b| b == d).count())
             .collect();
-        let Some(&first) = counts.first() else { continue };
+        let Some(&first) = counts.first() else {
+            continue;
+        };
         // Prefer separators that appear the same number of times on each line.
         let consistent = counts.iter().filter(|&&c| c == first).count();
-        let score = if first == 0 { 0 } else { consistent * 1000 + first };
+        let score = if first == 0 {
+            0
+        } else {
+            consistent * 1000 + first
+        };
         if score > best.1 {
             best = (d, score);
         }
@@ -151,7 +170,10 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
         if range.height() > MAX_ROWS + 1 {
             return Err(ImportError::TooManyRows);
         }
-        return Ok(range.rows().map(|r| r.iter().map(cell_text).collect()).collect());
+        return Ok(range
+            .rows()
+            .map(|r| r.iter().map(cell_text).collect())
+            .collect());
     }
     Err(ImportError::Empty)
 }
@@ -236,12 +258,19 @@ mod tests {
         bytes.extend_from_slice(b";\r\n");
         let s = read("clientes.csv", &bytes).unwrap();
         assert_eq!(s.headers, ["Teléfono", "Nombre"]);
-        assert_eq!(s.rows, vec![(2, vec!["3001234567".to_string(), "José".to_string()])]);
+        assert_eq!(
+            s.rows,
+            vec![(2, vec!["3001234567".to_string(), "José".to_string()])]
+        );
     }
 
     #[test]
     fn reads_utf8_with_bom_and_quoted_commas_and_names_blank_headers() {
-        let s = read("x.csv", "\u{feff}phone,,phone\n\"+57 300\",\"Pérez, Ana\",1\n".as_bytes()).unwrap();
+        let s = read(
+            "x.csv",
+            "\u{feff}phone,,phone\n\"+57 300\",\"Pérez, Ana\",1\n".as_bytes(),
+        )
+        .unwrap();
         assert_eq!(s.headers, ["phone", "Column 2", "phone (2)"]);
         assert_eq!(s.rows[0].1[1], "Pérez, Ana");
     }
@@ -271,7 +300,10 @@ mod tests {
         let bytes = wb.save_to_buffer().unwrap();
         let s = read("list.xlsx", &bytes).unwrap();
         assert_eq!(s.headers, ["phone", "name"]);
-        assert_eq!(s.rows[0], (2, vec!["3001234567".to_string(), "Ana".to_string()]));
+        assert_eq!(
+            s.rows[0],
+            (2, vec!["3001234567".to_string(), "Ana".to_string()])
+        );
         // A formula comes in as its last computed value, never as its code.
         assert_eq!(s.rows.len(), 2);
         assert!(!s.rows[1].1[0].starts_with('='), "{:?}", s.rows[1]);
@@ -282,9 +314,18 @@ mod tests {
         assert_eq!(read("x.csv", b""), Err(ImportError::Empty));
         assert_eq!(read("x.csv", b"  \n\n"), Err(ImportError::Empty));
         assert_eq!(read("x.csv", b"phone,name\n"), Err(ImportError::NoRows));
-        assert!(matches!(read("x.xlsx", b"PK\x03\x04garbage"), Err(ImportError::Unreadable(_))));
-        let wide = (0..=MAX_COLUMNS).map(|i| format!("c{i}")).collect::<Vec<_>>().join(",");
-        assert_eq!(read("x.csv", format!("{wide}\n1\n").as_bytes()), Err(ImportError::TooManyColumns));
+        assert!(matches!(
+            read("x.xlsx", b"PK\x03\x04garbage"),
+            Err(ImportError::Unreadable(_))
+        ));
+        let wide = (0..=MAX_COLUMNS)
+            .map(|i| format!("c{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        assert_eq!(
+            read("x.csv", format!("{wide}\n1\n").as_bytes()),
+            Err(ImportError::TooManyColumns)
+        );
     }
 
     #[test]

@@ -1,3 +1,5 @@
 //! Durable bulk jobs: a spreadsheet in, thousands of requests out, every row accounted for.
 
+pub mod engine;
 pub mod import;
+pub mod whatsapp;

@@ -22,6 +22,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_whatsapp",
         include_str!("migrations/0004_whatsapp.sql"),
     ),
+    ("0005_bulk", include_str!("migrations/0005_bulk.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,708 @@
+//! The engine: jobs and rows in SQLite, sent at the vendor's pace with bounded concurrency.
+//!
+//! A row moves `pending → in_flight → done | failed | uncertain | skipped` (or `pending` again
+//! for a safe retry), and each move is written together with its outcome. Whatever kills the
+//! process, a restart finds every row where it was; rows caught `in_flight` become `uncertain`
+//! and wait for the operator ([`App::bulk_recover`]).
+
+use futures_util::future::BoxFuture;
+use opsdesk_http::RateLimit;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use ts_rs::TS;
+
+use crate::app::{now_ms, App};
+use crate::error::{AppError, ErrorCode};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export, rename = "BulkJobState")]
+pub enum JobState {
+    /// Imported and checked, not started.
+    Ready,
+    Running,
+    Paused,
+    Cancelled,
+    Finished,
+    /// It was running when the app stopped; it goes on with one click.
+    Interrupted,
+}
+
+impl JobState {
+    fn db(self) -> &'static str {
+        match self {
+            Self::Ready => "ready",
+            Self::Running => "running",
+            Self::Paused => "paused",
+            Self::Cancelled => "cancelled",
+            Self::Finished => "finished",
+            Self::Interrupted => "interrupted",
+        }
+    }
+    fn parse(s: &str) -> Self {
+        match s {
+            "running" => Self::Running,
+            "paused" => Self::Paused,
+            "cancelled" => Self::Cancelled,
+            "finished" => Self::Finished,
+            "interrupted" => Self::Interrupted,
+            _ => Self::Ready,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export, rename = "BulkRowState")]
+pub enum RowState {
+    Pending,
+    InFlight,
+    Done,
+    Failed,
+    /// Sent, but no answer came back (or the app stopped mid-send): it may have arrived.
+    Uncertain,
+    /// Broke a rule at import; never sent.
+    Invalid,
+    /// Not sent on purpose (e.g. the person already got this message today).
+    Skipped,
+}
+
+impl RowState {
+    pub(crate) fn db(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::InFlight => "in_flight",
+            Self::Done => "done",
+            Self::Failed => "failed",
+            Self::Uncertain => "uncertain",
+            Self::Invalid => "invalid",
+            Self::Skipped => "skipped",
+        }
+    }
+    fn parse(s: &str) -> Self {
+        match s {
+            "in_flight" => Self::InFlight,
+            "done" => Self::Done,
+            "failed" => Self::Failed,
+            "uncertain" => Self::Uncertain,
+            "invalid" => Self::Invalid,
+            "skipped" => Self::Skipped,
+            _ => Self::Pending,
+        }
+    }
+}
+
+/// Reasons are keys the UI translates: `rule:<field>:<rule>`, `error:<code>` or `bulk:<what>`.
+/// How one row ended, as the sender reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowOutcome {
+    /// Accepted; the vendor's reference (session ID, batch ID).
+    Done(String),
+    Failed(String),
+    Uncertain(String),
+    /// Nothing happened and it is safe to try again (e.g. a rate limit).
+    Retry(String),
+    Skipped(String),
+}
+
+/// How rows of one kind leave the app.
+pub trait Sender: Send + Sync + 'static {
+    /// Rows per request (Truecaller batches take up to 500; a WhatsApp send takes one).
+    fn batch_size(&self) -> usize {
+        1
+    }
+    /// Requests in flight at once.
+    fn concurrency(&self) -> usize {
+        4
+    }
+    /// The vendor's pace, in requests.
+    fn limit(&self) -> Option<RateLimit> {
+        None
+    }
+    fn send(
+        &self,
+        rows: Vec<(i64, serde_json::Value)>,
+    ) -> BoxFuture<'static, Vec<(i64, RowOutcome)>>;
+}
+
+/// A row as imported: its number in the file, the payload to send (or why it cannot be sent),
+/// what to show for it, and its original cells.
+pub struct NewRow {
+    pub row_no: u32,
+    pub payload: Result<serde_json::Value, String>,
+    pub summary: String,
+    pub source: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct JobCounts {
+    pub total: u32,
+    pub pending: u32,
+    pub in_flight: u32,
+    pub done: u32,
+    pub failed: u32,
+    pub uncertain: u32,
+    pub invalid: u32,
+    pub skipped: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct JobView {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub kind: String,
+    pub title: String,
+    pub state: JobState,
+    pub counts: JobCounts,
+    #[ts(type = "number")]
+    pub created_at_ms: i64,
+    #[ts(type = "number | null")]
+    pub started_at_ms: Option<i64>,
+    #[ts(type = "number | null")]
+    pub finished_at_ms: Option<i64>,
+    /// Rows finished per minute while running (this run).
+    pub rate_per_minute: Option<f64>,
+    #[ts(type = "number | null")]
+    pub eta_secs: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct RowView {
+    pub row_no: u32,
+    pub state: RowState,
+    pub summary: String,
+    pub outcome: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Pause and cancel switches of running jobs, their live rate, and the spreadsheet being
+/// prepared (kept in memory only: it holds personal data and is not needed once the job exists).
+#[derive(Default)]
+pub struct Controls {
+    map: Mutex<HashMap<i64, Arc<Control>>>,
+    pub(crate) sheet: Mutex<Option<(String, super::import::Sheet)>>,
+    /// WhatsApp sends per second; 0 means the default. Tests and benchmarks raise it.
+    pub(crate) wa_rate: std::sync::atomic::AtomicU32,
+}
+
+#[derive(Default)]
+pub struct Control {
+    pause: AtomicBool,
+    cancel: AtomicBool,
+    rate: Mutex<Option<(f64, u64)>>,
+}
+
+pub(crate) fn counts(conn: &Connection, job: i64) -> rusqlite::Result<JobCounts> {
+    let mut c = JobCounts::default();
+    let mut s = conn
+        .prepare_cached("SELECT state, COUNT(*) FROM bulk_rows WHERE job_id = ?1 GROUP BY state")?;
+    let rows = s.query_map([job], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?;
+    for row in rows {
+        let (state, n) = row?;
+        c.total += n;
+        match RowState::parse(&state) {
+            RowState::Pending => c.pending = n,
+            RowState::InFlight => c.in_flight = n,
+            RowState::Done => c.done = n,
+            RowState::Failed => c.failed = n,
+            RowState::Uncertain => c.uncertain = n,
+            RowState::Invalid => c.invalid = n,
+            RowState::Skipped => c.skipped = n,
+        }
+    }
+    Ok(c)
+}
+
+/// Claims the next rows to send, marking them in flight in the same statement.
+fn claim(conn: &Connection, job: i64, n: usize) -> rusqlite::Result<Vec<(i64, serde_json::Value)>> {
+    let mut s = conn.prepare_cached(
+        "UPDATE bulk_rows SET state = 'in_flight', attempts = attempts + 1, updated_at_ms = ?3
+         WHERE job_id = ?1 AND row_no IN (
+            SELECT row_no FROM bulk_rows WHERE job_id = ?1 AND state = 'pending' ORDER BY row_no LIMIT ?2)
+         RETURNING row_no, payload",
+    )?;
+    let rows = s.query_map(params![job, n as i64, now_ms()], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (no, payload) = row?;
+        out.push((
+            no,
+            serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+        ));
+    }
+    out.sort_by_key(|(n, _)| *n);
+    Ok(out)
+}
+
+/// Retries of one row before it is given up as failed.
+const MAX_ATTEMPTS: i64 = 5;
+
+fn record(conn: &mut Connection, job: i64, results: &[(i64, RowOutcome)]) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut s = tx.prepare_cached(
+            "UPDATE bulk_rows SET state = CASE WHEN ?3 = 'pending' AND attempts >= ?6 THEN 'failed' ELSE ?3 END,
+                 outcome = ?4, reason = ?5, updated_at_ms = ?7
+             WHERE job_id = ?1 AND row_no = ?2 AND state = 'in_flight'",
+        )?;
+        let now = now_ms();
+        for (no, o) in results {
+            let (state, outcome, reason) = match o {
+                RowOutcome::Done(x) => ("done", Some(x.as_str()), None),
+                RowOutcome::Failed(r) => ("failed", None, Some(r.as_str())),
+                RowOutcome::Uncertain(r) => ("uncertain", None, Some(r.as_str())),
+                RowOutcome::Retry(r) => ("pending", None, Some(r.as_str())),
+                RowOutcome::Skipped(r) => ("skipped", None, Some(r.as_str())),
+            };
+            s.execute(params![job, no, state, outcome, reason, MAX_ATTEMPTS, now])?;
+        }
+    }
+    tx.commit()
+}
+
+fn set_state(conn: &Connection, job: i64, state: JobState) -> rusqlite::Result<()> {
+    let now = now_ms();
+    conn.execute(
+        "UPDATE bulk_jobs SET state = ?2,
+            started_at_ms = CASE WHEN ?2 = 'running' THEN COALESCE(started_at_ms, ?3) ELSE started_at_ms END,
+            finished_at_ms = CASE WHEN ?2 IN ('finished', 'cancelled') THEN ?3 ELSE NULL END
+         WHERE id = ?1",
+        params![job, state.db(), now],
+    )?;
+    Ok(())
+}
+
+/// kind, title, state, created, started, finished.
+type JobRow = (String, String, String, i64, Option<i64>, Option<i64>);
+
+fn load_job(conn: &Connection, id: i64) -> rusqlite::Result<Option<JobRow>> {
+    conn.query_row(
+        "SELECT kind, title, state, created_at_ms, started_at_ms, finished_at_ms FROM bulk_jobs WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+    )
+    .optional()
+}
+
+impl App {
+    /// Stores a checked job and its rows (valid ones pending, invalid ones with their reason).
+    pub fn bulk_create(
+        &self,
+        kind: &str,
+        title: &str,
+        params: &serde_json::Value,
+        rows: Vec<NewRow>,
+    ) -> Result<i64, AppError> {
+        let practice = self.is_practice();
+        self.with_conn(|c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "INSERT INTO bulk_jobs (kind, title, state, params, practice, created_at_ms) VALUES (?1, ?2, 'ready', ?3, ?4, ?5)",
+                params![kind, title, params.to_string(), practice, now_ms()],
+            )?;
+            let id = tx.last_insert_rowid();
+            {
+                let mut s = tx.prepare_cached(
+                    "INSERT INTO bulk_rows (job_id, row_no, state, payload, source, summary, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?;
+                for r in rows {
+                    let source = serde_json::to_string(&r.source).unwrap_or_default();
+                    match r.payload {
+                        Ok(p) => s.execute(params![id, r.row_no, "pending", p.to_string(), source, r.summary, None::<String>])?,
+                        Err(reason) => s.execute(params![id, r.row_no, "invalid", "null", source, r.summary, reason])?,
+                    };
+                }
+            }
+            tx.commit()?;
+            Ok(id)
+        })
+    }
+
+    pub fn bulk_job(&self, id: i64) -> Result<JobView, AppError> {
+        let live = self
+            .bulk
+            .map
+            .lock()
+            .unwrap()
+            .get(&id)
+            .and_then(|c| *c.rate.lock().unwrap());
+        self.with_conn(|c| {
+            let Some((kind, title, state, created, started, finished)) = load_job(c, id)? else {
+                return Ok(None);
+            };
+            let counts = counts(c, id)?;
+            let state = JobState::parse(&state);
+            let (rate, eta) = match (state, live) {
+                (JobState::Running, Some((per_min, _))) if per_min > 0.0 => (
+                    Some(per_min),
+                    Some(
+                        ((counts.pending + counts.in_flight) as f64 / per_min * 60.0).ceil() as u64,
+                    ),
+                ),
+                _ => (None, None),
+            };
+            Ok(Some(JobView {
+                id,
+                kind,
+                title,
+                state,
+                counts,
+                created_at_ms: created,
+                started_at_ms: started,
+                finished_at_ms: finished,
+                rate_per_minute: rate,
+                eta_secs: eta,
+            }))
+        })?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no such job"))
+    }
+
+    /// Jobs of the mode in effect, newest first.
+    pub fn bulk_jobs(&self, kind: &str) -> Result<Vec<JobView>, AppError> {
+        let practice = self.is_practice();
+        let ids: Vec<i64> = self.with_conn(|c| {
+            let mut s = c.prepare_cached("SELECT id FROM bulk_jobs WHERE kind = ?1 AND practice = ?2 ORDER BY id DESC LIMIT 50")?;
+            let rows = s.query_map(params![kind, practice], |r| r.get(0))?;
+            rows.collect()
+        })?;
+        ids.into_iter().map(|id| self.bulk_job(id)).collect()
+    }
+
+    /// Rows of a job, optionally only in some states, a page at a time.
+    pub fn bulk_rows(
+        &self,
+        id: i64,
+        states: &[RowState],
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<RowView>, AppError> {
+        let filter: Vec<&str> = states.iter().map(|s| s.db()).collect();
+        self.with_conn(|c| {
+            let mut s = c.prepare_cached(
+                "SELECT row_no, state, summary, outcome, reason FROM bulk_rows
+                 WHERE job_id = ?1 AND (?2 = '' OR instr(?2, ',' || state || ',') > 0)
+                 ORDER BY row_no LIMIT ?3 OFFSET ?4",
+            )?;
+            let f = if filter.is_empty() {
+                String::new()
+            } else {
+                format!(",{},", filter.join(","))
+            };
+            let rows = s.query_map(params![id, f, limit, offset], |r| {
+                Ok(RowView {
+                    row_no: r.get(0)?,
+                    state: RowState::parse(&r.get::<_, String>(1)?),
+                    summary: r.get(2)?,
+                    outcome: r.get(3)?,
+                    reason: r.get(4)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// After a restart: jobs that were running are interrupted, and rows caught in flight are
+    /// uncertain (they may have reached the vendor). Returns the interrupted jobs.
+    pub fn bulk_recover(&self) -> Result<Vec<i64>, AppError> {
+        self.with_conn(|c| {
+            let tx = c.transaction()?;
+            let ids: Vec<i64> = {
+                let mut s = tx.prepare("SELECT id FROM bulk_jobs WHERE state = 'running'")?;
+                let rows = s.query_map([], |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            tx.execute(
+                "UPDATE bulk_rows SET state = 'uncertain', reason = 'bulk:app_stopped' WHERE state = 'in_flight'",
+                [],
+            )?;
+            tx.execute("UPDATE bulk_jobs SET state = 'interrupted' WHERE state = 'running'", [])?;
+            tx.commit()?;
+            Ok(ids)
+        })
+    }
+
+    /// The operator's decision on uncertain rows: send them again, or leave them as not sent.
+    pub fn bulk_resolve_uncertain(&self, id: i64, resend: bool) -> Result<JobView, AppError> {
+        self.with_conn(|c| {
+            if resend {
+                // The payload carries the decision, so the sender does not stop them as repeats.
+                c.execute(
+                    "UPDATE bulk_rows SET state = 'pending', reason = NULL, attempts = 0,
+                        payload = json_set(payload, '$.send_again', json('true'))
+                     WHERE job_id = ?1 AND state = 'uncertain'",
+                    [id],
+                )
+            } else {
+                c.execute(
+                    "UPDATE bulk_rows SET state = 'failed', reason = 'bulk:left_unsent'
+                     WHERE job_id = ?1 AND state = 'uncertain'",
+                    [id],
+                )
+            }
+        })?;
+        self.with_conn(|c| {
+            // A finished job with rows to send again can be started again.
+            c.execute("UPDATE bulk_jobs SET state = 'paused' WHERE id = ?1 AND state = 'finished' AND EXISTS (SELECT 1 FROM bulk_rows WHERE job_id = ?1 AND state = 'pending')", [id])
+        })?;
+        self.bulk_job(id)
+    }
+
+    pub fn bulk_pause(&self, id: i64) -> bool {
+        self.bulk
+            .map
+            .lock()
+            .unwrap()
+            .get(&id)
+            .map(|c| c.pause.store(true, Ordering::SeqCst))
+            .is_some()
+    }
+
+    /// Stops a job for good: rows not yet sent stay unsent (and are exported as such).
+    pub fn bulk_cancel(&self, id: i64) -> Result<(), AppError> {
+        let running = self
+            .bulk
+            .map
+            .lock()
+            .unwrap()
+            .get(&id)
+            .map(|c| c.cancel.store(true, Ordering::SeqCst))
+            .is_some();
+        if !running {
+            self.with_conn(|c| set_state(c, id, JobState::Cancelled))?;
+        }
+        Ok(())
+    }
+
+    pub fn bulk_is_running(&self, id: i64) -> bool {
+        self.bulk.map.lock().unwrap().contains_key(&id)
+    }
+
+    /// Runs a job until every row is settled, or it is paused or cancelled. `progress` is called
+    /// after every recorded batch. Safe to call again after a pause, a cancel or a crash.
+    pub async fn bulk_run(
+        &self,
+        id: i64,
+        sender: Arc<dyn Sender>,
+        mut progress: impl FnMut(&JobView),
+    ) -> Result<JobView, AppError> {
+        let control = {
+            let mut map = self.bulk.map.lock().unwrap();
+            if map.contains_key(&id) {
+                return Err(AppError::new(
+                    ErrorCode::Internal,
+                    "this job is already running",
+                ));
+            }
+            let c = Arc::new(Control::default());
+            map.insert(id, c.clone());
+            c
+        };
+        let result = self.run_inner(id, sender, &control, &mut progress).await;
+        self.bulk.map.lock().unwrap().remove(&id);
+        result
+    }
+
+    async fn run_inner(
+        &self,
+        id: i64,
+        sender: Arc<dyn Sender>,
+        control: &Control,
+        progress: &mut impl FnMut(&JobView),
+    ) -> Result<JobView, AppError> {
+        let state = self.bulk_job(id)?.state;
+        if matches!(state, JobState::Cancelled | JobState::Finished) {
+            return self.bulk_job(id);
+        }
+        self.with_conn(|c| set_state(c, id, JobState::Running))?;
+        let limit = sender.limit();
+        let batch = sender.batch_size().max(1);
+        let concurrency = sender.concurrency().max(1);
+        let mut tasks = tokio::task::JoinSet::new();
+        let started = Instant::now();
+        let mut settled: u64 = 0;
+        loop {
+            let stop =
+                control.pause.load(Ordering::SeqCst) || control.cancel.load(Ordering::SeqCst);
+            while !stop && tasks.len() < concurrency {
+                if let Some(l) = &limit {
+                    // Wait for the vendor's pace while the requests already out keep going.
+                    tokio::select! {
+                        _ = l.wait() => {}
+                        Some(done) = tasks.join_next(), if !tasks.is_empty() => {
+                            settled += self.settle(id, done)?;
+                            continue;
+                        }
+                    }
+                }
+                let rows = self.with_conn(|c| claim(c, id, batch))?;
+                if rows.is_empty() {
+                    break;
+                }
+                let fut = sender.send(rows);
+                tasks.spawn(fut);
+            }
+            let Some(done) = tasks.join_next().await else {
+                break;
+            };
+            settled += self.settle(id, done)?;
+            let per_min = settled as f64 / started.elapsed().as_secs_f64().max(0.001) * 60.0;
+            *control.rate.lock().unwrap() = Some((per_min, settled));
+            if let Ok(v) = self.bulk_job(id) {
+                progress(&v);
+            }
+        }
+        let end = if control.cancel.load(Ordering::SeqCst) {
+            JobState::Cancelled
+        } else if control.pause.load(Ordering::SeqCst) {
+            JobState::Paused
+        } else {
+            JobState::Finished
+        };
+        self.with_conn(|c| set_state(c, id, end))?;
+        let v = self.bulk_job(id)?;
+        progress(&v);
+        Ok(v)
+    }
+
+    fn settle(
+        &self,
+        id: i64,
+        done: Result<Vec<(i64, RowOutcome)>, tokio::task::JoinError>,
+    ) -> Result<u64, AppError> {
+        let results = done.map_err(|e| AppError::internal(format!("a send task failed: {e}")))?;
+        self.with_conn(|c| record(c, id, &results))?;
+        Ok(results
+            .iter()
+            .filter(|(_, o)| !matches!(o, RowOutcome::Retry(_)))
+            .count() as u64)
+    }
+}
+
+/// What an export writes, in the operator's language (the UI passes its translations).
+#[derive(Debug, Clone, Default, serde::Deserialize, TS)]
+#[ts(export)]
+pub struct ExportLabels {
+    pub result: String,
+    pub reason: String,
+    /// Row state → word.
+    pub states: HashMap<String, String>,
+    /// Reason key → sentence.
+    pub reasons: HashMap<String, String>,
+}
+
+impl App {
+    /// Every row that did not go out (failed, uncertain, invalid, skipped, and unsent rows of a
+    /// cancelled job) as a spreadsheet in the file's own columns plus result and reason, saved in
+    /// `folder` (or the download folder).
+    pub async fn bulk_export(
+        &self,
+        id: i64,
+        labels: &ExportLabels,
+        folder: Option<std::path::PathBuf>,
+    ) -> Result<crate::identity::DownloadedFile, AppError> {
+        let job = self.bulk_job(id)?;
+        // row number, state, original cells, reason
+        type ExportRow = (u32, String, Vec<String>, Option<String>);
+        let (headers, rows): (Vec<String>, Vec<ExportRow>) = self
+            .with_conn(|c| {
+                let params: String =
+                    c.query_row("SELECT params FROM bulk_jobs WHERE id = ?1", [id], |r| {
+                        r.get(0)
+                    })?;
+                let params: serde_json::Value = serde_json::from_str(&params).unwrap_or_default();
+                let headers = serde_json::from_value(params["headers"].clone()).unwrap_or_default();
+                let mut s = c.prepare(
+                    "SELECT row_no, state, source, reason FROM bulk_rows
+                 WHERE job_id = ?1 AND state NOT IN ('done', 'in_flight') ORDER BY row_no",
+                )?;
+                let rows = s
+                    .query_map([id], |r| {
+                        let source: String = r.get(2)?;
+                        Ok((
+                            r.get(0)?,
+                            r.get(1)?,
+                            serde_json::from_str(&source).unwrap_or_default(),
+                            r.get(3)?,
+                        ))
+                    })?
+                    .collect::<rusqlite::Result<_>>()?;
+                Ok((headers, rows))
+            })?;
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        let bold = rust_xlsxwriter::Format::new().set_bold();
+        let xerr = |e: rust_xlsxwriter::XlsxError| {
+            AppError::internal(format!("cannot write the spreadsheet: {e}"))
+        };
+        for (i, h) in headers
+            .iter()
+            .chain([&labels.result, &labels.reason])
+            .enumerate()
+        {
+            ws.write_string_with_format(0, i as u16, super::import::safe_cell(h), &bold)
+                .map_err(xerr)?;
+        }
+        for (n, (_, state, source, reason)) in rows.iter().enumerate() {
+            let r = (n + 1) as u32;
+            for (i, cell) in source.iter().enumerate().take(headers.len()) {
+                // Written as text so phone numbers keep their digits and nothing runs as a formula.
+                ws.write_string(r, i as u16, super::import::safe_cell(cell))
+                    .map_err(xerr)?;
+            }
+            let word = labels
+                .states
+                .get(state)
+                .cloned()
+                .unwrap_or_else(|| state.clone());
+            ws.write_string(r, headers.len() as u16, word)
+                .map_err(xerr)?;
+            let why = reason
+                .as_deref()
+                .unwrap_or("")
+                .split(' ')
+                .filter(|k| !k.is_empty())
+                .map(|k| {
+                    labels
+                        .reasons
+                        .get(k)
+                        .cloned()
+                        .unwrap_or_else(|| k.to_string())
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            ws.write_string(r, headers.len() as u16 + 1, super::import::safe_cell(&why))
+                .map_err(xerr)?;
+        }
+        ws.autofit();
+        let bytes = wb.save_to_buffer().map_err(xerr)?;
+        let stem = format!(
+            "{} - not sent",
+            job.title.trim_end_matches(".csv").trim_end_matches(".xlsx")
+        );
+        let subject = format!("whatsapp-bulk-{id}");
+        self.save_download(
+            &subject,
+            "bulk_export",
+            &stem,
+            "xlsx",
+            folder,
+            &subject,
+            |dest, _| async move {
+                tokio::fs::write(&dest, &bytes).await.map_err(|e| {
+                    opsdesk_http::ApiError::unexpected(format!("cannot write the file: {e}"))
+                })?;
+                Ok(bytes.len() as u64)
+            },
+        )
+        .await
+    }
+}

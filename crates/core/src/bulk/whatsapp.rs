@@ -1,0 +1,399 @@
+//! Bulk WhatsApp sends: a template to every row of a spreadsheet, through the same rules and
+//! the same "never twice" ledger as sending to one person.
+
+use opsdesk_truora::whatsapp::rules::{validate_send, CleanSend, SendDraft, SendableTemplate};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use ts_rs::TS;
+
+use super::engine::{NewRow, RowOutcome, Sender};
+use super::import::Sheet;
+use crate::app::App;
+use crate::error::{AppError, ErrorCode};
+use crate::whatsapp::SendState;
+
+pub const KIND: &str = "whatsapp";
+
+/// Truora publishes no sending limit for WhatsApp (catalogue §1.1): this pace is our own
+/// choice, kept low enough not to trip Meta's spam signals, and the one place to change it.
+pub const SENDS_PER_SECOND: u32 = 10;
+
+/// Which column holds what, chosen by the operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct WaMapping {
+    pub outbound_id: String,
+    pub phone_column: String,
+    /// A column with the country code (`+57`, `57`); empty: `default_country_code` for all.
+    #[serde(default)]
+    pub country_column: String,
+    pub default_country_code: String,
+    /// Template variable → column.
+    #[serde(default)]
+    pub value_columns: BTreeMap<String, String>,
+    /// A column saying whether the person agreed (yes/sí/sim/true/1/x).
+    #[serde(default)]
+    pub opt_in_column: String,
+    /// The operator confirms every person in the file agreed.
+    pub all_opted_in: bool,
+    #[serde(default)]
+    pub flow_id: String,
+}
+
+/// The spreadsheet as the mapping step sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct SheetInfo {
+    pub file_name: String,
+    pub headers: Vec<String>,
+    /// The first rows, to recognise the columns.
+    pub sample: Vec<Vec<String>>,
+    pub total_rows: u32,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct RowProblem {
+    pub row_no: u32,
+    /// Reason keys (see `engine::RowOutcome`).
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct WaPreview {
+    pub total: u32,
+    pub valid: u32,
+    pub invalid: u32,
+    /// The first 200 rows with problems.
+    pub problems: Vec<RowProblem>,
+}
+
+fn truthy(s: &str) -> bool {
+    matches!(
+        s.trim().to_lowercase().as_str(),
+        "yes" | "y" | "si" | "sí" | "s" | "sim" | "true" | "verdadero" | "1" | "x" | "ok"
+    )
+}
+
+fn country_code(raw: &str) -> String {
+    let d: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
+    if d.is_empty() {
+        String::new()
+    } else {
+        format!("+{d}")
+    }
+}
+
+/// Checks every row with the send rules; each valid row becomes the exact payload to send.
+fn rows_of(sheet: &Sheet, m: &WaMapping, t: &SendableTemplate) -> Result<Vec<NewRow>, AppError> {
+    let col = |name: &str, field: &str| -> Result<Option<usize>, AppError> {
+        if name.trim().is_empty() {
+            return Ok(None);
+        }
+        sheet.column(name).map(Some).ok_or_else(|| {
+            AppError::validation(field, "bulk_no_such_column", "column not in the file")
+        })
+    };
+    let phone = col(&m.phone_column, "phone_column")?.ok_or_else(|| {
+        AppError::validation("phone_column", "required", "choose the phone column")
+    })?;
+    let country = col(&m.country_column, "country_column")?;
+    let opt_in = col(&m.opt_in_column, "opt_in_column")?;
+    if opt_in.is_none() && !m.all_opted_in {
+        return Err(AppError::validation(
+            "opt_in_column",
+            "bulk_opt_in_needed",
+            "say how people agreed",
+        ));
+    }
+    let mut values = Vec::new();
+    for v in &t.variables {
+        let c = m.value_columns.get(v).map(String::as_str).unwrap_or("");
+        let c = col(c, &format!("value_columns.{v}"))?.ok_or_else(|| {
+            AppError::validation(&format!("value_columns.{v}"), "required", "choose a column")
+        })?;
+        values.push((v.clone(), c));
+    }
+    let mut seen = HashSet::new();
+    let mut out = Vec::with_capacity(sheet.rows.len());
+    for (row_no, cells) in &sheet.rows {
+        let cc = country
+            .map(|c| country_code(sheet.cell(cells, c)))
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| m.default_country_code.clone());
+        let draft = SendDraft {
+            outbound_id: m.outbound_id.clone(),
+            country_code: cc,
+            phone_number: sheet.cell(cells, phone).to_string(),
+            flow_id: m.flow_id.clone(),
+            values: values
+                .iter()
+                .map(|(v, c)| (v.clone(), sheet.cell(cells, *c).to_string()))
+                .collect(),
+            opt_in: m.all_opted_in || opt_in.is_some_and(|c| truthy(sheet.cell(cells, c))),
+            account_id: String::new(),
+        };
+        let payload = match validate_send(&draft, t) {
+            Ok(clean) if !seen.insert(clean.e164()) => Err("bulk:duplicate_in_file".to_string()),
+            Ok(clean) => Ok(payload_of(&clean)),
+            Err(errs) => Err(errs
+                .iter()
+                .map(|e| format!("rule:{}:{}", e.field, e.rule))
+                .collect::<Vec<_>>()
+                .join(" ")),
+        };
+        let summary = match &payload {
+            Ok(p) => opsdesk_http::redact::mask_phone(p["e164"].as_str().unwrap_or_default()),
+            Err(_) => opsdesk_http::redact::mask_phone(sheet.cell(cells, phone)),
+        };
+        out.push(NewRow {
+            row_no: *row_no,
+            payload,
+            summary,
+            source: cells.clone(),
+        });
+    }
+    Ok(out)
+}
+
+fn payload_of(c: &CleanSend) -> serde_json::Value {
+    serde_json::json!({
+        "outbound_id": c.outbound_id,
+        "country_code": c.country_code,
+        "phone_number": c.phone_number,
+        "flow_id": c.flow_id,
+        "values": c.values,
+        "e164": c.e164(),
+    })
+}
+
+fn clean_of(p: &serde_json::Value) -> Option<CleanSend> {
+    Some(CleanSend {
+        outbound_id: p["outbound_id"].as_str()?.to_string(),
+        country_code: p["country_code"].as_str()?.to_string(),
+        phone_number: p["phone_number"].as_str()?.to_string(),
+        flow_id: p["flow_id"].as_str().map(str::to_string),
+        values: serde_json::from_value(p["values"].clone()).unwrap_or_default(),
+        account_id: None,
+    })
+}
+
+struct WaSender {
+    app: Arc<App>,
+    client: opsdesk_truora::TruoraClient,
+    per_second: u32,
+}
+
+impl Sender for WaSender {
+    fn limit(&self) -> Option<opsdesk_http::RateLimit> {
+        Some(opsdesk_http::RateLimit::per_second(self.per_second))
+    }
+
+    fn send(
+        &self,
+        rows: Vec<(i64, serde_json::Value)>,
+    ) -> futures_util::future::BoxFuture<'static, Vec<(i64, RowOutcome)>> {
+        let app = self.app.clone();
+        let client = self.client.clone();
+        Box::pin(async move {
+            let mut out = Vec::with_capacity(rows.len());
+            for (no, p) in rows {
+                out.push((no, send_one(&app, &client, &p).await));
+            }
+            out
+        })
+    }
+}
+
+async fn send_one(
+    app: &App,
+    client: &opsdesk_truora::TruoraClient,
+    p: &serde_json::Value,
+) -> RowOutcome {
+    let Some(clean) = clean_of(p) else {
+        return RowOutcome::Failed("error:internal".into());
+    };
+    let again = p["send_again"].as_bool().unwrap_or(false);
+    let ledger = match app.begin_send(&clean, again) {
+        Ok(Ok(id)) => id,
+        Ok(Err(SendState::Sent)) => return RowOutcome::Skipped("bulk:already_sent".into()),
+        Ok(Err(_)) => return RowOutcome::Skipped("bulk:maybe_sent".into()),
+        Err(e) => return RowOutcome::Retry(format!("error:{}", code(&e))),
+    };
+    let result = client.send_outbound(&clean).await;
+    match (app.settle_send(ledger, &result), result) {
+        (_, Ok(r)) => RowOutcome::Done(r.session_id),
+        (Ok(SendState::Uncertain), Err(_)) => RowOutcome::Uncertain("bulk:no_answer".into()),
+        (_, Err(e)) if e.kind == opsdesk_http::ErrorKind::RateLimited => {
+            // Nothing was sent; the ledger row says failed, so the retry is not seen as a repeat.
+            RowOutcome::Retry("error:rate_limited".into())
+        }
+        (_, Err(e)) => RowOutcome::Failed(format!("error:{}", code(&AppError::from(e)))),
+    }
+}
+
+fn code(e: &AppError) -> String {
+    serde_json::to_value(e.code)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| "internal".into())
+}
+
+impl App {
+    /// Overrides the WhatsApp sending pace (for tests and benchmarks against the sandbox).
+    pub fn set_whatsapp_bulk_rate(&self, per_second: u32) {
+        self.bulk
+            .wa_rate
+            .store(per_second, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Reads a spreadsheet and keeps it for the mapping step.
+    pub fn bulk_load_file(&self, path: &std::path::Path) -> Result<SheetInfo, AppError> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| AppError::validation("file", "bulk_unreadable", e.to_string()))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.bulk_load_bytes(&name, &bytes)
+    }
+
+    pub fn bulk_load_bytes(&self, name: &str, bytes: &[u8]) -> Result<SheetInfo, AppError> {
+        let sheet = super::import::read(name, bytes)
+            .map_err(|e| AppError::validation("file", e.rule(), e.to_string()))?;
+        let info = SheetInfo {
+            file_name: name.to_string(),
+            headers: sheet.headers.clone(),
+            sample: sheet.rows.iter().take(5).map(|(_, r)| r.clone()).collect(),
+            total_rows: sheet.rows.len() as u32,
+        };
+        *self.bulk.sheet.lock().unwrap() = Some((name.to_string(), sheet));
+        Ok(info)
+    }
+
+    fn sendable(&self, outbound_id: &str) -> Result<SendableTemplate, AppError> {
+        let t = self
+            .whatsapp_template(outbound_id)
+            .map_err(|_| AppError::validation("outbound_id", "required", "choose a template"))?;
+        Ok(SendableTemplate {
+            status: if t.status.sendable() {
+                "APPROVED".into()
+            } else {
+                format!("{:?}", t.status)
+            },
+            is_notification: t.is_notification,
+            variables: t.variables,
+        })
+    }
+
+    /// Checks every row against the mapping: counts and the first problems, nothing stored.
+    pub fn whatsapp_bulk_check(&self, m: &WaMapping) -> Result<WaPreview, AppError> {
+        let t = self.sendable(&m.outbound_id)?;
+        let guard = self.bulk.sheet.lock().unwrap();
+        let (_, sheet) = guard
+            .as_ref()
+            .ok_or_else(|| AppError::validation("file", "required", "choose a file"))?;
+        let rows = rows_of(sheet, m, &t)?;
+        let invalid: Vec<&NewRow> = rows.iter().filter(|r| r.payload.is_err()).collect();
+        Ok(WaPreview {
+            total: rows.len() as u32,
+            valid: (rows.len() - invalid.len()) as u32,
+            invalid: invalid.len() as u32,
+            problems: invalid
+                .iter()
+                .take(200)
+                .map(|r| RowProblem {
+                    row_no: r.row_no,
+                    reasons: r
+                        .payload
+                        .as_ref()
+                        .err()
+                        .map(|e| e.split(' ').map(str::to_string).collect())
+                        .unwrap_or_default(),
+                })
+                .collect(),
+        })
+    }
+
+    /// Creates the job from the loaded file; the file is then forgotten.
+    pub fn whatsapp_bulk_create(&self, m: &WaMapping, title: &str) -> Result<i64, AppError> {
+        let t = self.sendable(&m.outbound_id)?;
+        if t.status != "APPROVED" {
+            return Err(AppError::validation(
+                "outbound_id",
+                "wa_not_approved",
+                "not approved",
+            ));
+        }
+        if !t.is_notification && m.flow_id.trim().is_empty() {
+            return Err(AppError::validation(
+                "flow_id",
+                "wa_flow_required",
+                "flow needed",
+            ));
+        }
+        let mut guard = self.bulk.sheet.lock().unwrap();
+        let (name, sheet) = guard
+            .as_ref()
+            .ok_or_else(|| AppError::validation("file", "required", "choose a file"))?;
+        let rows = rows_of(sheet, m, &t)?;
+        if rows.iter().all(|r| r.payload.is_err()) {
+            return Err(AppError::validation(
+                "file",
+                "bulk_nothing_valid",
+                "no valid rows",
+            ));
+        }
+        let params =
+            serde_json::json!({ "mapping": m, "headers": sheet.headers, "file_name": name });
+        let title = if title.trim().is_empty() {
+            name.clone()
+        } else {
+            title.trim().to_string()
+        };
+        let id = self.bulk_create(KIND, &title, &params, rows)?;
+        *guard = None;
+        self.record(
+            "whatsapp",
+            "whatsapp.bulk_created",
+            crate::activity::Outcome::Ok,
+            &title,
+        );
+        Ok(id)
+    }
+
+    /// Sends a WhatsApp job's pending rows (see [`App::bulk_run`]).
+    pub async fn whatsapp_bulk_run(
+        self: &Arc<Self>,
+        id: i64,
+        progress: impl FnMut(&super::engine::JobView),
+    ) -> Result<super::engine::JobView, AppError> {
+        let job = self.bulk_job(id)?;
+        if job.kind != KIND {
+            return Err(AppError::new(ErrorCode::Internal, "not a WhatsApp job"));
+        }
+        let rate = self.bulk.wa_rate.load(std::sync::atomic::Ordering::Relaxed);
+        let sender = Arc::new(WaSender {
+            app: self.clone(),
+            client: self.truora().await?,
+            per_second: if rate == 0 { SENDS_PER_SECOND } else { rate },
+        });
+        let v = self.bulk_run(id, sender, progress).await?;
+        if v.state == super::engine::JobState::Finished {
+            let outcome = if v.counts.failed + v.counts.uncertain == 0 {
+                crate::activity::Outcome::Ok
+            } else {
+                crate::activity::Outcome::Failed
+            };
+            self.record(
+                "whatsapp",
+                "whatsapp.bulk_finished",
+                outcome,
+                &format!("{} ({} / {})", v.title, v.counts.done, v.counts.total),
+            );
+        }
+        Ok(v)
+    }
+}

@@ -1,0 +1,419 @@
+//! The bulk engine: every row accounted for, pause / resume / cancel, recovery after a crash,
+//! and WhatsApp bulk sends against the sandbox, including injected faults.
+
+use futures_util::future::BoxFuture;
+use opsdesk_core::bulk::engine::{JobState, NewRow, RowOutcome, RowState, Sender};
+use opsdesk_core::bulk::whatsapp::WaMapping;
+use opsdesk_core::{App, AppConfig, AppPaths};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+struct Profile {
+    dir: tempfile::TempDir,
+    service: String,
+}
+
+impl Profile {
+    fn new() -> Profile {
+        Profile {
+            dir: tempfile::tempdir().unwrap(),
+            service: format!("com.opsdesk.test.{}", uuid::Uuid::new_v4()),
+        }
+    }
+    fn open(&self) -> Arc<App> {
+        Arc::new(
+            App::open(AppConfig {
+                keyring_service: self.service.clone(),
+                paths: AppPaths {
+                    data_dir: self.dir.path().join("data"),
+                    log_dir: self.dir.path().join("logs"),
+                },
+                live: opsdesk_core::endpoints::LiveEndpoints::from_env(),
+                version: "test".into(),
+                os_locale: Some("es-CO".into()),
+                http: Default::default(),
+                default_download_dir: self.dir.path().join("Downloads"),
+            })
+            .unwrap(),
+        )
+    }
+}
+
+impl Drop for Profile {
+    fn drop(&mut self) {
+        let v = opsdesk_core::vault::Vault::new(self.service.clone());
+        let _ = v.delete(opsdesk_core::vault::SecretName::DatabaseKey);
+    }
+}
+
+/// Sends by row number: every 10th row fails, every 7th needs one retry (a rate limit).
+#[derive(Default)]
+struct Scripted {
+    sent: Mutex<Vec<i64>>,
+    retried: Mutex<HashMap<i64, u32>>,
+    pause_after: Option<(Arc<App>, i64, usize)>,
+}
+
+struct Sx(Arc<Scripted>);
+
+impl Sender for Sx {
+    fn batch_size(&self) -> usize {
+        3
+    }
+    fn send(
+        &self,
+        rows: Vec<(i64, serde_json::Value)>,
+    ) -> BoxFuture<'static, Vec<(i64, RowOutcome)>> {
+        let me = self.0.clone();
+        Box::pin(async move {
+            let mut out = Vec::new();
+            for (no, p) in rows {
+                assert_eq!(
+                    p["n"].as_i64(),
+                    Some(no),
+                    "the payload travels with its row"
+                );
+                if no % 7 == 0 {
+                    let mut r = me.retried.lock().unwrap();
+                    let n = r.entry(no).or_default();
+                    *n += 1;
+                    if *n == 1 {
+                        out.push((no, RowOutcome::Retry("error:rate_limited".into())));
+                        continue;
+                    }
+                }
+                let count = {
+                    let mut s = me.sent.lock().unwrap();
+                    s.push(no);
+                    s.len()
+                };
+                if let Some((app, job, after)) = &me.pause_after {
+                    if count == *after {
+                        app.bulk_pause(*job);
+                    }
+                }
+                out.push((
+                    no,
+                    if no % 10 == 0 {
+                        RowOutcome::Failed("error:vendor_rejected".into())
+                    } else {
+                        RowOutcome::Done(format!("S{no}"))
+                    },
+                ));
+            }
+            out
+        })
+    }
+}
+
+fn rows(n: u32, invalid_every: u32) -> Vec<NewRow> {
+    (2..n + 2)
+        .map(|no| NewRow {
+            row_no: no,
+            payload: if no % invalid_every == 0 {
+                Err("rule:phone_number:not_a_phone".into())
+            } else {
+                Ok(serde_json::json!({ "n": no }))
+            },
+            summary: format!("row {no}"),
+            source: vec![no.to_string()],
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_row_ends_done_failed_or_invalid_and_none_is_sent_twice() {
+    let p = Profile::new();
+    let app = p.open();
+    let id = app
+        .bulk_create("test", "t", &serde_json::json!({}), rows(500, 97))
+        .unwrap();
+    let s = Arc::new(Scripted::default());
+    let v = app
+        .bulk_run(id, Arc::new(Sx(s.clone())), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(v.state, JobState::Finished);
+    let c = v.counts;
+    assert_eq!(c.total, 500);
+    assert_eq!(c.invalid, 5);
+    assert_eq!(c.pending + c.in_flight + c.uncertain, 0);
+    assert_eq!(c.done + c.failed + c.invalid, 500);
+    let sent = s.sent.lock().unwrap().clone();
+    let mut unique = sent.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), sent.len(), "no row sent twice");
+    assert_eq!(sent.len() as u32, c.done + c.failed);
+    let failed = app.bulk_rows(id, &[RowState::Failed], 0, 10).unwrap();
+    assert_eq!(failed[0].reason.as_deref(), Some("error:vendor_rejected"));
+}
+
+#[tokio::test]
+async fn pause_then_resume_and_cancel_keep_every_row() {
+    let p = Profile::new();
+    let app = p.open();
+    let id = app
+        .bulk_create("test", "t", &serde_json::json!({}), rows(300, 1000))
+        .unwrap();
+    let s = Arc::new(Scripted {
+        pause_after: Some((app.clone(), id, 60)),
+        ..Default::default()
+    });
+    let v = app
+        .bulk_run(id, Arc::new(Sx(s.clone())), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(v.state, JobState::Paused);
+    assert!(
+        v.counts.pending > 0 && v.counts.in_flight == 0,
+        "{:?}",
+        v.counts
+    );
+    let v = app
+        .bulk_run(id, Arc::new(Sx(s.clone())), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(v.state, JobState::Finished);
+    let sent = s.sent.lock().unwrap().clone();
+    let mut unique = sent.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 300);
+    assert_eq!(sent.len(), 300);
+
+    let id = app
+        .bulk_create("test", "t2", &serde_json::json!({}), rows(50, 1000))
+        .unwrap();
+    app.bulk_cancel(id).unwrap();
+    let s = Arc::new(Scripted::default());
+    let v = app
+        .bulk_run(id, Arc::new(Sx(s.clone())), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(v.state, JobState::Cancelled);
+    assert!(
+        s.sent.lock().unwrap().is_empty(),
+        "a cancelled job sends nothing"
+    );
+    assert_eq!(v.counts.pending, 50);
+}
+
+/// Holds every request forever: the state a crash leaves behind.
+struct Stuck;
+impl Sender for Stuck {
+    fn concurrency(&self) -> usize {
+        2
+    }
+    fn send(
+        &self,
+        _rows: Vec<(i64, serde_json::Value)>,
+    ) -> BoxFuture<'static, Vec<(i64, RowOutcome)>> {
+        Box::pin(futures_util::future::pending())
+    }
+}
+
+#[tokio::test]
+async fn a_crash_leaves_rows_in_flight_uncertain_until_the_operator_decides() {
+    let p = Profile::new();
+    let id = {
+        let app = p.open();
+        let id = app
+            .bulk_create("test", "t", &serde_json::json!({}), rows(20, 1000))
+            .unwrap();
+        let run = app.bulk_run(id, Arc::new(Stuck), |_| {});
+        // The "crash": the run is dropped mid-request.
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_millis(300), run)
+                .await
+                .is_err()
+        );
+        id
+    };
+    let app = p.open();
+    assert_eq!(app.bulk_recover().unwrap(), vec![id]);
+    let v = app.bulk_job(id).unwrap();
+    assert_eq!(v.state, JobState::Interrupted);
+    assert_eq!(v.counts.uncertain, 2);
+    assert_eq!(v.counts.pending, 18);
+    let uncertain = app.bulk_rows(id, &[RowState::Uncertain], 0, 10).unwrap();
+    assert_eq!(uncertain[0].reason.as_deref(), Some("bulk:app_stopped"));
+
+    // Resuming sends only the rows never sent; the uncertain ones wait.
+    let s = Arc::new(Scripted::default());
+    let v = app
+        .bulk_run(id, Arc::new(Sx(s.clone())), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(v.counts.uncertain, 2);
+    assert_eq!(s.sent.lock().unwrap().len(), 18);
+    // The operator chooses to send them again.
+    let v = app.bulk_resolve_uncertain(id, true).unwrap();
+    assert_eq!(v.counts.pending, 2);
+    let v = app
+        .bulk_run(id, Arc::new(Sx(s.clone())), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(v.counts.uncertain + v.counts.pending, 0);
+    assert_eq!(s.sent.lock().unwrap().len(), 20);
+}
+
+fn practice_csv(n: usize) -> String {
+    let mut csv = String::from("Teléfono;Nombre;Monto;Fecha;Acepta\n");
+    for i in 0..n {
+        csv.push_str(&format!(
+            "300{:07};Cliente {i};$ {}.000;5 de diciembre;sí\n",
+            1_000_000 + i,
+            i % 900 + 100
+        ));
+    }
+    csv
+}
+
+async fn reminder(app: &App) -> String {
+    let line = app.whatsapp_lines().unwrap()[0].clone();
+    let list = app.whatsapp_refresh(&line).await.unwrap();
+    list.iter()
+        .find(|t| t.name == "recordatorio_pago")
+        .unwrap()
+        .outbound_id
+        .clone()
+}
+
+fn mapping(outbound_id: &str) -> WaMapping {
+    WaMapping {
+        outbound_id: outbound_id.into(),
+        phone_column: "Teléfono".into(),
+        country_column: String::new(),
+        default_country_code: "+57".into(),
+        value_columns: [
+            ("name", "Nombre"),
+            ("amount", "Monto"),
+            ("due_date", "Fecha"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect(),
+        opt_in_column: "Acepta".into(),
+        all_opted_in: false,
+        flow_id: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_whatsapp_spreadsheet_is_checked_sent_once_and_its_failures_exported() {
+    let p = Profile::new();
+    let app = p.open();
+    let id = reminder(&app).await;
+    let mut csv = practice_csv(40);
+    csv.push_str("12;Mal;$1;hoy;sí\n"); // too short
+    csv.push_str("3001000005;Repetido;$1;hoy;sí\n"); // same person as row 7
+    csv.push_str("3009999999;Sin permiso;$1;hoy;no\n");
+    let info = app.bulk_load_bytes("clientes.csv", csv.as_bytes()).unwrap();
+    assert_eq!(info.total_rows, 43);
+    assert_eq!(info.headers[0], "Teléfono");
+    let m = mapping(&id);
+    let preview = app.whatsapp_bulk_check(&m).unwrap();
+    assert_eq!((preview.valid, preview.invalid), (40, 3));
+    let reasons: Vec<_> = preview
+        .problems
+        .iter()
+        .map(|p| p.reasons.join(" "))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "rule:phone_number:not_a_phone",
+            "bulk:duplicate_in_file",
+            "rule:opt_in:wa_opt_in_required"
+        ]
+    );
+
+    let job = app
+        .whatsapp_bulk_create(&m, "Recordatorio diciembre")
+        .unwrap();
+    app.set_whatsapp_bulk_rate(1000);
+    let v = app.whatsapp_bulk_run(job, |_| {}).await.unwrap();
+    assert_eq!(v.state, JobState::Finished);
+    assert_eq!((v.counts.done, v.counts.invalid), (40, 3));
+    let sb = app.practice_sandbox().await.unwrap();
+    let sent = sb.with_state(|st| st.truora.whatsapp.sent.clone());
+    assert_eq!(sent.len(), 40);
+    assert!(sent.iter().all(|s| s.vars.len() == 3));
+
+    // The same file again: everyone already got it today, so nobody is messaged twice.
+    app.bulk_load_bytes("clientes.csv", practice_csv(40).as_bytes())
+        .unwrap();
+    let again = app.whatsapp_bulk_create(&m, "otra vez").unwrap();
+    let v = app.whatsapp_bulk_run(again, |_| {}).await.unwrap();
+    assert_eq!(v.counts.skipped, 40);
+    assert_eq!(sb.with_state(|st| st.truora.whatsapp.sent.len()), 40);
+
+    let labels = opsdesk_core::bulk::engine::ExportLabels {
+        result: "Resultado".into(),
+        reason: "Motivo".into(),
+        states: [("invalid".to_string(), "No válido".to_string())].into(),
+        reasons: [(
+            "bulk:duplicate_in_file".to_string(),
+            "Repetido en el archivo".to_string(),
+        )]
+        .into(),
+    };
+    let f = app.bulk_export(job, &labels, None).await.unwrap();
+    let bytes = std::fs::read(app.download_path(f.id).unwrap()).unwrap();
+    let back = opsdesk_core::bulk::import::read("x.xlsx", &bytes).unwrap();
+    assert_eq!(
+        back.headers,
+        [
+            "Teléfono",
+            "Nombre",
+            "Monto",
+            "Fecha",
+            "Acepta",
+            "Resultado",
+            "Motivo"
+        ]
+    );
+    assert_eq!(back.rows.len(), 3);
+    assert_eq!(back.rows[1].1[6], "Repetido en el archivo");
+    assert_eq!(back.rows[1].1[5], "No válido");
+}
+
+#[tokio::test]
+async fn with_injected_faults_every_row_ends_accounted_for_and_nobody_gets_two() {
+    let p = Profile::new();
+    let app = p.open();
+    let id = reminder(&app).await;
+    app.bulk_load_bytes("c.csv", practice_csv(1000).as_bytes())
+        .unwrap();
+    let job = app.whatsapp_bulk_create(&mapping(&id), "faults").unwrap();
+    let sb = app.practice_sandbox().await.unwrap();
+    sb.set_faults(opsdesk_sandbox::Faults {
+        rate_5xx: 0.10,
+        rate_429: 0.05,
+        rate_drop: 0.01,
+        retry_after_secs: 0,
+        ..Default::default()
+    });
+    app.set_whatsapp_bulk_rate(2000);
+    let v = app.whatsapp_bulk_run(job, |_| {}).await.unwrap();
+    sb.set_faults(Default::default());
+    let c = &v.counts;
+    assert_eq!(c.pending + c.in_flight, 0, "{c:?}");
+    assert_eq!(c.done + c.failed + c.uncertain + c.skipped, 1000, "{c:?}");
+    assert!(c.failed > 30 && c.done > 800, "{c:?}");
+    let not_done = app
+        .bulk_rows(job, &[RowState::Failed, RowState::Uncertain], 0, 2000)
+        .unwrap();
+    assert!(
+        not_done.iter().all(|r| r.reason.is_some()),
+        "every failure says why"
+    );
+    let sent = sb.with_state(|st| st.truora.whatsapp.sent.clone());
+    let mut people: Vec<_> = sent.iter().map(|s| s.e164.clone()).collect();
+    people.sort();
+    people.dedup();
+    assert_eq!(people.len(), sent.len(), "nobody messaged twice");
+    // Dropped answers were processed upstream: they are the uncertain rows.
+    assert_eq!(sent.len() as u32, c.done + c.uncertain, "{c:?}");
+}
