@@ -17,6 +17,7 @@ pub enum Topic {
     Identity,
     Checks,
     Whatsapp,
+    Bulk,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

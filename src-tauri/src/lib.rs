@@ -54,6 +54,23 @@ pub fn run() {
             let core =
                 Arc::new(App::open(cfg).map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?);
             app.manage(core.clone());
+            // The crash test sends 10,000 rows against the sandbox faster than real life.
+            #[cfg(debug_assertions)]
+            if let Some(rate) = std::env::var("OPSDESK_TEST_WA_RATE")
+                .ok()
+                .and_then(|r| r.parse().ok())
+            {
+                core.set_whatsapp_bulk_rate(rate);
+            }
+            // Jobs that were sending when the app last stopped wait for one click to go on;
+            // rows caught mid-send are marked uncertain, never re-sent on their own.
+            match core.bulk_recover() {
+                Ok(ids) if !ids.is_empty() => {
+                    tracing::info!(jobs = ids.len(), "bulk jobs interrupted by the last exit")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not check bulk jobs"),
+            }
             follow_unfinished_checks(app.handle().clone(), core.clone());
             follow_templates_in_review(app.handle().clone(), core);
             Ok(())
@@ -109,6 +126,17 @@ pub fn run() {
             commands::whatsapp::whatsapp_send,
             commands::whatsapp::whatsapp_create_inbound,
             commands::whatsapp::whatsapp_save_qr,
+            commands::bulk::bulk_choose_file,
+            commands::bulk::whatsapp_bulk_check,
+            commands::bulk::whatsapp_bulk_create,
+            commands::bulk::bulk_jobs,
+            commands::bulk::bulk_job,
+            commands::bulk::bulk_rows,
+            commands::bulk::bulk_start,
+            commands::bulk::bulk_pause,
+            commands::bulk::bulk_cancel,
+            commands::bulk::bulk_resolve_uncertain,
+            commands::bulk::bulk_export,
         ])
         .run(tauri::generate_context!())
         .expect("error while running OpsDesk");

@@ -1,6 +1,7 @@
 //! OS notification texts. They are shown outside the web UI, so the backend carries its own
 //! (short) translations in the user's language.
 
+use opsdesk_core::bulk::engine::JobView;
 use opsdesk_core::settings::Language;
 use opsdesk_core::whatsapp::{TemplateStatus, TemplateVerdict};
 
@@ -32,5 +33,38 @@ pub fn template_verdict(lang: Language, v: &TemplateVerdict) -> (String, String)
             "Template rejected".into(),
             format!("WhatsApp rejected “{name}”. Open OpsDesk to see why."),
         ),
+    }
+}
+
+/// Tells the operator a bulk job ended (shown when the window is not in front).
+pub fn job_finished(app: &tauri::AppHandle, lang: Language, v: &JobView) {
+    use tauri_plugin_notification::NotificationExt;
+    let c = &v.counts;
+    let problems = c.failed + c.uncertain + c.invalid;
+    let (title, body) = match lang {
+        Language::Es => (
+            "Envío masivo terminado".to_string(),
+            format!(
+                "«{}»: {} enviados, {} con problemas.",
+                v.title, c.done, problems
+            ),
+        ),
+        Language::PtBr => (
+            "Envio em massa concluído".to_string(),
+            format!(
+                "“{}”: {} enviados, {} com problemas.",
+                v.title, c.done, problems
+            ),
+        ),
+        Language::En => (
+            "Bulk send finished".to_string(),
+            format!(
+                "“{}”: {} sent, {} with problems.",
+                v.title, c.done, problems
+            ),
+        ),
+    };
+    if let Err(e) = app.notification().builder().title(title).body(body).show() {
+        tracing::debug!(error = %e, "notification not shown");
     }
 }

@@ -25,6 +25,11 @@ fn free_port() -> u16 {
 
 /// Starts OpsDesk with its data in `profile` and returns a WebDriver session on its window.
 pub async fn open_app(profile: &Path) -> Window {
+    open_app_with(profile, &[]).await
+}
+
+/// The same, with extra environment for the app (it inherits the driver's).
+pub async fn open_app_with(profile: &Path, env: &[(&str, &str)]) -> Window {
     assert!(
         std::env::var_os("DISPLAY").is_some(),
         "end-to-end tests need a display and a keyring: run them through ./opsdesk test (or scripts/headless-session.sh)"
@@ -34,6 +39,7 @@ pub async fn open_app(profile: &Path) -> Window {
         .arg(format!("--port={port}"))
         .env("TAURI_WEBVIEW_AUTOMATION", "true")
         .env("OPSDESK_DATA_DIR", profile)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -61,6 +67,19 @@ pub async fn open_app(profile: &Path) -> Window {
 }
 
 impl Window {
+    /// The app's process (the driver's child), for tests that kill it.
+    pub fn app_pid(&self) -> Option<u32> {
+        let out = Command::new("pgrep")
+            .arg("-P")
+            .arg(self.driver.id().to_string())
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .and_then(|l| l.trim().parse().ok())
+    }
+
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();

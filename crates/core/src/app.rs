@@ -402,11 +402,33 @@ impl App {
             .await
     }
 
+    /// Where Practice mode's APIs are: the in-process sandbox, or one already running at
+    /// `OPSDESK_PRACTICE_SANDBOX` (end-to-end tests that kill the app mid-job need a sandbox
+    /// that outlives it, to count what it received).
+    async fn practice_urls(&self) -> Result<opsdesk_sandbox::SandboxUrls, AppError> {
+        if let Ok(base) = std::env::var("OPSDESK_PRACTICE_SANDBOX") {
+            let url = format!("{}/_sandbox/info", base.trim_end_matches('/'));
+            let unreachable =
+                |e: reqwest::Error| AppError::internal(format!("practice sandbox at {base}: {e}"));
+            let info: serde_json::Value = self
+                .http
+                .get(url)
+                .send()
+                .await
+                .map_err(unreachable)?
+                .json()
+                .await
+                .map_err(unreachable)?;
+            return serde_json::from_value(info["urls"].clone())
+                .map_err(|e| AppError::internal(format!("practice sandbox answer: {e}")));
+        }
+        Ok(self.practice_sandbox().await?.urls())
+    }
+
     /// The Truora client for the mode in effect.
     pub async fn truora(&self) -> Result<TruoraClient, AppError> {
         if self.is_practice() {
-            let sb = self.practice_sandbox().await?;
-            let ep = LiveEndpoints::from_sandbox(&sb.urls());
+            let ep = LiveEndpoints::from_sandbox(&self.practice_urls().await?);
             return Ok(TruoraClient::new(
                 self.http.clone(),
                 Secret::new(opsdesk_sandbox::PRACTICE_TRUORA_KEY),
@@ -433,12 +455,12 @@ impl App {
         if !self.is_practice() {
             return self.live_truecaller().await;
         }
-        let sb = self.practice_sandbox().await?;
+        let urls = self.practice_urls().await?;
         let client = self
             .practice_truecaller
             .get_or_init(|| async {
-                let acct = &sb.config().truecaller;
-                let base = LiveEndpoints::from_sandbox(&sb.urls()).truecaller;
+                let acct = SandboxConfig::default().truecaller;
+                let base = LiveEndpoints::from_sandbox(&urls).truecaller;
                 let tokens = TokenManager::new(
                     self.http.clone(),
                     base.clone(),

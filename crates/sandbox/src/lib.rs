@@ -81,7 +81,7 @@ impl Default for SandboxConfig {
 }
 
 /// Base URLs of each simulated API, to give to the clients.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SandboxUrls {
     pub checks: String,
     pub identity: String,

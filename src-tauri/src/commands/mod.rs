@@ -2,6 +2,7 @@
 //! `changed` event: nothing else.
 
 pub mod activity;
+pub mod bulk;
 pub mod checks;
 pub mod identity;
 pub mod settings;

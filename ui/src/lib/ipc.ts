@@ -34,6 +34,13 @@ import type { SendDraft } from './bindings/SendDraft';
 import type { SendOutcome } from './bindings/SendOutcome';
 import type { TemplateDraft } from './bindings/TemplateDraft';
 import type { TemplateView } from './bindings/TemplateView';
+import type { BulkRowState } from './bindings/BulkRowState';
+import type { ExportLabels } from './bindings/ExportLabels';
+import type { JobView } from './bindings/JobView';
+import type { RowView } from './bindings/RowView';
+import type { SheetInfo } from './bindings/SheetInfo';
+import type { WaMapping } from './bindings/WaMapping';
+import type { WaPreview } from './bindings/WaPreview';
 
 export interface Backend {
   appStatus(): Promise<AppStatus>;
@@ -101,6 +108,18 @@ export interface Backend {
   whatsappSend(draft: SendDraft, sendAgain: boolean): Promise<SendOutcome>;
   whatsappCreateInbound(line: string, flowId: string, message: string): Promise<InboundView>;
   whatsappSaveQr(link: string, chooseFolder: boolean): Promise<DownloadedFile>;
+  /** Opens the file picker; rejects with `cancelled` when closed. */
+  bulkChooseFile(): Promise<SheetInfo>;
+  whatsappBulkCheck(mapping: WaMapping): Promise<WaPreview>;
+  whatsappBulkCreate(mapping: WaMapping, title: string): Promise<JobView>;
+  bulkJobs(kind: string): Promise<JobView[]>;
+  bulkJob(id: number): Promise<JobView>;
+  bulkRows(id: number, states: BulkRowState[], offset: number, limit: number): Promise<RowView[]>;
+  bulkStart(id: number): Promise<JobView>;
+  bulkPause(id: number): Promise<boolean>;
+  bulkCancel(id: number): Promise<void>;
+  bulkResolveUncertain(id: number, resend: boolean): Promise<JobView>;
+  bulkExport(id: number, labels: ExportLabels, chooseFolder: boolean): Promise<DownloadedFile>;
   cancelJob(jobId: string): Promise<boolean>;
   openDownload(id: number, reveal: boolean): Promise<void>;
   chooseDownloadDir(): Promise<Settings | null>;
@@ -169,6 +188,17 @@ export const tauriBackend: Backend = {
   whatsappSend: (draft, sendAgain) => invoke('whatsapp_send', { draft, sendAgain }),
   whatsappCreateInbound: (line, flowId, message) => invoke('whatsapp_create_inbound', { line, flowId, message }),
   whatsappSaveQr: (link, chooseFolder) => invoke('whatsapp_save_qr', { link, chooseFolder }),
+  bulkChooseFile: () => invoke('bulk_choose_file'),
+  whatsappBulkCheck: (mapping) => invoke('whatsapp_bulk_check', { mapping }),
+  whatsappBulkCreate: (mapping, title) => invoke('whatsapp_bulk_create', { mapping, title }),
+  bulkJobs: (kind) => invoke('bulk_jobs', { kind }),
+  bulkJob: (id) => invoke('bulk_job', { id }),
+  bulkRows: (id, states, offset, limit) => invoke('bulk_rows', { id, states, offset, limit }),
+  bulkStart: (id) => invoke('bulk_start', { id }),
+  bulkPause: (id) => invoke('bulk_pause', { id }),
+  bulkCancel: (id) => invoke('bulk_cancel', { id }),
+  bulkResolveUncertain: (id, resend) => invoke('bulk_resolve_uncertain', { id, resend }),
+  bulkExport: (id, labels, chooseFolder) => invoke('bulk_export', { id, labels, chooseFolder }),
   cancelJob: (jobId) => invoke('cancel_job', { jobId }),
   openDownload: (id, reveal) => invoke('open_download', { id, reveal }),
   chooseDownloadDir: () => invoke('choose_download_dir'),

@@ -55,7 +55,7 @@ impl JobState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export, rename = "BulkRowState")]
 pub enum RowState {
@@ -612,31 +612,30 @@ impl App {
         let job = self.bulk_job(id)?;
         // row number, state, original cells, reason
         type ExportRow = (u32, String, Vec<String>, Option<String>);
-        let (headers, rows): (Vec<String>, Vec<ExportRow>) = self
-            .with_conn(|c| {
-                let params: String =
-                    c.query_row("SELECT params FROM bulk_jobs WHERE id = ?1", [id], |r| {
-                        r.get(0)
-                    })?;
-                let params: serde_json::Value = serde_json::from_str(&params).unwrap_or_default();
-                let headers = serde_json::from_value(params["headers"].clone()).unwrap_or_default();
-                let mut s = c.prepare(
-                    "SELECT row_no, state, source, reason FROM bulk_rows
+        let (headers, rows): (Vec<String>, Vec<ExportRow>) = self.with_conn(|c| {
+            let params: String =
+                c.query_row("SELECT params FROM bulk_jobs WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
+            let params: serde_json::Value = serde_json::from_str(&params).unwrap_or_default();
+            let headers = serde_json::from_value(params["headers"].clone()).unwrap_or_default();
+            let mut s = c.prepare(
+                "SELECT row_no, state, source, reason FROM bulk_rows
                  WHERE job_id = ?1 AND state NOT IN ('done', 'in_flight') ORDER BY row_no",
-                )?;
-                let rows = s
-                    .query_map([id], |r| {
-                        let source: String = r.get(2)?;
-                        Ok((
-                            r.get(0)?,
-                            r.get(1)?,
-                            serde_json::from_str(&source).unwrap_or_default(),
-                            r.get(3)?,
-                        ))
-                    })?
-                    .collect::<rusqlite::Result<_>>()?;
-                Ok((headers, rows))
-            })?;
+            )?;
+            let rows = s
+                .query_map([id], |r| {
+                    let source: String = r.get(2)?;
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        serde_json::from_str(&source).unwrap_or_default(),
+                        r.get(3)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok((headers, rows))
+        })?;
         let mut wb = rust_xlsxwriter::Workbook::new();
         let ws = wb.add_worksheet();
         let bold = rust_xlsxwriter::Format::new().set_bold();

@@ -1,0 +1,172 @@
+use super::{CmdResult, Core};
+use crate::commands::system::chosen_folder;
+use crate::events::{changed, Topic};
+use opsdesk_core::bulk::engine::{ExportLabels, JobState, JobView, RowState, RowView};
+use opsdesk_core::bulk::whatsapp::{SheetInfo, WaMapping, WaPreview};
+use opsdesk_core::identity::DownloadedFile;
+use opsdesk_core::{AppError, ErrorCode};
+use std::sync::Arc;
+use tauri::Manager;
+
+/// The native file picker for spreadsheets; closing it cancels.
+#[tauri::command]
+pub async fn bulk_choose_file(app: tauri::AppHandle, core: Core<'_>) -> CmdResult<SheetInfo> {
+    use tauri_plugin_dialog::DialogExt;
+    // End-to-end tests cannot click through a native dialog; development builds let them name
+    // the file instead.
+    #[cfg(debug_assertions)]
+    if let Some(path) = std::env::var_os("OPSDESK_TEST_PICK_FILE") {
+        return core.bulk_load_file(std::path::Path::new(&path));
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .add_filter("CSV / Excel", &["csv", "txt", "xlsx", "xls", "ods"])
+        .pick_file(move |f| {
+            let _ = tx.send(f.and_then(|p| p.into_path().ok()));
+        });
+    let path = rx
+        .await
+        .ok()
+        .flatten()
+        .ok_or_else(|| AppError::new(ErrorCode::Cancelled, "no file chosen"))?;
+    let core = core.inner().clone();
+    // Reading 100,000 rows takes a moment: off the async threads.
+    tokio::task::spawn_blocking(move || core.bulk_load_file(&path))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))?
+}
+
+#[tauri::command]
+pub fn whatsapp_bulk_check(core: Core<'_>, mapping: WaMapping) -> CmdResult<WaPreview> {
+    core.whatsapp_bulk_check(&mapping)
+}
+
+#[tauri::command]
+pub fn whatsapp_bulk_create(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    mapping: WaMapping,
+    title: String,
+) -> CmdResult<JobView> {
+    let id = core.whatsapp_bulk_create(&mapping, &title)?;
+    changed(&app, &[Topic::Bulk, Topic::Activity]);
+    core.bulk_job(id)
+}
+
+#[tauri::command]
+pub fn bulk_jobs(core: Core<'_>, kind: String) -> CmdResult<Vec<JobView>> {
+    core.bulk_jobs(&kind)
+}
+
+#[tauri::command]
+pub fn bulk_job(core: Core<'_>, id: i64) -> CmdResult<JobView> {
+    core.bulk_job(id)
+}
+
+#[tauri::command]
+pub fn bulk_rows(
+    core: Core<'_>,
+    id: i64,
+    states: Vec<RowState>,
+    offset: u32,
+    limit: u32,
+) -> CmdResult<Vec<RowView>> {
+    core.bulk_rows(id, &states, offset, limit.min(1000))
+}
+
+/// Starts (or continues) a job in the background; progress arrives as `changed` events, in
+/// the task bar, and as a notification when it ends while the window is not in front.
+#[tauri::command]
+pub fn bulk_start(app: tauri::AppHandle, core: Core<'_>, id: i64) -> CmdResult<JobView> {
+    if core.bulk_is_running(id) {
+        return core.bulk_job(id);
+    }
+    let job = core.bulk_job(id)?;
+    let core: Arc<opsdesk_core::App> = core.inner().clone();
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let mut last = std::time::Instant::now();
+        let window = handle.get_webview_window("main");
+        let result = core
+            .whatsapp_bulk_run(id, |v| {
+                if last.elapsed() >= std::time::Duration::from_millis(250) {
+                    last = std::time::Instant::now();
+                    changed(&handle, &[Topic::Bulk]);
+                    if let Some(w) = &window {
+                        let settled = v.counts.total - v.counts.pending - v.counts.in_flight;
+                        let pct = (settled as u64 * 100) / (v.counts.total.max(1) as u64);
+                        let _ = w.set_progress_bar(tauri::window::ProgressBarState {
+                            status: Some(tauri::window::ProgressBarStatus::Normal),
+                            progress: Some(pct),
+                        });
+                    }
+                }
+            })
+            .await;
+        if let Some(w) = &window {
+            let _ = w.set_progress_bar(tauri::window::ProgressBarState {
+                status: Some(tauri::window::ProgressBarStatus::None),
+                progress: None,
+            });
+        }
+        changed(&handle, &[Topic::Bulk, Topic::Activity]);
+        match result {
+            Ok(v) if matches!(v.state, JobState::Finished) => {
+                let focused = window
+                    .as_ref()
+                    .and_then(|w| w.is_focused().ok())
+                    .unwrap_or(false);
+                if !focused {
+                    crate::notifications::job_finished(&handle, core.settings().language, &v);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, job = id, "bulk job stopped with an error"),
+        }
+    });
+    Ok(JobView {
+        state: JobState::Running,
+        ..job
+    })
+}
+
+#[tauri::command]
+pub fn bulk_pause(core: Core<'_>, id: i64) -> bool {
+    core.bulk_pause(id)
+}
+
+#[tauri::command]
+pub fn bulk_cancel(app: tauri::AppHandle, core: Core<'_>, id: i64) -> CmdResult<()> {
+    let r = core.bulk_cancel(id);
+    changed(&app, &[Topic::Bulk]);
+    r
+}
+
+/// `resend`: the operator checked and wants the uncertain rows sent again; otherwise they are
+/// left as not sent.
+#[tauri::command]
+pub fn bulk_resolve_uncertain(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    id: i64,
+    resend: bool,
+) -> CmdResult<JobView> {
+    let r = core.bulk_resolve_uncertain(id, resend);
+    changed(&app, &[Topic::Bulk]);
+    r
+}
+
+#[tauri::command]
+pub async fn bulk_export(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    id: i64,
+    labels: ExportLabels,
+    choose_folder: bool,
+) -> CmdResult<DownloadedFile> {
+    let folder = chosen_folder(&app, &core, choose_folder).await?;
+    let r = core.bulk_export(id, &labels, folder).await;
+    changed(&app, &[Topic::Activity]);
+    r
+}
