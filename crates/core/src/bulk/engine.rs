@@ -529,36 +529,45 @@ impl App {
         let mut tasks = tokio::task::JoinSet::new();
         let started = Instant::now();
         let mut settled: u64 = 0;
+        let mut exhausted = false;
+        let mut after = |app: &App, n: u64, settled: &mut u64| {
+            *settled += n;
+            let per_min = *settled as f64 / started.elapsed().as_secs_f64().max(0.001) * 60.0;
+            *control.rate.lock().unwrap() = Some((per_min, *settled));
+            if let Ok(v) = app.bulk_job(id) {
+                progress(&v);
+            }
+        };
         loop {
             let stop =
                 control.pause.load(Ordering::SeqCst) || control.cancel.load(Ordering::SeqCst);
-            while !stop && tasks.len() < concurrency {
+            if !stop && !exhausted && tasks.len() < concurrency {
                 if let Some(l) = &limit {
-                    // Wait for the vendor's pace while the requests already out keep going.
+                    // Wait for the vendor's pace while the requests already out keep landing.
                     tokio::select! {
                         _ = l.wait() => {}
                         Some(done) = tasks.join_next(), if !tasks.is_empty() => {
-                            settled += self.settle(id, done)?;
+                            let n = self.settle(id, done)?;
+                            after(self, n, &mut settled);
                             continue;
                         }
                     }
                 }
                 let rows = self.with_conn(|c| claim(c, id, batch))?;
                 if rows.is_empty() {
-                    break;
+                    exhausted = true;
+                } else {
+                    tasks.spawn(sender.send(rows));
                 }
-                let fut = sender.send(rows);
-                tasks.spawn(fut);
+                continue;
             }
             let Some(done) = tasks.join_next().await else {
                 break;
             };
-            settled += self.settle(id, done)?;
-            let per_min = settled as f64 / started.elapsed().as_secs_f64().max(0.001) * 60.0;
-            *control.rate.lock().unwrap() = Some((per_min, settled));
-            if let Ok(v) = self.bulk_job(id) {
-                progress(&v);
-            }
+            let n = self.settle(id, done)?;
+            after(self, n, &mut settled);
+            // Rows given back for a retry are pending again: look once more.
+            exhausted = false;
         }
         let end = if control.cancel.load(Ordering::SeqCst) {
             JobState::Cancelled

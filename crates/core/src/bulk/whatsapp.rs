@@ -87,7 +87,11 @@ fn country_code(raw: &str) -> String {
 }
 
 /// Checks every row with the send rules; each valid row becomes the exact payload to send.
-fn rows_of(sheet: &Sheet, m: &WaMapping, t: &SendableTemplate) -> Result<Vec<NewRow>, AppError> {
+pub fn rows_of(
+    sheet: &Sheet,
+    m: &WaMapping,
+    t: &SendableTemplate,
+) -> Result<Vec<NewRow>, AppError> {
     let col = |name: &str, field: &str| -> Result<Option<usize>, AppError> {
         if name.trim().is_empty() {
             return Ok(None);

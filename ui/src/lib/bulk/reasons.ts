@@ -5,6 +5,8 @@ import { hasKey, t } from '../i18n/index.svelte';
 export function reasonText(key: string): string {
   const [kind, a, b] = key.split(':');
   if (kind === 'rule' && b) {
+    // Some rules read differently for a row of a file than for a form field.
+    if (hasKey(`bulk.rule_${b}`)) return t(`bulk.rule_${b}` as never);
     const rule = hasKey(`rule.${b}`) ? t(`rule.${b}` as never) : b;
     const field = hasKey(`bulk.field_${a}`) ? t(`bulk.field_${a}` as never) : a;
     return `${field}: ${rule}`;

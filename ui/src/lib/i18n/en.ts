@@ -732,7 +732,8 @@ export const en = {
   "rule.bulk_nothing_valid": "No row can be sent: fix the problems shown first.",
   "action.whatsapp.bulk_created": "WhatsApp send to a list prepared",
   "action.whatsapp.bulk_finished": "WhatsApp send to a list finished",
-  "action.whatsapp.download_bulk_export": "Unsent rows exported"
+  "action.whatsapp.download_bulk_export": "Unsent rows exported",
+  "bulk.rule_wa_opt_in_required": "This person has not agreed to receive messages."
 } as const;
 
 export type MessageKey = keyof typeof en;

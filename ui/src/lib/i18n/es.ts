@@ -732,5 +732,6 @@ export const es: Record<MessageKey, string> = {
   "rule.bulk_nothing_valid": "No se puede enviar ninguna fila: corrija primero los problemas indicados.",
   "action.whatsapp.bulk_created": "Envío de WhatsApp a una lista preparado",
   "action.whatsapp.bulk_finished": "Envío de WhatsApp a una lista terminado",
-  "action.whatsapp.download_bulk_export": "Filas no enviadas exportadas"
+  "action.whatsapp.download_bulk_export": "Filas no enviadas exportadas",
+  "bulk.rule_wa_opt_in_required": "Esta persona no aceptó recibir mensajes."
 };

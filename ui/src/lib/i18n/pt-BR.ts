@@ -732,5 +732,6 @@ export const ptBR: Record<MessageKey, string> = {
   "rule.bulk_nothing_valid": "Nenhuma linha pode ser enviada: corrija antes os problemas indicados.",
   "action.whatsapp.bulk_created": "Envio de WhatsApp para lista preparado",
   "action.whatsapp.bulk_finished": "Envio de WhatsApp para lista concluído",
-  "action.whatsapp.download_bulk_export": "Linhas não enviadas exportadas"
+  "action.whatsapp.download_bulk_export": "Linhas não enviadas exportadas",
+  "bulk.rule_wa_opt_in_required": "Esta pessoa não aceitou receber mensagens."
 };
