@@ -417,3 +417,69 @@ async fn with_injected_faults_every_row_ends_accounted_for_and_nobody_gets_two()
     // Dropped answers were processed upstream: they are the uncertain rows.
     assert_eq!(sent.len() as u32, c.done + c.uncertain, "{c:?}");
 }
+
+#[tokio::test]
+async fn a_truecaller_list_goes_out_in_batches_and_every_record_gets_its_result() {
+    use opsdesk_core::bulk::truecaller::TcMapping;
+    let p = Profile::new();
+    let app = p.open();
+    let label = app
+        .truecaller()
+        .await
+        .unwrap()
+        .labels(1, 100)
+        .await
+        .unwrap()[0]
+        .id
+        .clone();
+    let mut csv = String::from("mobile,motivo\n");
+    for i in 0..1_100 {
+        csv.push_str(&format!(
+            "98{:08},Confirmación de su cita médica\n",
+            10_000_000 + i
+        ));
+    }
+    csv.push_str("12345,Confirmación de su cita médica\n");
+    app.bulk_load_bytes("llamadas.csv", csv.as_bytes()).unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let m = TcMapping {
+        receiver_column: "mobile".into(),
+        caller_number: "+91 80 4567 8900".into(),
+        caller_column: String::new(),
+        label_id: label,
+        label_name_column: String::new(),
+        reason: String::new(),
+        reason_column: "motivo".into(),
+        default_country_code: "+91".into(),
+        starts_at_ms: now,
+        ends_at_ms: now + 2 * 3_600_000,
+    };
+    let preview = app.truecaller_bulk_check(&m).unwrap();
+    assert_eq!((preview.valid, preview.invalid), (1_100, 1));
+    let job = app.truecaller_bulk_create(&m, "citas").unwrap();
+    // Delivery results come quickly in scaled time.
+    app.practice_sandbox().await.unwrap().set_time_scale(100.0);
+    let v = app.truecaller_bulk_run(job, |_| {}).await.unwrap();
+    let c = &v.counts;
+    assert_eq!(c.pending + c.in_flight + c.uncertain, 0, "{c:?}");
+    // Receivers ending in 7 or 8 fail upstream with the documented reasons (§5.8).
+    assert_eq!(c.failed, 220, "{c:?}");
+    assert_eq!(c.done, 880, "{c:?}");
+    let failed = app
+        .bulk_rows(job, &[opsdesk_core::bulk::engine::RowState::Failed], 0, 1)
+        .unwrap();
+    assert!(
+        failed[0].reason.as_deref().unwrap().starts_with("vendor:"),
+        "{failed:?}"
+    );
+    let batches = app.practice_sandbox().await.unwrap().with_state(|st| {
+        st.truecaller
+            .calls
+            .batches
+            .values()
+            .map(Vec::len)
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(batches.iter().sum::<usize>(), 1_100);
+    assert!(batches.iter().all(|&n| n <= 500), "{batches:?}");
+}

@@ -456,6 +456,50 @@ impl App {
         self.bulk_job(id)
     }
 
+    /// Writes what a sender learned mid-request (a batch ID) on rows still in flight, so a
+    /// crash before their results are in can be settled from it.
+    pub fn bulk_note_outcome(&self, id: i64, rows: &[i64], outcome: &str) -> Result<(), AppError> {
+        self.with_conn(|c| {
+            let tx = c.transaction()?;
+            {
+                let mut s = tx.prepare_cached("UPDATE bulk_rows SET outcome = ?3 WHERE job_id = ?1 AND row_no = ?2 AND state = 'in_flight'")?;
+                for no in rows {
+                    s.execute(params![id, no, outcome])?;
+                }
+            }
+            tx.commit()
+        })
+    }
+
+    /// Uncertain rows that carry an outcome (e.g. a batch ID): row number, outcome, payload.
+    pub(crate) fn bulk_uncertain_outcomes(
+        &self,
+        id: i64,
+    ) -> Result<Vec<(i64, String, String)>, AppError> {
+        self.with_conn(|c| {
+            let mut s = c.prepare_cached("SELECT row_no, outcome, payload FROM bulk_rows WHERE job_id = ?1 AND state = 'uncertain' AND outcome IS NOT NULL")?;
+            let rows = s.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect()
+        })
+    }
+
+    /// Settles uncertain rows from what the vendor says now.
+    pub(crate) fn bulk_settle_uncertain(
+        &self,
+        id: i64,
+        results: &[(i64, RowOutcome)],
+    ) -> Result<(), AppError> {
+        self.with_conn(|c| {
+            let tx = c.transaction()?;
+            tx.execute("UPDATE bulk_rows SET state = 'in_flight' WHERE job_id = ?1 AND state = 'uncertain' AND outcome IS NOT NULL", [id])?;
+            tx.commit()?;
+            record(c, id, results)?;
+            // Anything not in `results` goes back to uncertain.
+            c.execute("UPDATE bulk_rows SET state = 'uncertain' WHERE job_id = ?1 AND state = 'in_flight'", [id])?;
+            Ok(())
+        })
+    }
+
     pub fn bulk_pause(&self, id: i64) -> bool {
         self.bulk
             .map

@@ -2,4 +2,5 @@
 
 pub mod engine;
 pub mod import;
+pub mod truecaller;
 pub mod whatsapp;

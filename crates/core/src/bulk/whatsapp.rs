@@ -162,6 +162,29 @@ pub fn rows_of(
     Ok(out)
 }
 
+/// Counts and the first 200 problems of checked rows.
+pub fn preview_of(rows: &[NewRow]) -> WaPreview {
+    let invalid: Vec<&NewRow> = rows.iter().filter(|r| r.payload.is_err()).collect();
+    WaPreview {
+        total: rows.len() as u32,
+        valid: (rows.len() - invalid.len()) as u32,
+        invalid: invalid.len() as u32,
+        problems: invalid
+            .iter()
+            .take(200)
+            .map(|r| RowProblem {
+                row_no: r.row_no,
+                reasons: r
+                    .payload
+                    .as_ref()
+                    .err()
+                    .map(|e| e.split(' ').map(str::to_string).collect())
+                    .unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
 fn payload_of(c: &CleanSend) -> serde_json::Value {
     serde_json::json!({
         "outbound_id": c.outbound_id,
@@ -299,26 +322,7 @@ impl App {
         let (_, sheet) = guard
             .as_ref()
             .ok_or_else(|| AppError::validation("file", "required", "choose a file"))?;
-        let rows = rows_of(sheet, m, &t)?;
-        let invalid: Vec<&NewRow> = rows.iter().filter(|r| r.payload.is_err()).collect();
-        Ok(WaPreview {
-            total: rows.len() as u32,
-            valid: (rows.len() - invalid.len()) as u32,
-            invalid: invalid.len() as u32,
-            problems: invalid
-                .iter()
-                .take(200)
-                .map(|r| RowProblem {
-                    row_no: r.row_no,
-                    reasons: r
-                        .payload
-                        .as_ref()
-                        .err()
-                        .map(|e| e.split(' ').map(str::to_string).collect())
-                        .unwrap_or_default(),
-                })
-                .collect(),
-        })
+        Ok(preview_of(&rows_of(sheet, m, &t)?))
     }
 
     /// Creates the job from the loaded file; the file is then forgotten.

@@ -3,6 +3,8 @@ import type { ExportLabels } from '../bindings/ExportLabels';
 import { hasKey, t } from '../i18n/index.svelte';
 
 export function reasonText(key: string): string {
+  // The vendor's own words (spaces were kept as non-breaking ones to stay one key).
+  if (key.startsWith('vendor:')) return key.slice(7).replace(/\u00a0/g, ' ');
   const [kind, a, b] = key.split(':');
   if (kind === 'rule' && b) {
     // Some rules read differently for a row of a file than for a form field.

@@ -1,0 +1,384 @@
+//! Bulk Truecaller call personalisation: every row checked with the record rules, sent in
+//! batches of up to 500 at the documented 60 batches per minute per token, each batch followed
+//! with batch status so every record ends with its own result.
+//!
+//! Durability: the batch ID is written on the rows as soon as Truecaller answers, before the
+//! results are followed. After a crash, rows that carry a batch ID are settled from batch status
+//! instead of being re-sent ([`App::truecaller_bulk_settle`]); only rows whose batch never got an
+//! ID stay uncertain for the operator.
+
+use opsdesk_truecaller::rules::{validate_record, ApiVersion, RecordDraft, WireRecord, BATCH_MAX};
+use opsdesk_truecaller::{RecordStatus, TruecallerClient, TruecallerError};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+use ts_rs::TS;
+
+use super::engine::{NewRow, RowOutcome, Sender};
+use super::import::Sheet;
+use crate::app::{now_ms, App};
+use crate::error::{AppError, ErrorCode};
+
+pub const KIND: &str = "truecaller";
+
+/// How long a batch is followed before its undecided records are left as accepted.
+const FOLLOW_FOR: Duration = Duration::from_secs(300);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TcMapping {
+    pub receiver_column: String,
+    /// The business number calling (same for every row) …
+    #[serde(default)]
+    pub caller_number: String,
+    /// … or a column with it.
+    #[serde(default)]
+    pub caller_column: String,
+    #[serde(default)]
+    pub label_id: String,
+    #[serde(default)]
+    pub label_name_column: String,
+    /// The call reason for everyone, or a column with one per row.
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub reason_column: String,
+    /// Put in front of numbers written without one (`98765 43210` → `+91 98765 43210`).
+    #[serde(default)]
+    pub default_country_code: String,
+    #[ts(type = "number")]
+    pub starts_at_ms: i64,
+    #[ts(type = "number")]
+    pub ends_at_ms: i64,
+}
+
+pub fn rows_of(sheet: &Sheet, m: &TcMapping, now: i64) -> Result<Vec<NewRow>, AppError> {
+    let col = |name: &str, field: &str| -> Result<Option<usize>, AppError> {
+        if name.trim().is_empty() {
+            return Ok(None);
+        }
+        sheet.column(name).map(Some).ok_or_else(|| {
+            AppError::validation(field, "bulk_no_such_column", "column not in the file")
+        })
+    };
+    let receiver = col(&m.receiver_column, "receiver_column")?
+        .ok_or_else(|| AppError::validation("receiver_column", "required", "choose the column"))?;
+    let caller_col = col(&m.caller_column, "caller_column")?;
+    if caller_col.is_none() && m.caller_number.trim().is_empty() {
+        return Err(AppError::validation(
+            "caller_number",
+            "required",
+            "who is calling",
+        ));
+    }
+    let name_col = col(&m.label_name_column, "label_name_column")?;
+    let reason_col = col(&m.reason_column, "reason_column")?;
+    let cc: String = m
+        .default_country_code
+        .chars()
+        .filter(|c| c.is_ascii_digit())
+        .collect();
+    let with_cc = |raw: &str| -> String {
+        let t = raw.trim();
+        let digits = t.chars().filter(|c| c.is_ascii_digit()).count();
+        if t.starts_with('+') || cc.is_empty() || digits > 10 {
+            t.to_string()
+        } else {
+            format!("+{cc} {t}")
+        }
+    };
+    let mut seen = HashSet::new();
+    let mut out = Vec::with_capacity(sheet.rows.len());
+    for (row_no, cells) in &sheet.rows {
+        let draft = RecordDraft {
+            caller: caller_col
+                .map(|c| with_cc(sheet.cell(cells, c)))
+                .unwrap_or_else(|| with_cc(&m.caller_number)),
+            receiver: with_cc(sheet.cell(cells, receiver)),
+            label_id: m.label_id.clone(),
+            label_name: name_col
+                .map(|c| sheet.cell(cells, c).to_string())
+                .unwrap_or_default(),
+            reason: reason_col
+                .map(|c| sheet.cell(cells, c).to_string())
+                .unwrap_or_else(|| m.reason.clone()),
+            starts_at_ms: m.starts_at_ms,
+            ends_at_ms: m.ends_at_ms,
+        };
+        let payload = match validate_record(&draft, ApiVersion::V3, now, false) {
+            Ok(w) if !seen.insert(w.receiver_number.clone()) => {
+                Err("bulk:duplicate_in_file".to_string())
+            }
+            Ok(w) => Ok(serde_json::to_value(&w).unwrap_or_default()),
+            Err(errs) => Err(errs
+                .iter()
+                .map(|e| format!("rule:{}:{}", e.field, e.rule))
+                .collect::<Vec<_>>()
+                .join(" ")),
+        };
+        out.push(NewRow {
+            row_no: *row_no,
+            summary: opsdesk_http::redact::mask_phone(sheet.cell(cells, receiver)),
+            payload,
+            source: cells.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// A record's result, by receiver number (batch status lists records, not our row numbers).
+fn outcome_of(s: &RecordStatus, batch: &str) -> Option<RowOutcome> {
+    let info = s.status_info.as_ref()?;
+    match info.status.as_deref()? {
+        "success" => Some(RowOutcome::Done(format!("batch:{batch}"))),
+        "failure" | "error" => Some(RowOutcome::Failed(format!(
+            "vendor:{}",
+            info.message
+                .clone()
+                .unwrap_or_default()
+                .replace(' ', "\u{a0}")
+        ))),
+        _ => None,
+    }
+}
+
+fn error_outcome(e: TruecallerError) -> RowOutcome {
+    use opsdesk_http::ErrorKind as K;
+    match &e {
+        TruecallerError::Api(a) if a.kind == K::RateLimited => {
+            RowOutcome::Retry("error:rate_limited".into())
+        }
+        // The request left and no answer came back: the batch may exist upstream.
+        TruecallerError::Api(a)
+            if matches!(a.kind, K::Timeout | K::NoNetwork | K::UnexpectedResponse) =>
+        {
+            RowOutcome::Uncertain("bulk:no_answer".into())
+        }
+        _ => {
+            let code = serde_json::to_value(AppError::from(e).code)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_else(|| "internal".into());
+            RowOutcome::Failed(format!("error:{code}"))
+        }
+    }
+}
+
+/// Follows a batch until every record has a result (or [`FOLLOW_FOR`] passes).
+async fn follow(
+    client: &TruecallerClient,
+    batch: &str,
+    rows: &[(i64, String)],
+) -> Vec<(i64, RowOutcome)> {
+    let started = std::time::Instant::now();
+    let mut wait = Duration::from_secs(2);
+    let mut settled: HashMap<i64, RowOutcome> = HashMap::new();
+    loop {
+        tokio::time::sleep(wait).await;
+        if let Ok(statuses) = client.batch_status(batch).await {
+            let by_receiver: HashMap<&str, &RecordStatus> = statuses
+                .iter()
+                .filter_map(|s| s.receiver_number.as_deref().map(|r| (r, s)))
+                .collect();
+            for (no, receiver) in rows {
+                if let Some(o) = by_receiver
+                    .get(receiver.as_str())
+                    .and_then(|s| outcome_of(s, batch))
+                {
+                    settled.insert(*no, o);
+                }
+            }
+        }
+        if settled.len() == rows.len() || started.elapsed() > FOLLOW_FOR {
+            break;
+        }
+        wait = (wait * 2).min(Duration::from_secs(15));
+    }
+    rows.iter()
+        .map(|(no, _)| {
+            (
+                *no,
+                settled
+                    .remove(no)
+                    .unwrap_or_else(|| RowOutcome::Done(format!("batch:{batch}"))),
+            )
+        })
+        .collect()
+}
+
+struct TcSender {
+    app: Arc<App>,
+    job: i64,
+    client: TruecallerClient,
+}
+
+impl Sender for TcSender {
+    fn batch_size(&self) -> usize {
+        BATCH_MAX
+    }
+    /// Several batches are followed at once; the client keeps the 60-per-minute pace.
+    fn concurrency(&self) -> usize {
+        8
+    }
+    fn send(
+        &self,
+        rows: Vec<(i64, serde_json::Value)>,
+    ) -> futures_util::future::BoxFuture<'static, Vec<(i64, RowOutcome)>> {
+        let (app, job, client) = (self.app.clone(), self.job, self.client.clone());
+        Box::pin(async move {
+            let mut records = Vec::with_capacity(rows.len());
+            let mut keys = Vec::with_capacity(rows.len());
+            for (no, p) in &rows {
+                match serde_json::from_value::<WireRecord>(p.clone()) {
+                    Ok(r) => {
+                        keys.push((*no, r.receiver_number.clone()));
+                        records.push(r);
+                    }
+                    Err(_) => {
+                        return rows
+                            .iter()
+                            .map(|(n, _)| (*n, RowOutcome::Failed("error:internal".into())))
+                            .collect()
+                    }
+                }
+            }
+            let batch = match client.push_batch(&records).await {
+                Ok(id) => id,
+                Err(e) => {
+                    let o = error_outcome(e);
+                    return keys.iter().map(|(n, _)| (*n, o.clone())).collect();
+                }
+            };
+            // Written before following, so a crash from here on is settled, not re-sent.
+            let nos: Vec<i64> = keys.iter().map(|(n, _)| *n).collect();
+            if let Err(e) = app.bulk_note_outcome(job, &nos, &format!("batch:{batch}")) {
+                tracing::warn!(error = %e, "could not note the batch ID");
+            }
+            follow(&client, &batch, &keys).await
+        })
+    }
+}
+
+impl App {
+    pub fn truecaller_bulk_check(
+        &self,
+        m: &TcMapping,
+    ) -> Result<super::whatsapp::WaPreview, AppError> {
+        let guard = self.bulk.sheet.lock().unwrap();
+        let (_, sheet) = guard
+            .as_ref()
+            .ok_or_else(|| AppError::validation("file", "required", "choose a file"))?;
+        Ok(super::whatsapp::preview_of(&rows_of(sheet, m, now_ms())?))
+    }
+
+    pub fn truecaller_bulk_create(&self, m: &TcMapping, title: &str) -> Result<i64, AppError> {
+        let mut guard = self.bulk.sheet.lock().unwrap();
+        let (name, sheet) = guard
+            .as_ref()
+            .ok_or_else(|| AppError::validation("file", "required", "choose a file"))?;
+        let rows = rows_of(sheet, m, now_ms())?;
+        if rows.iter().all(|r| r.payload.is_err()) {
+            return Err(AppError::validation(
+                "file",
+                "bulk_nothing_valid",
+                "no valid rows",
+            ));
+        }
+        let params =
+            serde_json::json!({ "mapping": m, "headers": sheet.headers, "file_name": name });
+        let title = if title.trim().is_empty() {
+            name.clone()
+        } else {
+            title.trim().to_string()
+        };
+        let id = self.bulk_create(KIND, &title, &params, rows)?;
+        *guard = None;
+        self.record(
+            "truecaller",
+            "truecaller.bulk_created",
+            crate::activity::Outcome::Ok,
+            &title,
+        );
+        Ok(id)
+    }
+
+    /// Rows left uncertain by a crash but carrying a batch ID are settled from batch status.
+    pub async fn truecaller_bulk_settle(&self, id: i64) -> Result<usize, AppError> {
+        let pending = self.bulk_uncertain_outcomes(id)?;
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let client = self.truecaller().await?;
+        let mut by_batch: HashMap<String, Vec<(i64, String)>> = HashMap::new();
+        for (no, outcome, payload) in pending {
+            if let (Some(batch), Ok(r)) = (
+                outcome.strip_prefix("batch:"),
+                serde_json::from_str::<WireRecord>(&payload),
+            ) {
+                by_batch
+                    .entry(batch.to_string())
+                    .or_default()
+                    .push((no, r.receiver_number));
+            }
+        }
+        let mut settled = 0;
+        for (batch, rows) in by_batch {
+            let statuses = client.batch_status(&batch).await?;
+            let by_receiver: HashMap<&str, &RecordStatus> = statuses
+                .iter()
+                .filter_map(|s| s.receiver_number.as_deref().map(|r| (r, s)))
+                .collect();
+            let results: Vec<(i64, RowOutcome)> = rows
+                .iter()
+                .map(|(no, receiver)| {
+                    // Listed in the batch: Truecaller has it, whatever its result.
+                    let o = match by_receiver.get(receiver.as_str()) {
+                        Some(s) => outcome_of(s, &batch)
+                            .unwrap_or_else(|| RowOutcome::Done(format!("batch:{batch}"))),
+                        None => RowOutcome::Uncertain("bulk:no_answer".into()),
+                    };
+                    (*no, o)
+                })
+                .collect();
+            settled += results
+                .iter()
+                .filter(|(_, o)| !matches!(o, RowOutcome::Uncertain(_)))
+                .count();
+            self.bulk_settle_uncertain(id, &results)?;
+        }
+        Ok(settled)
+    }
+
+    pub async fn truecaller_bulk_run(
+        self: &Arc<Self>,
+        id: i64,
+        progress: impl FnMut(&super::engine::JobView),
+    ) -> Result<super::engine::JobView, AppError> {
+        let job = self.bulk_job(id)?;
+        if job.kind != KIND {
+            return Err(AppError::new(ErrorCode::Internal, "not a Truecaller job"));
+        }
+        self.truecaller_bulk_settle(id).await?;
+        let sender = Arc::new(TcSender {
+            app: self.clone(),
+            job: id,
+            client: self.truecaller().await?,
+        });
+        let v = self.bulk_run(id, sender, progress).await?;
+        if v.state == super::engine::JobState::Finished {
+            let outcome = if v.counts.failed + v.counts.uncertain == 0 {
+                crate::activity::Outcome::Ok
+            } else {
+                crate::activity::Outcome::Failed
+            };
+            self.record(
+                "truecaller",
+                "truecaller.bulk_finished",
+                outcome,
+                &format!("{} ({} / {})", v.title, v.counts.done, v.counts.total),
+            );
+        }
+        Ok(v)
+    }
+}

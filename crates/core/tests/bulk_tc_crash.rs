@@ -1,0 +1,104 @@
+//! A Truecaller bulk job interrupted after Truecaller accepted a batch but before its results
+//! were read: on restart the batch is settled from batch status, not sent again. (Its own test
+//! binary: it points Practice mode at a sandbox that outlives the app, through the environment.)
+
+use opsdesk_core::bulk::engine::JobState;
+use opsdesk_core::bulk::truecaller::TcMapping;
+use opsdesk_core::{App, AppConfig, AppPaths};
+use opsdesk_sandbox::{Sandbox, SandboxConfig};
+use std::sync::Arc;
+
+fn open(dir: &std::path::Path, service: &str) -> Arc<App> {
+    Arc::new(
+        App::open(AppConfig {
+            keyring_service: service.into(),
+            paths: AppPaths {
+                data_dir: dir.join("data"),
+                log_dir: dir.join("logs"),
+            },
+            live: opsdesk_core::endpoints::LiveEndpoints::from_env(),
+            version: "test".into(),
+            os_locale: None,
+            http: Default::default(),
+            default_download_dir: dir.join("Downloads"),
+        })
+        .unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn accepted_batches_are_settled_after_a_crash_not_resent() {
+    let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    std::env::set_var("OPSDESK_PRACTICE_SANDBOX", sb.base_url());
+    let dir = tempfile::tempdir().unwrap();
+    let service = format!("com.opsdesk.test.{}", uuid::Uuid::new_v4());
+
+    let job = {
+        let app = open(dir.path(), &service);
+        let label = app.truecaller().await.unwrap().labels(1, 10).await.unwrap()[0]
+            .id
+            .clone();
+        let mut csv = String::from("mobile\n");
+        for i in 0..600 {
+            csv.push_str(&format!("+91 98{:08}\n", 20_000_000 + i));
+        }
+        app.bulk_load_bytes("l.csv", csv.as_bytes()).unwrap();
+        let now = chrono::Utc::now().timestamp_millis();
+        let job = app
+            .truecaller_bulk_create(
+                &TcMapping {
+                    receiver_column: "mobile".into(),
+                    caller_number: "+91 80 4567 8900".into(),
+                    caller_column: String::new(),
+                    label_id: label,
+                    label_name_column: String::new(),
+                    reason: "Confirmación de su cita médica".into(),
+                    reason_column: String::new(),
+                    default_country_code: String::new(),
+                    starts_at_ms: now,
+                    ends_at_ms: now + 3_600_000,
+                },
+                "citas",
+            )
+            .unwrap();
+        // Both batches are accepted at once; the results are only read two seconds later.
+        let run = app.truecaller_bulk_run(job, |_| {});
+        let crashed = tokio::time::timeout(std::time::Duration::from_millis(1_500), run).await;
+        assert!(
+            crashed.is_err(),
+            "the run must still be following its batches"
+        );
+        job
+    };
+    let sent_before = sb.with_state(|st| {
+        st.truecaller
+            .calls
+            .batches
+            .values()
+            .map(Vec::len)
+            .sum::<usize>()
+    });
+    assert_eq!(sent_before, 600);
+
+    let app = open(dir.path(), &service);
+    app.bulk_recover().unwrap();
+    assert_eq!(app.bulk_job(job).unwrap().counts.uncertain, 600);
+    sb.advance_time(60_000);
+    let v = app.truecaller_bulk_run(job, |_| {}).await.unwrap();
+    assert_eq!(v.state, JobState::Finished);
+    assert_eq!(v.counts.uncertain + v.counts.pending, 0, "{:?}", v.counts);
+    assert_eq!(v.counts.done + v.counts.failed, 600);
+    assert_eq!(
+        sb.with_state(|st| st
+            .truecaller
+            .calls
+            .batches
+            .values()
+            .map(Vec::len)
+            .sum::<usize>()),
+        600,
+        "nothing sent twice"
+    );
+    let _ = opsdesk_core::vault::Vault::new(service)
+        .delete(opsdesk_core::vault::SecretName::DatabaseKey);
+}
