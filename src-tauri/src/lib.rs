@@ -137,6 +137,9 @@ pub fn run() {
             commands::bulk::bulk_cancel,
             commands::bulk::bulk_resolve_uncertain,
             commands::bulk::bulk_export,
+            commands::bulk::truecaller_bulk_check,
+            commands::bulk::truecaller_bulk_create,
+            commands::bulk::truecaller_labels,
         ])
         .run(tauri::generate_context!())
         .expect("error while running OpsDesk");

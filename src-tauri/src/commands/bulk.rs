@@ -2,6 +2,7 @@ use super::{CmdResult, Core};
 use crate::commands::system::chosen_folder;
 use crate::events::{changed, Topic};
 use opsdesk_core::bulk::engine::{ExportLabels, JobState, JobView, RowState, RowView};
+use opsdesk_core::bulk::truecaller::{LabelView, TcMapping};
 use opsdesk_core::bulk::whatsapp::{SheetInfo, WaMapping, WaPreview};
 use opsdesk_core::identity::DownloadedFile;
 use opsdesk_core::{AppError, ErrorCode};
@@ -83,27 +84,30 @@ pub fn bulk_start(app: tauri::AppHandle, core: Core<'_>, id: i64) -> CmdResult<J
         return core.bulk_job(id);
     }
     let job = core.bulk_job(id)?;
+    let job_kind = job.kind.clone();
     let core: Arc<opsdesk_core::App> = core.inner().clone();
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
         let mut last = std::time::Instant::now();
         let window = handle.get_webview_window("main");
-        let result = core
-            .whatsapp_bulk_run(id, |v| {
-                if last.elapsed() >= std::time::Duration::from_millis(250) {
-                    last = std::time::Instant::now();
-                    changed(&handle, &[Topic::Bulk]);
-                    if let Some(w) = &window {
-                        let settled = v.counts.total - v.counts.pending - v.counts.in_flight;
-                        let pct = (settled as u64 * 100) / (v.counts.total.max(1) as u64);
-                        let _ = w.set_progress_bar(tauri::window::ProgressBarState {
-                            status: Some(tauri::window::ProgressBarStatus::Normal),
-                            progress: Some(pct),
-                        });
-                    }
+        let on_progress = |v: &JobView| {
+            if last.elapsed() >= std::time::Duration::from_millis(250) {
+                last = std::time::Instant::now();
+                changed(&handle, &[Topic::Bulk]);
+                if let Some(w) = &window {
+                    let settled = v.counts.total - v.counts.pending - v.counts.in_flight;
+                    let pct = (settled as u64 * 100) / (v.counts.total.max(1) as u64);
+                    let _ = w.set_progress_bar(tauri::window::ProgressBarState {
+                        status: Some(tauri::window::ProgressBarStatus::Normal),
+                        progress: Some(pct),
+                    });
                 }
-            })
-            .await;
+            }
+        };
+        let result = match job_kind.as_str() {
+            opsdesk_core::bulk::truecaller::KIND => core.truecaller_bulk_run(id, on_progress).await,
+            _ => core.whatsapp_bulk_run(id, on_progress).await,
+        };
         if let Some(w) = &window {
             let _ = w.set_progress_bar(tauri::window::ProgressBarState {
                 status: Some(tauri::window::ProgressBarStatus::None),
@@ -169,4 +173,27 @@ pub async fn bulk_export(
     let r = core.bulk_export(id, &labels, folder).await;
     changed(&app, &[Topic::Activity]);
     r
+}
+
+#[tauri::command]
+pub fn truecaller_bulk_check(core: Core<'_>, mapping: TcMapping) -> CmdResult<WaPreview> {
+    core.truecaller_bulk_check(&mapping)
+}
+
+#[tauri::command]
+pub fn truecaller_bulk_create(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    mapping: TcMapping,
+    title: String,
+) -> CmdResult<JobView> {
+    let id = core.truecaller_bulk_create(&mapping, &title)?;
+    changed(&app, &[Topic::Bulk, Topic::Activity]);
+    core.bulk_job(id)
+}
+
+/// The account's caller-ID labels, for the pickers.
+#[tauri::command]
+pub async fn truecaller_labels(core: Core<'_>) -> CmdResult<Vec<LabelView>> {
+    core.truecaller_label_list().await
 }

@@ -41,6 +41,8 @@ import type { RowView } from './bindings/RowView';
 import type { SheetInfo } from './bindings/SheetInfo';
 import type { WaMapping } from './bindings/WaMapping';
 import type { WaPreview } from './bindings/WaPreview';
+import type { LabelView } from './bindings/LabelView';
+import type { TcMapping } from './bindings/TcMapping';
 
 export interface Backend {
   appStatus(): Promise<AppStatus>;
@@ -112,6 +114,9 @@ export interface Backend {
   bulkChooseFile(): Promise<SheetInfo>;
   whatsappBulkCheck(mapping: WaMapping): Promise<WaPreview>;
   whatsappBulkCreate(mapping: WaMapping, title: string): Promise<JobView>;
+  truecallerBulkCheck(mapping: TcMapping): Promise<WaPreview>;
+  truecallerBulkCreate(mapping: TcMapping, title: string): Promise<JobView>;
+  truecallerLabels(): Promise<LabelView[]>;
   bulkJobs(kind: string): Promise<JobView[]>;
   bulkJob(id: number): Promise<JobView>;
   bulkRows(id: number, states: BulkRowState[], offset: number, limit: number): Promise<RowView[]>;
@@ -191,6 +196,9 @@ export const tauriBackend: Backend = {
   bulkChooseFile: () => invoke('bulk_choose_file'),
   whatsappBulkCheck: (mapping) => invoke('whatsapp_bulk_check', { mapping }),
   whatsappBulkCreate: (mapping, title) => invoke('whatsapp_bulk_create', { mapping, title }),
+  truecallerBulkCheck: (mapping) => invoke('truecaller_bulk_check', { mapping }),
+  truecallerBulkCreate: (mapping, title) => invoke('truecaller_bulk_create', { mapping, title }),
+  truecallerLabels: () => invoke('truecaller_labels'),
   bulkJobs: (kind) => invoke('bulk_jobs', { kind }),
   bulkJob: (id) => invoke('bulk_job', { id }),
   bulkRows: (id, states, offset, limit) => invoke('bulk_rows', { id, states, offset, limit }),

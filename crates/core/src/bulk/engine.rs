@@ -740,7 +740,7 @@ impl App {
             "{} - not sent",
             job.title.trim_end_matches(".csv").trim_end_matches(".xlsx")
         );
-        let subject = format!("whatsapp-bulk-{id}");
+        let subject = format!("{}-bulk-{id}", job.kind);
         self.save_download(
             &subject,
             "bulk_export",

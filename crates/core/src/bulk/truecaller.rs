@@ -260,7 +260,35 @@ impl Sender for TcSender {
     }
 }
 
+/// A caller-ID label as the pickers show it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct LabelView {
+    pub id: String,
+    pub name: String,
+    pub logo_url: Option<String>,
+}
+
 impl App {
+    /// Every label of the account (first 10 pages of 100).
+    pub async fn truecaller_label_list(&self) -> Result<Vec<LabelView>, AppError> {
+        let client = self.truecaller().await?;
+        let mut out = Vec::new();
+        for page in 1..=10 {
+            let labels = client.labels(page, 100).await?;
+            let n = labels.len();
+            out.extend(labels.into_iter().map(|l| LabelView {
+                id: l.id,
+                name: l.name,
+                logo_url: l.logo_url,
+            }));
+            if n < 100 {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
     pub fn truecaller_bulk_check(
         &self,
         m: &TcMapping,
