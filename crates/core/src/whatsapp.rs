@@ -630,6 +630,8 @@ impl App {
         let summary = format!("{} → {masked}", t.name);
         match result {
             Ok(r) => {
+                // The conversation ID is what Truora support asks for.
+                let summary = format!("{summary} · {}", r.session_id);
                 self.record("whatsapp", "whatsapp.sent", Outcome::Ok, &summary);
                 Ok(SendOutcome {
                     session_id: r.session_id,
