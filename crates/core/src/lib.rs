@@ -13,6 +13,7 @@ pub mod identity;
 pub mod logging;
 pub mod settings;
 pub mod store;
+pub mod truecaller;
 pub mod vault;
 pub mod whatsapp;
 

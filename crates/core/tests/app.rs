@@ -611,3 +611,84 @@ async fn an_inbound_link_comes_with_a_qr_code_that_can_be_saved() {
     let bytes = std::fs::read(app.download_path(f.id).unwrap()).unwrap();
     assert!(bytes.starts_with(b"\x89PNG"));
 }
+
+#[tokio::test]
+async fn truecaller_one_call_numbers_by_feature_set_and_callbacks_without_duplicates() {
+    use opsdesk_core::truecaller::{NumberFilterKind, OneCallForm};
+    let p = Profile::new();
+    let app = p.open(unreachable());
+    let label = app.truecaller_label_list().await.unwrap()[0].id.clone();
+    let now = chrono::Utc::now().timestamp_millis();
+    let mut form = OneCallForm {
+        caller: "+91 80 4567 1234".into(),
+        receiver: "98765 43210".into(),
+        label_id: label,
+        label_name: String::new(),
+        reason: "Pago #12 de diciembre".into(),
+        starts_at_ms: now,
+        ends_at_ms: now + 25 * 3_600_000,
+    };
+    let errs = app.truecaller_push_call(&form).await.unwrap_err();
+    let got: Vec<_> = errs
+        .iter()
+        .map(|e| (e.field.clone().unwrap(), e.rule.clone().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("receiver".to_string(), "needs_country_code".to_string()),
+            ("reason".into(), "reason_characters".into()),
+            ("ends_at".into(), "window_over_24h".into())
+        ]
+    );
+    form.receiver = "+91 98765 43210".into();
+    form.reason = "Recordatorio de su pago de diciembre".into();
+    form.ends_at_ms = now + 3_600_000;
+    app.truecaller_push_call(&form).await.unwrap();
+
+    let sets = app.truecaller_feature_sets().await.unwrap();
+    let collections = sets
+        .iter()
+        .find(|s| s.name.as_deref() == Some("Collections"))
+        .unwrap();
+    let all = app.truecaller_numbers(None, "", 1).await.unwrap();
+    let some = app
+        .truecaller_numbers(Some(NumberFilterKind::FeatureSet), &collections.id, 1)
+        .await
+        .unwrap();
+    assert!(all.numbers.len() > some.numbers.len());
+    assert!(some
+        .numbers
+        .iter()
+        .all(|n| n.feature_set_name.as_deref() == Some("Collections")));
+    let e = app
+        .truecaller_numbers(Some(NumberFilterKind::Department), " ", 1)
+        .await
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("filter_value"));
+
+    let cmb = |id: &str| {
+        format!(
+            r#"{{"event_id":"{id}","client_account_id":"x","event_type":"cmb","created_at":"1700000000","cmb_payload":{{"business_number":"+918045671234","feature_set":"Collections","client_number":"Phone number not available","requested_at":"1700000000","requested_date":"2026-11-23","requested_slot":"Monday","preferred_from_time":"1700003600","preferred_to_time":"1700007200","is_interested":true,"alternate_number":"919876500000","cmb_config_name":"c"}}}}"#
+        )
+    };
+    let file = format!("{}\n{}\n{}\nbroken line\n", cmb("e1"), cmb("e2"), cmb("e1"));
+    let r = app.truecaller_import_events(&file).unwrap();
+    assert_eq!((r.added, r.duplicates, r.unreadable), (2, 1, 1));
+    let again = app.truecaller_import_events(&cmb("e2")).unwrap();
+    assert_eq!((again.added, again.duplicates), (0, 1));
+    let todo = app.truecaller_callbacks().unwrap();
+    assert_eq!(todo.len(), 2);
+    assert_eq!(
+        todo[0].client_number, None,
+        "the placeholder is not a number"
+    );
+    assert_eq!(todo[0].alternate_number.as_deref(), Some("919876500000"));
+    assert_eq!(todo[0].requested_slot.as_deref(), Some("Monday"));
+    app.truecaller_callback_done("e1", true).unwrap();
+    assert!(app
+        .truecaller_callbacks()
+        .unwrap()
+        .iter()
+        .any(|c| c.event_id == "e1" && c.done));
+}

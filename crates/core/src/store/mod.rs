@@ -23,6 +23,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0004_whatsapp.sql"),
     ),
     ("0005_bulk", include_str!("migrations/0005_bulk.sql")),
+    (
+        "0006_truecaller",
+        include_str!("migrations/0006_truecaller.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

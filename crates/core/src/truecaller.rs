@@ -1,0 +1,414 @@
+//! Truecaller use cases for the screens: one personalised call, business numbers and feature
+//! sets (one filter at a time), publish and delist, and the Call Me Back / User Feedback events
+//! imported from webhook files as a to-do list.
+
+use opsdesk_truecaller::numbers::NumberFilter;
+use opsdesk_truecaller::rules::{validate_record, ApiVersion, RecordDraft};
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::activity::Outcome;
+use crate::app::{now_ms, App};
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct OneCallForm {
+    pub caller: String,
+    pub receiver: String,
+    pub label_id: String,
+    #[serde(default)]
+    pub label_name: String,
+    #[serde(default)]
+    pub reason: String,
+    #[ts(type = "number")]
+    pub starts_at_ms: i64,
+    #[ts(type = "number")]
+    pub ends_at_ms: i64,
+}
+
+/// Which single filter the numbers list uses (the API takes one at a time, catalogue §5.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum NumberFilterKind {
+    Department,
+    Operation,
+    Process,
+    FeatureSet,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct NumberView {
+    pub phone_number: String,
+    pub status: Option<String>,
+    pub feature_set_name: Option<String>,
+    pub department: Option<String>,
+    pub label_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct NumbersPageView {
+    pub numbers: Vec<NumberView>,
+    pub total_pages: u32,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct FeatureSetView {
+    pub id: String,
+    pub name: Option<String>,
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ListingView {
+    pub status: Option<String>,
+    pub new_numbers: Vec<String>,
+    pub existing_numbers: Vec<String>,
+    pub invalid_numbers: Vec<String>,
+    pub processing_numbers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct EventImport {
+    pub added: u32,
+    pub duplicates: u32,
+    pub unreadable: u32,
+}
+
+/// A Call Me Back request (or a feedback answer) as a to-do item.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct CallbackView {
+    pub event_id: String,
+    pub event_type: String,
+    #[ts(type = "number | null")]
+    pub created_at_s: Option<i64>,
+    pub business_number: Option<String>,
+    /// The person's number, or `None` when Truecaller could not read it.
+    pub client_number: Option<String>,
+    pub alternate_number: Option<String>,
+    pub requested_date: Option<String>,
+    pub requested_slot: Option<String>,
+    #[ts(type = "number | null")]
+    pub preferred_from_s: Option<i64>,
+    #[ts(type = "number | null")]
+    pub preferred_to_s: Option<i64>,
+    pub interested: Option<bool>,
+    pub feature_set: Option<String>,
+    /// User Feedback: question and answer pairs.
+    pub responses: Vec<(String, String)>,
+    pub done: bool,
+}
+
+fn s_int(v: &serde_json::Value) -> Option<i64> {
+    v.as_i64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+}
+
+fn text(v: &serde_json::Value) -> Option<String> {
+    v.as_str()
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && *s != "NA")
+        .map(str::to_string)
+}
+
+/// The events in a file: one JSON object, an array of them, or one per line.
+pub fn parse_events(content: &str) -> (Vec<serde_json::Value>, u32) {
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(content) {
+        return match v {
+            serde_json::Value::Array(a) => (a, 0),
+            o @ serde_json::Value::Object(_) => (vec![o], 0),
+            _ => (vec![], 1),
+        };
+    }
+    let mut out = Vec::new();
+    let mut bad = 0;
+    for line in content.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        match serde_json::from_str::<serde_json::Value>(line) {
+            Ok(v) if v.is_object() => out.push(v),
+            _ => bad += 1,
+        }
+    }
+    (out, bad)
+}
+
+impl App {
+    /// Pushes one personalised call (real-time v2). Every rule is checked first, at its field.
+    pub async fn truecaller_push_call(&self, f: &OneCallForm) -> Result<(), Vec<AppError>> {
+        let draft = RecordDraft {
+            caller: f.caller.clone(),
+            receiver: f.receiver.clone(),
+            label_id: f.label_id.clone(),
+            label_name: f.label_name.clone(),
+            reason: f.reason.clone(),
+            starts_at_ms: f.starts_at_ms,
+            ends_at_ms: f.ends_at_ms,
+        };
+        let record = validate_record(&draft, ApiVersion::V2, now_ms(), false).map_err(|errs| {
+            errs.into_iter()
+                .map(|e| AppError::validation(e.field, e.rule, format!("{} {}", e.field, e.rule)))
+                .collect::<Vec<_>>()
+        })?;
+        let masked = opsdesk_http::redact::mask_phone(&record.receiver_number);
+        let client = self.truecaller().await.map_err(|e| vec![e])?;
+        match client.push_call(&record).await {
+            Ok(()) => {
+                self.record("truecaller", "truecaller.call_pushed", Outcome::Ok, &masked);
+                Ok(())
+            }
+            Err(e) => {
+                self.record(
+                    "truecaller",
+                    "truecaller.call_pushed",
+                    Outcome::Failed,
+                    &masked,
+                );
+                Err(vec![e.into()])
+            }
+        }
+    }
+
+    pub async fn truecaller_numbers(
+        &self,
+        kind: Option<NumberFilterKind>,
+        value: &str,
+        page: u32,
+    ) -> Result<NumbersPageView, AppError> {
+        let value = value.trim().to_string();
+        let filter = match (kind, value.is_empty()) {
+            (Some(_), true) => {
+                return Err(AppError::validation(
+                    "filter_value",
+                    "required",
+                    "give the ID",
+                ))
+            }
+            (None, _) => None,
+            (Some(NumberFilterKind::Department), _) => Some(NumberFilter::Department(value)),
+            (Some(NumberFilterKind::Operation), _) => Some(NumberFilter::Operation(value)),
+            (Some(NumberFilterKind::Process), _) => Some(NumberFilter::Process(value)),
+            (Some(NumberFilterKind::FeatureSet), _) => Some(NumberFilter::FeatureSet(value)),
+        };
+        let client = self.truecaller().await?;
+        let (numbers, total) = client.numbers(filter.as_ref(), page.max(1), 50).await?;
+        Ok(NumbersPageView {
+            numbers: numbers
+                .into_iter()
+                .map(|n| NumberView {
+                    phone_number: n.phone_number,
+                    status: n.status,
+                    feature_set_name: n.feature_set_name,
+                    department: n.department,
+                    label_name: n.label_name,
+                })
+                .collect(),
+            total_pages: total.max(1),
+        })
+    }
+
+    pub async fn truecaller_feature_sets(&self) -> Result<Vec<FeatureSetView>, AppError> {
+        let client = self.truecaller().await?;
+        let mut out = Vec::new();
+        let mut page = 1;
+        loop {
+            let (sets, total) = client.feature_sets(page, 50).await?;
+            out.extend(sets.into_iter().map(|f| FeatureSetView {
+                id: f.id,
+                name: f.name,
+                status: f.status,
+            }));
+            if page >= total || page >= 20 {
+                break;
+            }
+            page += 1;
+        }
+        Ok(out)
+    }
+
+    /// Publishes (or delists) numbers in a feature set. Numbers are typed any way people write
+    /// them and sent as digits with the country code, as the API's example shows.
+    pub async fn truecaller_listing(
+        &self,
+        feature_set: &str,
+        numbers: &[String],
+        publish: bool,
+    ) -> Result<ListingView, AppError> {
+        let mut clean = Vec::new();
+        for n in numbers.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+            let wire = opsdesk_truecaller::rules::wire_number(n, ApiVersion::V2)
+                .map_err(|rule| AppError::validation("numbers", rule, "not a number"))?;
+            clean.push(wire);
+        }
+        if clean.is_empty() {
+            return Err(AppError::validation(
+                "numbers",
+                "required",
+                "give at least one number",
+            ));
+        }
+        if feature_set.trim().is_empty() {
+            return Err(AppError::validation(
+                "feature_set",
+                "required",
+                "choose a feature set",
+            ));
+        }
+        let client = self.truecaller().await?;
+        let r = if publish {
+            client.publish_numbers(feature_set, &clean).await?
+        } else {
+            client.delist_numbers(feature_set, &clean).await?
+        };
+        let action = if publish {
+            "truecaller.numbers_published"
+        } else {
+            "truecaller.numbers_delisted"
+        };
+        self.record(
+            "truecaller",
+            action,
+            Outcome::Ok,
+            &format!("{} × {}", clean.len(), feature_set),
+        );
+        Ok(ListingView {
+            status: r.status,
+            new_numbers: r.new_numbers,
+            existing_numbers: r.existing_numbers,
+            invalid_numbers: r.invalid_numbers,
+            processing_numbers: r.processing_numbers,
+        })
+    }
+
+    /// Imports webhook events from a file's text; repeats of an `event_id` are kept once.
+    pub fn truecaller_import_events(&self, content: &str) -> Result<EventImport, AppError> {
+        let (events, mut unreadable) = parse_events(content);
+        let practice = self.is_practice();
+        let (mut added, mut duplicates) = (0, 0);
+        self.with_conn(|c| {
+            let tx = c.transaction()?;
+            for e in &events {
+                let Some(id) = text(&e["event_id"]) else {
+                    unreadable += 1;
+                    continue;
+                };
+                let kind = text(&e["event_type"]).unwrap_or_default();
+                let p = if kind == "user_feedback" { &e["survey_payload"] } else { &e["cmb_payload"] };
+                let n = tx.execute(
+                    "INSERT OR IGNORE INTO tc_events (event_id, event_type, created_at_s, business_number, client_number, alternate,
+                        requested_date, requested_slot, preferred_from, preferred_to, interested, feature_set, body, practice, imported_at_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                    params![
+                        id,
+                        kind,
+                        s_int(&e["created_at"]),
+                        text(&p["business_number"]),
+                        text(&p["client_number"]).filter(|n| n.chars().any(|c| c.is_ascii_digit())),
+                        text(&p["alternate_number"]),
+                        text(&p["requested_date"]),
+                        text(&p["requested_slot"]),
+                        s_int(&p["preferred_from_time"]),
+                        s_int(&p["preferred_to_time"]),
+                        p["is_interested"].as_bool(),
+                        text(&p["feature_set"]),
+                        e.to_string(),
+                        practice,
+                        now_ms()
+                    ],
+                )?;
+                if n == 1 {
+                    added += 1;
+                } else {
+                    duplicates += 1;
+                }
+            }
+            tx.commit()
+        })?;
+        self.record(
+            "truecaller",
+            "truecaller.events_imported",
+            Outcome::Ok,
+            &format!("{added}"),
+        );
+        Ok(EventImport {
+            added,
+            duplicates,
+            unreadable,
+        })
+    }
+
+    /// Imported events, open ones first, newest first.
+    pub fn truecaller_callbacks(&self) -> Result<Vec<CallbackView>, AppError> {
+        let practice = self.is_practice();
+        self.with_conn(|c| {
+            let mut s = c.prepare_cached(
+                "SELECT event_id, event_type, created_at_s, business_number, client_number, alternate, requested_date,
+                        requested_slot, preferred_from, preferred_to, interested, feature_set, body, done
+                 FROM tc_events WHERE practice = ?1 ORDER BY done, created_at_s DESC LIMIT 1000",
+            )?;
+            let rows = s.query_map([practice], |r| {
+                let body: String = r.get(12)?;
+                let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+                let responses = v["survey_payload"]["user_responses"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .map(|x| (x["question"].as_str().unwrap_or("").to_string(), x["response"].as_str().map(str::to_string).unwrap_or_else(|| x["response"].to_string())))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Ok(CallbackView {
+                    event_id: r.get(0)?,
+                    event_type: r.get(1)?,
+                    created_at_s: r.get(2)?,
+                    business_number: r.get(3)?,
+                    client_number: r.get(4)?,
+                    alternate_number: r.get(5)?,
+                    requested_date: r.get(6)?,
+                    requested_slot: r.get(7)?,
+                    preferred_from_s: r.get(8)?,
+                    preferred_to_s: r.get(9)?,
+                    interested: r.get(10)?,
+                    feature_set: r.get(11)?,
+                    responses,
+                    done: r.get(13)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    pub fn truecaller_callback_done(&self, event_id: &str, done: bool) -> Result<(), AppError> {
+        self.with_conn(|c| {
+            c.execute(
+                "UPDATE tc_events SET done = ?2 WHERE event_id = ?1",
+                params![event_id, done],
+            )
+        })?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_come_as_one_object_an_array_or_json_lines() {
+        assert_eq!(parse_events(r#"{"event_id":"a"}"#).0.len(), 1);
+        assert_eq!(
+            parse_events(r#"[{"event_id":"a"},{"event_id":"b"}]"#)
+                .0
+                .len(),
+            2
+        );
+        let (v, bad) = parse_events("{\"event_id\":\"a\"}\n\nnot json\n{\"event_id\":\"b\"}\n");
+        assert_eq!((v.len(), bad), (2, 1));
+    }
+}
