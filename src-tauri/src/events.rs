@@ -18,6 +18,7 @@ pub enum Topic {
     Checks,
     Whatsapp,
     Bulk,
+    Truecaller,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

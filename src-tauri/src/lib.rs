@@ -140,6 +140,13 @@ pub fn run() {
             commands::bulk::truecaller_bulk_check,
             commands::bulk::truecaller_bulk_create,
             commands::bulk::truecaller_labels,
+            commands::truecaller::truecaller_push_call,
+            commands::truecaller::truecaller_numbers,
+            commands::truecaller::truecaller_feature_sets,
+            commands::truecaller::truecaller_listing,
+            commands::truecaller::truecaller_import_events,
+            commands::truecaller::truecaller_callbacks,
+            commands::truecaller::truecaller_callback_done,
         ])
         .run(tauri::generate_context!())
         .expect("error while running OpsDesk");

@@ -7,6 +7,7 @@ pub mod checks;
 pub mod identity;
 pub mod settings;
 pub mod system;
+pub mod truecaller;
 pub mod whatsapp;
 
 pub type Core<'a> = tauri::State<'a, std::sync::Arc<opsdesk_core::App>>;

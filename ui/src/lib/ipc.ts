@@ -43,6 +43,13 @@ import type { WaMapping } from './bindings/WaMapping';
 import type { WaPreview } from './bindings/WaPreview';
 import type { LabelView } from './bindings/LabelView';
 import type { TcMapping } from './bindings/TcMapping';
+import type { CallbackView } from './bindings/CallbackView';
+import type { EventImport } from './bindings/EventImport';
+import type { FeatureSetView } from './bindings/FeatureSetView';
+import type { ListingView } from './bindings/ListingView';
+import type { NumberFilterKind } from './bindings/NumberFilterKind';
+import type { NumbersPageView } from './bindings/NumbersPageView';
+import type { OneCallForm } from './bindings/OneCallForm';
 
 export interface Backend {
   appStatus(): Promise<AppStatus>;
@@ -117,6 +124,14 @@ export interface Backend {
   truecallerBulkCheck(mapping: TcMapping): Promise<WaPreview>;
   truecallerBulkCreate(mapping: TcMapping, title: string): Promise<JobView>;
   truecallerLabels(): Promise<LabelView[]>;
+  /** Rejects with a list of field errors when the form is invalid. */
+  truecallerPushCall(form: OneCallForm): Promise<void>;
+  truecallerNumbers(kind: NumberFilterKind | null, value: string, page: number): Promise<NumbersPageView>;
+  truecallerFeatureSets(): Promise<FeatureSetView[]>;
+  truecallerListing(featureSet: string, numbers: string[], publish: boolean): Promise<ListingView>;
+  truecallerImportEvents(): Promise<EventImport>;
+  truecallerCallbacks(): Promise<CallbackView[]>;
+  truecallerCallbackDone(eventId: string, done: boolean): Promise<void>;
   bulkJobs(kind: string): Promise<JobView[]>;
   bulkJob(id: number): Promise<JobView>;
   bulkRows(id: number, states: BulkRowState[], offset: number, limit: number): Promise<RowView[]>;
@@ -199,6 +214,13 @@ export const tauriBackend: Backend = {
   truecallerBulkCheck: (mapping) => invoke('truecaller_bulk_check', { mapping }),
   truecallerBulkCreate: (mapping, title) => invoke('truecaller_bulk_create', { mapping, title }),
   truecallerLabels: () => invoke('truecaller_labels'),
+  truecallerPushCall: (form) => invoke('truecaller_push_call', { form }),
+  truecallerNumbers: (kind, value, page) => invoke('truecaller_numbers', { kind, value, page }),
+  truecallerFeatureSets: () => invoke('truecaller_feature_sets'),
+  truecallerListing: (featureSet, numbers, publish) => invoke('truecaller_listing', { featureSet, numbers, publish }),
+  truecallerImportEvents: () => invoke('truecaller_import_events'),
+  truecallerCallbacks: () => invoke('truecaller_callbacks'),
+  truecallerCallbackDone: (eventId, done) => invoke('truecaller_callback_done', { eventId, done }),
   bulkJobs: (kind) => invoke('bulk_jobs', { kind }),
   bulkJob: (id) => invoke('bulk_job', { id }),
   bulkRows: (id, states, offset, limit) => invoke('bulk_rows', { id, states, offset, limit }),
