@@ -147,6 +147,9 @@ pub fn run() {
             commands::truecaller::truecaller_import_events,
             commands::truecaller::truecaller_callbacks,
             commands::truecaller::truecaller_callback_done,
+            commands::truecaller::truecaller_labels_cached,
+            commands::truecaller::truecaller_labels_refresh,
+            commands::truecaller::truecaller_download_log,
         ])
         .run(tauri::generate_context!())
         .expect("error while running OpsDesk");

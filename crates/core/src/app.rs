@@ -181,6 +181,10 @@ impl App {
         .inspect(|app| app.purge_expired())
     }
 
+    pub(crate) fn http_client(&self) -> reqwest::Client {
+        self.http.clone()
+    }
+
     pub fn config(&self) -> &AppConfig {
         &self.cfg
     }
@@ -469,10 +473,41 @@ impl App {
                     Secret::new(acct.api_key.clone()),
                     TokenBudget::default(),
                 );
+                let tokens = self.remember_mints(tokens, true);
                 TruecallerClient::new(self.http.clone(), base, tokens)
             })
             .await;
         Ok(client.clone())
+    }
+
+    /// Feeds the token manager the mints of the last half hour from disk and records new ones.
+    fn remember_mints(&self, tokens: TokenManager, practice: bool) -> TokenManager {
+        let Ok(store) = self.store() else {
+            return tokens;
+        };
+        let since = now_ms() - 30 * 60_000;
+        let earlier: Vec<i64> = store
+            .conn()
+            .ok()
+            .and_then(|c| {
+                c.execute("DELETE FROM tc_token_mints WHERE at_ms < ?1", [since])
+                    .ok()?;
+                let mut s = c
+                    .prepare("SELECT at_ms FROM tc_token_mints WHERE practice = ?1")
+                    .ok()?;
+                let rows = s.query_map([practice], |r| r.get(0)).ok()?;
+                Some(rows.flatten().collect())
+            })
+            .unwrap_or_default();
+        let log: opsdesk_truecaller::MintLog = std::sync::Arc::new(move |at: i64| {
+            if let Ok(c) = store.conn() {
+                let _ = c.execute(
+                    "INSERT INTO tc_token_mints (at_ms, practice) VALUES (?1, ?2)",
+                    rusqlite::params![at, practice],
+                );
+            }
+        });
+        tokens.with_mint_history(&earlier, log)
     }
 
     async fn live_truecaller(&self) -> Result<TruecallerClient, AppError> {
@@ -502,6 +537,7 @@ impl App {
             api_key,
             TokenBudget::default(),
         );
+        let tokens = self.remember_mints(tokens, false);
         let client = TruecallerClient::new(self.http.clone(), base, tokens);
         *slot = Some(client.clone());
         Ok(client)

@@ -10,7 +10,7 @@ use ts_rs::TS;
 
 use crate::activity::Outcome;
 use crate::app::{now_ms, App};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 #[derive(Debug, Clone, Deserialize, TS)]
 #[ts(export)]
@@ -410,5 +410,103 @@ mod tests {
         );
         let (v, bad) = parse_events("{\"event_id\":\"a\"}\n\nnot json\n{\"event_id\":\"b\"}\n");
         assert_eq!((v.len(), bad), (2, 1));
+    }
+}
+
+/// A deprecated log download request (catalogue §5.6).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+#[ts(export)]
+pub enum LogRequest {
+    CallMeBack {
+        #[ts(type = "number")]
+        from_ms: i64,
+        #[ts(type = "number")]
+        to_ms: i64,
+    },
+    UserFeedback {
+        survey_id: String,
+        #[ts(type = "number")]
+        from_ms: i64,
+    },
+}
+
+impl App {
+    /// Downloads a Call Me Back or User Feedback log where Truecaller still serves it. The
+    /// address comes back from Truecaller and usually points at another host: fetched without
+    /// our token.
+    pub async fn truecaller_download_log(
+        &self,
+        req: &LogRequest,
+        folder: Option<std::path::PathBuf>,
+    ) -> Result<crate::identity::DownloadedFile, AppError> {
+        use opsdesk_truecaller::LogKind;
+        let secs = |ms: i64| (ms / 1000).to_string();
+        let (kind, stem) = match req {
+            LogRequest::CallMeBack { from_ms, to_ms } => {
+                if to_ms <= from_ms {
+                    return Err(AppError::validation(
+                        "to",
+                        "ends_before_start",
+                        "end before start",
+                    ));
+                }
+                (
+                    LogKind::CallMeBack {
+                        from: secs(*from_ms),
+                        to: secs(*to_ms),
+                    },
+                    "call-me-back-log",
+                )
+            }
+            LogRequest::UserFeedback { survey_id, from_ms } => {
+                let id = survey_id.trim();
+                if !(id.len() == 36 && id.matches('-').count() == 4) {
+                    return Err(AppError::validation(
+                        "survey_id",
+                        "not_a_uuid",
+                        "not a survey ID",
+                    ));
+                }
+                (
+                    LogKind::UserFeedback {
+                        survey_id: id.to_string(),
+                        from_date: secs(*from_ms),
+                    },
+                    "user-feedback-log",
+                )
+            }
+        };
+        let client = self.truecaller().await?;
+        let url = client.log_url(&kind).await.map_err(|e| {
+            let mut e = AppError::from(e);
+            // The API is flagged "not working" upstream: say so instead of a generic failure.
+            e.rule = Some("tc_log_unavailable".into());
+            e
+        })?;
+        let url = url::Url::parse(&url)
+            .map_err(|_| AppError::new(ErrorCode::UnexpectedResponse, "bad log address"))?;
+        let http = self.http_client();
+        self.save_download(
+            "truecaller-log",
+            "log",
+            stem,
+            "csv",
+            folder,
+            "truecaller-log",
+            |dest, cancel| async move {
+                opsdesk_http::download_file(
+                    &http,
+                    url,
+                    |rb| rb,
+                    &dest,
+                    &opsdesk_http::DownloadOptions::default(),
+                    &cancel,
+                    |_| {},
+                )
+                .await
+            },
+        )
+        .await
     }
 }

@@ -6,7 +6,7 @@ pub mod numbers;
 pub mod rules;
 pub mod token;
 
-pub use token::{TokenBudget, TokenError, TokenManager};
+pub use token::{MintLog, TokenBudget, TokenError, TokenManager};
 
 use opsdesk_http::{execute, join_url, ApiError, Idempotency, RateLimit, RetryPolicy};
 use rules::WireRecord;
@@ -226,5 +226,59 @@ impl TruecallerClient {
             )
             .await?;
         Ok(resp.json()?)
+    }
+}
+
+/// Which deprecated log (catalogue §5.6): both are flagged "API NOT WORKING" upstream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogKind {
+    /// T11: Call Me Back requests between `from` and `to`.
+    CallMeBack { from: String, to: String },
+    /// T12: answers to one survey since `from_date`.
+    UserFeedback {
+        survey_id: String,
+        from_date: String,
+    },
+}
+
+impl TruecallerClient {
+    /// Asks for a log file; the answer is the address to download it from. The time unit of
+    /// `from`/`to` is ambiguous in the docs (ms vs s, §5.6): callers pass seconds, as the
+    /// examples do.
+    #[tracing::instrument(skip(self), err(Display))]
+    pub async fn log_url(&self, kind: &LogKind) -> Result<String, TruecallerError> {
+        let (url, query): (Url, Vec<(&str, String)>) = match kind {
+            LogKind::CallMeBack { from, to } => (
+                self.client_path("openapi/callback-logs/summary"),
+                vec![("from", from.clone()), ("to", to.clone())],
+            ),
+            LogKind::UserFeedback {
+                survey_id,
+                from_date,
+            } => (
+                self.client_path(&format!("openapi/feedback_stack/{survey_id}/export_report")),
+                vec![("from_date", from_date.clone())],
+            ),
+        };
+        let resp = self
+            .authed(
+                |t| self.http.get(url.clone()).query(&query).bearer_auth(t),
+                Idempotency::Idempotent,
+            )
+            .await?;
+        // Documented only as "a URL": accept a bare string, JSON string or `{"url": …}`.
+        let text = String::from_utf8_lossy(&resp.body).trim().to_string();
+        let found = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| match v {
+                serde_json::Value::String(s) => Some(s),
+                v => v.get("url").and_then(|u| u.as_str()).map(str::to_string),
+            })
+            .unwrap_or(text);
+        if found.starts_with("http") {
+            Ok(found)
+        } else {
+            Err(opsdesk_http::ApiError::unexpected("the log answer is not an address").into())
+        }
     }
 }

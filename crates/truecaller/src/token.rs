@@ -46,6 +46,9 @@ struct Inner {
     mints: VecDeque<Instant>,
 }
 
+/// Told the wall-clock time (epoch ms) of every mint, so the budget can outlive the process.
+pub type MintLog = Arc<dyn Fn(i64) + Send + Sync>;
+
 /// Hands out one shared bearer token. Cheap to clone; clones share the token and the budget.
 #[derive(Clone)]
 pub struct TokenManager {
@@ -56,6 +59,7 @@ pub struct TokenManager {
     api_key: Arc<Secret>,
     budget: TokenBudget,
     inner: Arc<Mutex<Inner>>,
+    on_mint: Option<MintLog>,
 }
 
 #[derive(Deserialize)]
@@ -83,7 +87,34 @@ impl TokenManager {
                 current: None,
                 mints: VecDeque::new(),
             })),
+            on_mint: None,
         }
+    }
+
+    /// Counts mints made by earlier runs (epoch ms) against the budget and reports new ones to
+    /// `log`: restarting the app must not buy ten more tokens.
+    pub fn with_mint_history(mut self, earlier_ms: &[i64], log: MintLog) -> Self {
+        let now_wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        let now = Instant::now();
+        let mut past: Vec<Instant> = earlier_ms
+            .iter()
+            .filter_map(|&t| {
+                let ago = Duration::from_millis(now_wall.saturating_sub(t).max(0) as u64);
+                (ago < self.budget.window)
+                    .then(|| now.checked_sub(ago))
+                    .flatten()
+            })
+            .collect();
+        past.sort();
+        self.inner = Arc::new(Mutex::new(Inner {
+            current: None,
+            mints: past.into(),
+        }));
+        self.on_mint = Some(log);
+        self
     }
 
     pub fn client_account_id(&self) -> &str {
@@ -118,6 +149,12 @@ impl TokenManager {
         }
         // Counted before the request: a mint whose answer was lost may still have used budget.
         inner.mints.push_back(now);
+        if let Some(log) = &self.on_mint {
+            log(std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0));
+        }
         let token = self.mint().await?;
         let token = Arc::new(token);
         inner.current = Some(Held {

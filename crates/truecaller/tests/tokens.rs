@@ -125,3 +125,44 @@ async fn wrong_keys_are_reported_as_unauthorized() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn mints_from_an_earlier_run_count_against_the_budget_and_new_ones_are_reported() {
+    let (sb, tc) = setup(TokenBudget::default()).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let logged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = logged.clone();
+    // Nine mints in the last half hour (and one older, which no longer counts).
+    let earlier: Vec<i64> = (0..9)
+        .map(|i| now - i * 60_000)
+        .chain([now - 31 * 60_000])
+        .collect();
+    let tokens = tc.tokens.clone().with_mint_history(
+        &earlier,
+        std::sync::Arc::new(move |t| sink.lock().unwrap().push(t)),
+    );
+    assert_eq!(tokens.remaining_budget().await, 1);
+    tokens.token().await.unwrap();
+    assert_eq!(
+        logged.lock().unwrap().len(),
+        1,
+        "the new mint is reported for saving"
+    );
+    tokens.invalidate(&tokens.token().await.unwrap()).await;
+    match tokens.token().await {
+        Err(TokenError::BudgetExhausted { available_in }) => {
+            assert!(
+                available_in <= Duration::from_secs(30 * 60 - 8 * 60 + 1),
+                "{available_in:?}"
+            );
+        }
+        other => panic!(
+            "the budget carried over from the earlier run: {:?}",
+            other.map(|_| ())
+        ),
+    }
+    assert_eq!(sb.stats().tokens_minted, 1);
+}

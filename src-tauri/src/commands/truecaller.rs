@@ -1,8 +1,10 @@
 use super::{CmdResult, Core};
 use crate::events::{changed, Topic};
+use opsdesk_core::bulk::truecaller::LabelView;
+use opsdesk_core::identity::DownloadedFile;
 use opsdesk_core::truecaller::{
-    CallbackView, EventImport, FeatureSetView, ListingView, NumberFilterKind, NumbersPageView,
-    OneCallForm,
+    CallbackView, EventImport, FeatureSetView, ListingView, LogRequest, NumberFilterKind,
+    NumbersPageView, OneCallForm,
 };
 use opsdesk_core::{AppError, ErrorCode};
 
@@ -98,5 +100,33 @@ pub fn truecaller_callback_done(
 ) -> CmdResult<()> {
     let r = core.truecaller_callback_done(&event_id, done);
     changed(&app, &[Topic::Truecaller]);
+    r
+}
+
+#[tauri::command]
+pub fn truecaller_labels_cached(core: Core<'_>) -> CmdResult<Vec<LabelView>> {
+    core.truecaller_labels_cached()
+}
+
+#[tauri::command]
+pub async fn truecaller_labels_refresh(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+) -> CmdResult<Vec<LabelView>> {
+    let r = core.truecaller_labels_refresh().await;
+    changed(&app, &[Topic::Truecaller]);
+    r
+}
+
+#[tauri::command]
+pub async fn truecaller_download_log(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    request: LogRequest,
+    choose_folder: bool,
+) -> CmdResult<DownloadedFile> {
+    let folder = crate::commands::system::chosen_folder(&app, &core, choose_folder).await?;
+    let r = core.truecaller_download_log(&request, folder).await;
+    changed(&app, &[Topic::Activity]);
     r
 }

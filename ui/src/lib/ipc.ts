@@ -50,6 +50,7 @@ import type { ListingView } from './bindings/ListingView';
 import type { NumberFilterKind } from './bindings/NumberFilterKind';
 import type { NumbersPageView } from './bindings/NumbersPageView';
 import type { OneCallForm } from './bindings/OneCallForm';
+import type { LogRequest } from './bindings/LogRequest';
 
 export interface Backend {
   appStatus(): Promise<AppStatus>;
@@ -132,6 +133,9 @@ export interface Backend {
   truecallerImportEvents(): Promise<EventImport>;
   truecallerCallbacks(): Promise<CallbackView[]>;
   truecallerCallbackDone(eventId: string, done: boolean): Promise<void>;
+  truecallerLabelsCached(): Promise<LabelView[]>;
+  truecallerLabelsRefresh(): Promise<LabelView[]>;
+  truecallerDownloadLog(request: LogRequest, chooseFolder: boolean): Promise<DownloadedFile>;
   bulkJobs(kind: string): Promise<JobView[]>;
   bulkJob(id: number): Promise<JobView>;
   bulkRows(id: number, states: BulkRowState[], offset: number, limit: number): Promise<RowView[]>;
@@ -221,6 +225,9 @@ export const tauriBackend: Backend = {
   truecallerImportEvents: () => invoke('truecaller_import_events'),
   truecallerCallbacks: () => invoke('truecaller_callbacks'),
   truecallerCallbackDone: (eventId, done) => invoke('truecaller_callback_done', { eventId, done }),
+  truecallerLabelsCached: () => invoke('truecaller_labels_cached'),
+  truecallerLabelsRefresh: () => invoke('truecaller_labels_refresh'),
+  truecallerDownloadLog: (request, chooseFolder) => invoke('truecaller_download_log', { request, chooseFolder }),
   bulkJobs: (kind) => invoke('bulk_jobs', { kind }),
   bulkJob: (id) => invoke('bulk_job', { id }),
   bulkRows: (id, states, offset, limit) => invoke('bulk_rows', { id, states, offset, limit }),

@@ -260,18 +260,47 @@ impl Sender for TcSender {
     }
 }
 
-/// A caller-ID label as the pickers show it.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+/// A caller-ID label as the screens show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct LabelView {
     pub id: String,
     pub name: String,
     pub logo_url: Option<String>,
+    #[ts(type = "number | null")]
+    pub category: Option<i64>,
+    #[ts(type = "number | null")]
+    pub sub_category: Option<i64>,
+    pub created_by: Option<String>,
+    pub created_at: Option<String>,
+    pub label_type: Option<String>,
 }
 
 impl App {
-    /// Every label of the account (first 10 pages of 100).
+    /// Labels for the pickers: the cache, filled from Truecaller the first time.
     pub async fn truecaller_label_list(&self) -> Result<Vec<LabelView>, AppError> {
+        let cached = self.truecaller_labels_cached()?;
+        if !cached.is_empty() {
+            return Ok(cached);
+        }
+        self.truecaller_labels_refresh().await
+    }
+
+    pub fn truecaller_labels_cached(&self) -> Result<Vec<LabelView>, AppError> {
+        let practice = self.is_practice();
+        self.with_conn(|c| {
+            let mut s = c.prepare_cached(
+                "SELECT body FROM tc_labels WHERE practice = ?1 ORDER BY name COLLATE NOCASE",
+            )?;
+            let rows = s.query_map([practice], |r| r.get::<_, String>(0))?;
+            Ok(rows
+                .filter_map(|b| b.ok().and_then(|b| serde_json::from_str(&b).ok()))
+                .collect())
+        })
+    }
+
+    /// Every label of the account (up to 10 pages of 100), replacing the cache.
+    pub async fn truecaller_labels_refresh(&self) -> Result<Vec<LabelView>, AppError> {
         let client = self.truecaller().await?;
         let mut out = Vec::new();
         for page in 1..=10 {
@@ -280,13 +309,31 @@ impl App {
             out.extend(labels.into_iter().map(|l| LabelView {
                 id: l.id,
                 name: l.name,
-                logo_url: l.logo_url,
+                logo_url: l.logo_url.filter(|u| !u.is_empty()),
+                category: l.category,
+                sub_category: l.sub_category,
+                created_by: l.created_by_email,
+                created_at: l.created_at,
+                label_type: l.label_type,
             }));
             if n < 100 {
                 break;
             }
         }
-        Ok(out)
+        let practice = self.is_practice();
+        let now = now_ms();
+        self.with_conn(|c| {
+            let tx = c.transaction()?;
+            tx.execute("DELETE FROM tc_labels WHERE practice = ?1", [practice])?;
+            for l in &out {
+                tx.execute(
+                    "INSERT INTO tc_labels (id, practice, name, body, fetched_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    rusqlite::params![l.id, practice, l.name, serde_json::to_string(l).unwrap_or_default(), now],
+                )?;
+            }
+            tx.commit()
+        })?;
+        self.truecaller_labels_cached()
     }
 
     pub fn truecaller_bulk_check(

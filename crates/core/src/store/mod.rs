@@ -27,6 +27,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_truecaller",
         include_str!("migrations/0006_truecaller.sql"),
     ),
+    (
+        "0007_tc_labels",
+        include_str!("migrations/0007_tc_labels.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -63,6 +63,15 @@ pub fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route("/clients/{client_id}/token", post(token))
         .route("/clients/{client_id}/labels", get(labels))
+        // The deprecated log APIs (catalogue §5.6) answer as the seed shows: nothing found.
+        .route(
+            "/clients/{client_id}/openapi/callback-logs/summary",
+            get(deprecated_log),
+        )
+        .route(
+            "/clients/{client_id}/openapi/feedback_stack/{survey}/export_report",
+            get(deprecated_log),
+        )
         .merge(calls::router())
         .merge(numbers::router())
 }
@@ -195,4 +204,25 @@ async fn labels(
         .cloned()
         .collect();
     Json(items).into_response()
+}
+
+async fn deprecated_log(
+    State(s): State<Arc<Shared>>,
+    axum::extract::Path(params): axum::extract::Path<Vec<(String, String)>>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let client_id = params
+        .iter()
+        .find(|(k, _)| k == "client_id")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    if let Err(r) = authorize(&s, &headers, &client_id) {
+        return r;
+    }
+    (
+        axum::http::StatusCode::NOT_FOUND,
+        axum::Json(serde_json::json!({ "message": "No CMB found for client Id" })),
+    )
+        .into_response()
 }

@@ -833,7 +833,24 @@ export const en = {
   "action.truecaller.call_pushed": "Call personalised",
   "action.truecaller.numbers_published": "Numbers published",
   "action.truecaller.numbers_delisted": "Numbers removed",
-  "action.truecaller.events_imported": "Call-back notifications imported"
+  "action.truecaller.events_imported": "Call-back notifications imported",
+  "tc.nav_labels": "Labels",
+  "tc.labels_lead": "The names and logos your calls can show, as set up in the Truecaller console.",
+  "tc.col_label": "Label",
+  "tc.col_category": "Category / subcategory",
+  "tc.col_created": "Created by",
+  "tc.no_labels": "No labels yet: create them in the Truecaller console.",
+  "tc.reason_example": "“Your appointment tomorrow at 10:00”",
+  "tc.pick_label": "Choose a label to see how a call will look.",
+  "tc.log_title": "Download a log from Truecaller (may not work)",
+  "tc.log_cmb": "Call-back requests",
+  "tc.log_feedback": "Survey answers",
+  "tc.survey_id": "Survey ID",
+  "tc.from": "From",
+  "tc.to": "To",
+  "tc.log_download": "Download",
+  "tc.log_unavailable": "Truecaller's log service did not give the file (it is being retired). Import the webhook notifications instead.",
+  "action.truecaller.download_log": "Truecaller log downloaded"
 } as const;
 
 export type MessageKey = keyof typeof en;

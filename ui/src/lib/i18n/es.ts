@@ -833,5 +833,22 @@ export const es: Record<MessageKey, string> = {
   "action.truecaller.call_pushed": "Llamada personalizada",
   "action.truecaller.numbers_published": "Números publicados",
   "action.truecaller.numbers_delisted": "Números retirados",
-  "action.truecaller.events_imported": "Notificaciones de devolución importadas"
+  "action.truecaller.events_imported": "Notificaciones de devolución importadas",
+  "tc.nav_labels": "Etiquetas",
+  "tc.labels_lead": "Los nombres y logos que pueden mostrar sus llamadas, según la consola de Truecaller.",
+  "tc.col_label": "Etiqueta",
+  "tc.col_category": "Categoría / subcategoría",
+  "tc.col_created": "Creada por",
+  "tc.no_labels": "Aún no hay etiquetas: créelas en la consola de Truecaller.",
+  "tc.reason_example": "“Su cita de mañana a las 10:00”",
+  "tc.pick_label": "Elija una etiqueta para ver cómo se verá la llamada.",
+  "tc.log_title": "Descargar un registro de Truecaller (puede no funcionar)",
+  "tc.log_cmb": "Pedidos de devolución",
+  "tc.log_feedback": "Respuestas de encuesta",
+  "tc.survey_id": "ID de encuesta",
+  "tc.from": "Desde",
+  "tc.to": "Hasta",
+  "tc.log_download": "Descargar",
+  "tc.log_unavailable": "El servicio de registros de Truecaller no entregó el archivo (está siendo retirado). Importe las notificaciones del webhook en su lugar.",
+  "action.truecaller.download_log": "Registro de Truecaller descargado"
 };

@@ -833,5 +833,22 @@ export const ptBR: Record<MessageKey, string> = {
   "action.truecaller.call_pushed": "Ligação personalizada",
   "action.truecaller.numbers_published": "Números publicados",
   "action.truecaller.numbers_delisted": "Números removidos",
-  "action.truecaller.events_imported": "Notificações de retorno importadas"
+  "action.truecaller.events_imported": "Notificações de retorno importadas",
+  "tc.nav_labels": "Etiquetas",
+  "tc.labels_lead": "Os nomes e logos que suas ligações podem mostrar, conforme o console do Truecaller.",
+  "tc.col_label": "Etiqueta",
+  "tc.col_category": "Categoria / subcategoria",
+  "tc.col_created": "Criada por",
+  "tc.no_labels": "Ainda não há etiquetas: crie no console do Truecaller.",
+  "tc.reason_example": "“Sua consulta amanhã às 10:00”",
+  "tc.pick_label": "Escolha uma etiqueta para ver como a ligação aparecerá.",
+  "tc.log_title": "Baixar um registro do Truecaller (pode não funcionar)",
+  "tc.log_cmb": "Pedidos de retorno",
+  "tc.log_feedback": "Respostas de pesquisa",
+  "tc.survey_id": "ID da pesquisa",
+  "tc.from": "De",
+  "tc.to": "Até",
+  "tc.log_download": "Baixar",
+  "tc.log_unavailable": "O serviço de registros do Truecaller não entregou o arquivo (está sendo desativado). Importe as notificações do webhook.",
+  "action.truecaller.download_log": "Registro do Truecaller baixado"
 };
