@@ -190,6 +190,9 @@ pub struct Controls {
     pub(crate) sheet: Mutex<Option<(String, super::import::Sheet)>>,
     /// WhatsApp sends per second; 0 means the default. Tests and benchmarks raise it.
     pub(crate) wa_rate: std::sync::atomic::AtomicU32,
+    /// Truecaller batches per minute; 0 means the documented 60. The benchmark raises it along
+    /// with the sandbox's time scale.
+    pub(crate) tc_batches_per_minute: std::sync::atomic::AtomicU32,
 }
 
 #[derive(Default)]

@@ -217,9 +217,10 @@ impl Sender for TcSender {
     fn batch_size(&self) -> usize {
         BATCH_MAX
     }
-    /// Several batches are followed at once; the client keeps the 60-per-minute pace.
+    /// Batches are followed for a few seconds each while the next ones go out: enough of them
+    /// at once to keep the 60-per-minute pace (the client enforces it).
     fn concurrency(&self) -> usize {
-        8
+        16
     }
     fn send(
         &self,
@@ -336,6 +337,13 @@ impl App {
         self.truecaller_labels_cached()
     }
 
+    /// Overrides the batch pace (for the benchmark against a time-scaled sandbox).
+    pub fn set_truecaller_batch_rate(&self, per_minute: u32) {
+        self.bulk
+            .tc_batches_per_minute
+            .store(per_minute, std::sync::atomic::Ordering::Relaxed);
+    }
+
     pub fn truecaller_bulk_check(
         &self,
         m: &TcMapping,
@@ -435,10 +443,18 @@ impl App {
             return Err(AppError::new(ErrorCode::Internal, "not a Truecaller job"));
         }
         self.truecaller_bulk_settle(id).await?;
+        let mut client = self.truecaller().await?;
+        let per_minute = self
+            .bulk
+            .tc_batches_per_minute
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if per_minute > 0 {
+            client.batch_limit = Some(opsdesk_http::RateLimit::per_minute(per_minute));
+        }
         let sender = Arc::new(TcSender {
             app: self.clone(),
             job: id,
-            client: self.truecaller().await?,
+            client,
         });
         let v = self.bulk_run(id, sender, progress).await?;
         if v.state == super::engine::JobState::Finished {
