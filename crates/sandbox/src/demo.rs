@@ -218,6 +218,7 @@ pub fn seed(shared: &Shared) {
                 },
                 feature_set_name: (*fs).into(),
                 department: (*dept).into(),
+                changed_ms: now,
             });
     }
     let labels = [

@@ -168,16 +168,37 @@ impl TruecallerClient {
     }
 
     /// Batch v3: 1–500 records (numbers in E.164), answered with a batch ID to follow.
-    #[tracing::instrument(skip_all, fields(records = records.len()), err(Display))]
     pub async fn push_batch(&self, records: &[WireRecord]) -> Result<String, TruecallerError> {
+        self.push_batch_version(rules::ApiVersion::V3, records)
+            .await
+    }
+
+    /// Batch v2: the same, with v2 numbers (no `+`) and the label name required; validate the
+    /// records with `label_name_required` for it.
+    pub async fn push_batch_v2(&self, records: &[WireRecord]) -> Result<String, TruecallerError> {
+        self.push_batch_version(rules::ApiVersion::V2, records)
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(records = records.len(), version = ?version), err(Display))]
+    async fn push_batch_version(
+        &self,
+        version: rules::ApiVersion,
+        records: &[WireRecord],
+    ) -> Result<String, TruecallerError> {
+        let v = match version {
+            rules::ApiVersion::V2 => "v2",
+            rules::ApiVersion::V3 => "v3",
+        };
         let url = join_url(
             &self.base,
             &format!(
-                "v3/clients/{}/dynamic_call_records",
+                "{v}/clients/{}/dynamic_call_records",
                 self.tokens.client_account_id()
             ),
         );
         let body = serde_json::json!({ "call_records": records });
+        // Shows caller IDs on people's phones: never repeated after a 5xx or a lost answer.
         let resp = self
             .authed_limited(
                 |t| self.http.post(url.clone()).bearer_auth(t).json(&body),

@@ -184,3 +184,56 @@ async fn numbers_take_one_filter_and_listing_reports_each_number() {
         "a number that is not listed cannot be delisted"
     );
 }
+
+#[tokio::test]
+async fn batch_v2_takes_v2_numbers_and_requires_the_label_name() {
+    let (sb, tc) = setup().await;
+    let r = record(&sb, "+91 98765 43210", ApiVersion::V2);
+    assert!(!r.receiver_number.starts_with('+'));
+    let id = tc.push_batch_v2(std::slice::from_ref(&r)).await.unwrap();
+    assert!(sb.with_state(|s| s.truecaller.calls.batches.contains_key(&id)));
+    let mut nameless = r;
+    nameless.dynamic_label_name = None;
+    assert_eq!(
+        kind(tc.push_batch_v2(&[nameless]).await.unwrap_err()),
+        ErrorKind::InvalidInput
+    );
+    // v3 numbers on the v2 endpoint are refused too.
+    let v3 = record(&sb, "+91 98765 43210", ApiVersion::V3);
+    assert_eq!(
+        kind(tc.push_batch_v2(&[v3]).await.unwrap_err()),
+        ErrorKind::InvalidInput
+    );
+}
+
+#[tokio::test]
+async fn publishing_and_delisting_finish_later_as_upstream() {
+    use opsdesk_truecaller::numbers::NumberFilter;
+    let (sb, tc) = setup().await;
+    let (sets, _) = tc.feature_sets(1, 50).await.unwrap();
+    let fs = sets[0].id.clone();
+    let r = tc
+        .publish_numbers(&fs, &["918045679999".to_string()])
+        .await
+        .unwrap();
+    assert_eq!(r.new_numbers, ["918045679999"]);
+    let status = |list: Vec<opsdesk_truecaller::numbers::BusinessNumber>, n: &str| {
+        list.into_iter()
+            .find(|x| x.phone_number == n)
+            .and_then(|x| x.status)
+    };
+    let filter = NumberFilter::FeatureSet(fs.clone());
+    let (now, _) = tc.numbers(Some(&filter), 1, 50).await.unwrap();
+    assert_eq!(status(now, "918045679999").as_deref(), Some("pending"));
+    sb.advance_time(60_000);
+    let (later, _) = tc.numbers(Some(&filter), 1, 50).await.unwrap();
+    assert_eq!(status(later, "918045679999").as_deref(), Some("listed"));
+    let d = tc
+        .delist_numbers(&fs, &["918045679999".to_string()])
+        .await
+        .unwrap();
+    assert_eq!(d.processing_numbers, ["918045679999"]);
+    sb.advance_time(60_000);
+    let (after, _) = tc.numbers(Some(&filter), 1, 50).await.unwrap();
+    assert_eq!(status(after, "918045679999").as_deref(), Some("delisted"));
+}

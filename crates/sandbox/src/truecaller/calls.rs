@@ -41,7 +41,11 @@ pub fn router() -> Router<Arc<Shared>> {
         )
         .route(
             "/v3/clients/{client_id}/dynamic_call_records",
-            axum::routing::post(batch).get(status),
+            axum::routing::post(batch_v3).get(status),
+        )
+        .route(
+            "/v2/clients/{client_id}/dynamic_call_records",
+            axum::routing::post(batch_v2),
         )
 }
 
@@ -222,11 +226,31 @@ fn failure_for(receiver: &str) -> Option<&'static str> {
     }
 }
 
-async fn batch(
+async fn batch_v3(
     State(s): State<Arc<Shared>>,
     Path(client_id): Path<String>,
     headers: HeaderMap,
     Json(body): Json<serde_json::Value>,
+) -> Response {
+    batch(s, client_id, headers, body, true)
+}
+
+/// Batch v2: numbers without `+`, and `dynamic_label_name` marked required (§5.3).
+async fn batch_v2(
+    State(s): State<Arc<Shared>>,
+    Path(client_id): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<serde_json::Value>,
+) -> Response {
+    batch(s, client_id, headers, body, false)
+}
+
+fn batch(
+    s: Arc<Shared>,
+    client_id: String,
+    headers: HeaderMap,
+    body: serde_json::Value,
+    v3: bool,
 ) -> Response {
     if let Err(r) = super::authorize(&s, &headers, &client_id) {
         return r;
@@ -246,8 +270,17 @@ async fn batch(
     }
     let labels = labels(&s);
     for r in records {
-        if let Err((_, m)) = check_record(r, now, true, &labels) {
+        if let Err((_, m)) = check_record(r, now, v3, &labels) {
             return super::err(StatusCode::BAD_REQUEST, &m);
+        }
+        let name_len = r["dynamic_label_name"]
+            .as_str()
+            .map(|n| n.trim().chars().count());
+        if !v3 && !name_len.is_some_and(|n| (3..=40).contains(&n)) {
+            return super::err(
+                StatusCode::BAD_REQUEST,
+                "dynamic_label_name is required (3 to 40 characters)",
+            );
         }
     }
     let batch_id = uuid::Uuid::new_v4().to_string();

@@ -41,7 +41,12 @@ pub struct BusinessNumber {
     pub status: String,
     pub feature_set_name: String,
     pub department: String,
+    /// When a listing or delisting was asked for (virtual ms): it completes [`LISTING_MS`] later.
+    pub changed_ms: i64,
 }
+
+/// How long (virtual) publishing or delisting a number takes (asynchronous upstream, §5.5).
+pub const LISTING_MS: i64 = 20_000;
 
 #[derive(Debug, Default)]
 pub struct TruecallerState {

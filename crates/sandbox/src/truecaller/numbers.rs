@@ -85,7 +85,17 @@ async fn numbers(
         Ok(v) => v,
         Err(r) => return r,
     };
-    let st = s.state.lock().unwrap();
+    let now = s.clock.now_ms();
+    let mut st = s.state.lock().unwrap();
+    for n in st.truecaller.numbers.iter_mut() {
+        if now - n.changed_ms >= super::LISTING_MS {
+            match n.status.as_str() {
+                "pending" => n.status = "listed".into(),
+                "delisting" => n.status = "delisted".into(),
+                _ => {}
+            }
+        }
+    }
     let all: Vec<_> = st
         .truecaller
         .numbers
@@ -171,6 +181,7 @@ async fn publish(
         Ok(l) => l,
         Err(r) => return r,
     };
+    let now = s.clock.now_ms();
     let mut st = s.state.lock().unwrap();
     let fs_name = st
         .truecaller
@@ -193,6 +204,7 @@ async fn publish(
                 status: "pending".into(),
                 feature_set_name: fs_name.clone(),
                 department: "Operaciones".into(),
+                changed_ms: now,
             });
             new.push(p);
         }
@@ -213,6 +225,7 @@ async fn delist(
         Ok(l) => l,
         Err(r) => return r,
     };
+    let now = s.clock.now_ms();
     let mut st = s.state.lock().unwrap();
     let (mut processing, mut unknown) = (vec![], vec![]);
     for p in list {
@@ -224,6 +237,7 @@ async fn delist(
         {
             Some(n) => {
                 n.status = "delisting".into();
+                n.changed_ms = now;
                 processing.push(p);
             }
             None => unknown.push(p),

@@ -850,7 +850,9 @@ export const en = {
   "tc.to": "To",
   "tc.log_download": "Download",
   "tc.log_unavailable": "Truecaller's log service did not give the file (it is being retired). Import the webhook notifications instead.",
-  "action.truecaller.download_log": "Truecaller log downloaded"
+  "action.truecaller.download_log": "Truecaller log downloaded",
+  "tc.status_delisting": "Being removed",
+  "tc.following": "Some numbers are still being processed by Truecaller; this list updates by itself."
 } as const;
 
 export type MessageKey = keyof typeof en;
