@@ -297,6 +297,60 @@ fn load_job(conn: &Connection, id: i64) -> rusqlite::Result<Option<JobRow>> {
 }
 
 impl App {
+    /// Makes a job of `kind` from the spreadsheet loaded for it, rows checked by `check`, then
+    /// forgets the file (it holds personal data). `area` names it in Activity.
+    pub(crate) fn bulk_create_from_sheet<M: Serialize>(
+        &self,
+        kind: &str,
+        area: &str,
+        mapping: &M,
+        title: &str,
+        check: impl FnOnce(&super::import::Sheet) -> Result<Vec<NewRow>, AppError>,
+    ) -> Result<i64, AppError> {
+        let mut guard = self.bulk.sheet.lock().unwrap();
+        let (name, sheet) = guard
+            .as_ref()
+            .ok_or_else(|| AppError::validation("file", "required", "choose a file"))?;
+        let rows = check(sheet)?;
+        if rows.iter().all(|r| r.payload.is_err()) {
+            return Err(AppError::validation(
+                "file",
+                "bulk_nothing_valid",
+                "no valid rows",
+            ));
+        }
+        let params =
+            serde_json::json!({ "mapping": mapping, "headers": sheet.headers, "file_name": name });
+        let title = if title.trim().is_empty() {
+            name.clone()
+        } else {
+            title.trim().to_string()
+        };
+        let id = self.bulk_create(kind, &title, &params, rows)?;
+        *guard = None;
+        self.record(
+            area,
+            &format!("{area}.bulk_created"),
+            crate::activity::Outcome::Ok,
+            &title,
+        );
+        Ok(id)
+    }
+
+    /// Writes a finished job in Activity: failed if any row did not go out.
+    pub(crate) fn bulk_record_finished(&self, area: &str, v: &JobView) {
+        if v.state != JobState::Finished {
+            return;
+        }
+        let outcome = if v.counts.failed + v.counts.uncertain == 0 {
+            crate::activity::Outcome::Ok
+        } else {
+            crate::activity::Outcome::Failed
+        };
+        let summary = format!("{} ({} / {})", v.title, v.counts.done, v.counts.total);
+        self.record(area, &format!("{area}.bulk_finished"), outcome, &summary);
+    }
+
     /// Stores a checked job and its rows (valid ones pending, invalid ones with their reason).
     pub fn bulk_create(
         &self,

@@ -356,34 +356,9 @@ impl App {
     }
 
     pub fn truecaller_bulk_create(&self, m: &TcMapping, title: &str) -> Result<i64, AppError> {
-        let mut guard = self.bulk.sheet.lock().unwrap();
-        let (name, sheet) = guard
-            .as_ref()
-            .ok_or_else(|| AppError::validation("file", "required", "choose a file"))?;
-        let rows = rows_of(sheet, m, now_ms())?;
-        if rows.iter().all(|r| r.payload.is_err()) {
-            return Err(AppError::validation(
-                "file",
-                "bulk_nothing_valid",
-                "no valid rows",
-            ));
-        }
-        let params =
-            serde_json::json!({ "mapping": m, "headers": sheet.headers, "file_name": name });
-        let title = if title.trim().is_empty() {
-            name.clone()
-        } else {
-            title.trim().to_string()
-        };
-        let id = self.bulk_create(KIND, &title, &params, rows)?;
-        *guard = None;
-        self.record(
-            "truecaller",
-            "truecaller.bulk_created",
-            crate::activity::Outcome::Ok,
-            &title,
-        );
-        Ok(id)
+        self.bulk_create_from_sheet(KIND, "truecaller", m, title, |sheet| {
+            rows_of(sheet, m, now_ms())
+        })
     }
 
     /// Rows left uncertain by a crash but carrying a batch ID are settled from batch status.
@@ -457,19 +432,7 @@ impl App {
             client,
         });
         let v = self.bulk_run(id, sender, progress).await?;
-        if v.state == super::engine::JobState::Finished {
-            let outcome = if v.counts.failed + v.counts.uncertain == 0 {
-                crate::activity::Outcome::Ok
-            } else {
-                crate::activity::Outcome::Failed
-            };
-            self.record(
-                "truecaller",
-                "truecaller.bulk_finished",
-                outcome,
-                &format!("{} ({} / {})", v.title, v.counts.done, v.counts.total),
-            );
-        }
+        self.bulk_record_finished("truecaller", &v);
         Ok(v)
     }
 }

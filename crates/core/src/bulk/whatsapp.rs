@@ -342,34 +342,7 @@ impl App {
                 "flow needed",
             ));
         }
-        let mut guard = self.bulk.sheet.lock().unwrap();
-        let (name, sheet) = guard
-            .as_ref()
-            .ok_or_else(|| AppError::validation("file", "required", "choose a file"))?;
-        let rows = rows_of(sheet, m, &t)?;
-        if rows.iter().all(|r| r.payload.is_err()) {
-            return Err(AppError::validation(
-                "file",
-                "bulk_nothing_valid",
-                "no valid rows",
-            ));
-        }
-        let params =
-            serde_json::json!({ "mapping": m, "headers": sheet.headers, "file_name": name });
-        let title = if title.trim().is_empty() {
-            name.clone()
-        } else {
-            title.trim().to_string()
-        };
-        let id = self.bulk_create(KIND, &title, &params, rows)?;
-        *guard = None;
-        self.record(
-            "whatsapp",
-            "whatsapp.bulk_created",
-            crate::activity::Outcome::Ok,
-            &title,
-        );
-        Ok(id)
+        self.bulk_create_from_sheet(KIND, "whatsapp", m, title, |sheet| rows_of(sheet, m, &t))
     }
 
     /// Sends a WhatsApp job's pending rows (see [`App::bulk_run`]).
@@ -389,19 +362,7 @@ impl App {
             per_second: if rate == 0 { SENDS_PER_SECOND } else { rate },
         });
         let v = self.bulk_run(id, sender, progress).await?;
-        if v.state == super::engine::JobState::Finished {
-            let outcome = if v.counts.failed + v.counts.uncertain == 0 {
-                crate::activity::Outcome::Ok
-            } else {
-                crate::activity::Outcome::Failed
-            };
-            self.record(
-                "whatsapp",
-                "whatsapp.bulk_finished",
-                outcome,
-                &format!("{} ({} / {})", v.title, v.counts.done, v.counts.total),
-            );
-        }
+        self.bulk_record_finished("whatsapp", &v);
         Ok(v)
     }
 }
