@@ -286,6 +286,16 @@ impl App {
         })
     }
 
+    /// Imports the webhook events in a file (any text encoding).
+    pub fn truecaller_import_events_file(
+        &self,
+        path: &std::path::Path,
+    ) -> Result<EventImport, AppError> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| AppError::validation("file", "bulk_unreadable", e.to_string()))?;
+        self.truecaller_import_events(&crate::bulk::import::decode(&bytes))
+    }
+
     /// Imports webhook events from a file's text; repeats of an `event_id` are kept once.
     pub fn truecaller_import_events(&self, content: &str) -> Result<EventImport, AppError> {
         let (events, mut unreadable) = parse_events(content);

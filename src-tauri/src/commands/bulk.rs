@@ -84,7 +84,6 @@ pub fn bulk_start(app: tauri::AppHandle, core: Core<'_>, id: i64) -> CmdResult<J
         return core.bulk_job(id);
     }
     let job = core.bulk_job(id)?;
-    let job_kind = job.kind.clone();
     let core: Arc<opsdesk_core::App> = core.inner().clone();
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -104,10 +103,7 @@ pub fn bulk_start(app: tauri::AppHandle, core: Core<'_>, id: i64) -> CmdResult<J
                 }
             }
         };
-        let result = match job_kind.as_str() {
-            opsdesk_core::bulk::truecaller::KIND => core.truecaller_bulk_run(id, on_progress).await,
-            _ => core.whatsapp_bulk_run(id, on_progress).await,
-        };
+        let result = core.bulk_run_job(id, on_progress).await;
         if let Some(w) = &window {
             let _ = w.set_progress_bar(tauri::window::ProgressBarState {
                 status: Some(tauri::window::ProgressBarStatus::None),

@@ -78,10 +78,7 @@ pub async fn truecaller_import_events(
             }
         }
     };
-    let bytes = std::fs::read(&path)
-        .map_err(|e| AppError::validation("file", "bulk_unreadable", e.to_string()))?;
-    let text = opsdesk_core::bulk::import::decode(&bytes);
-    let r = core.truecaller_import_events(&text);
+    let r = core.truecaller_import_events_file(&path);
     changed(&app, &[Topic::Truecaller, Topic::Activity]);
     r
 }

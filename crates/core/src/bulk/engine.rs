@@ -337,6 +337,19 @@ impl App {
         Ok(id)
     }
 
+    /// Runs a job with the sender of its kind (WhatsApp or Truecaller).
+    pub async fn bulk_run_job(
+        self: &Arc<Self>,
+        id: i64,
+        progress: impl FnMut(&JobView),
+    ) -> Result<JobView, AppError> {
+        match self.bulk_job(id)?.kind.as_str() {
+            super::truecaller::KIND => self.truecaller_bulk_run(id, progress).await,
+            super::whatsapp::KIND => self.whatsapp_bulk_run(id, progress).await,
+            other => Err(AppError::internal(format!("unknown job kind {other}"))),
+        }
+    }
+
     /// Writes a finished job in Activity: failed if any row did not go out.
     pub(crate) fn bulk_record_finished(&self, area: &str, v: &JobView) {
         if v.state != JobState::Finished {
