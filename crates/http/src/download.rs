@@ -3,6 +3,7 @@
 //! file or `200` with the file itself. An already generated file answers 302/200 at once.
 
 use crate::error::{ApiError, ErrorKind};
+use crate::retry::{read_capped, too_large, ERROR_BODY_CAP};
 use futures_util::StreamExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -18,6 +19,14 @@ pub struct DownloadOptions {
     /// Give up after preparing for this long (the user can also cancel at any time).
     pub max_preparing: Duration,
     pub max_redirects: u8,
+    /// Stall detection while the file itself streams in. A download has no overall deadline (a
+    /// large recording on a slow line legitimately takes long), and the client's read timeout only
+    /// catches complete silence, so a server trickling a byte every few seconds would hold the
+    /// download open forever. Instead, time is cut into consecutive windows of `stall_window`; a
+    /// window in which fewer than `stall_min_bytes` arrive ends the download as stalled (so a
+    /// trickle is caught within two windows). `stall_min_bytes: 0` turns the check off.
+    pub stall_window: Duration,
+    pub stall_min_bytes: u64,
 }
 
 impl Default for DownloadOptions {
@@ -27,6 +36,8 @@ impl Default for DownloadOptions {
             max_poll_interval: Duration::from_secs(10),
             max_preparing: Duration::from_secs(15 * 60),
             max_redirects: 5,
+            stall_window: Duration::from_secs(60),
+            stall_min_bytes: 16 * 1024,
         }
     }
 }
@@ -58,6 +69,9 @@ pub struct Transferred {
 /// Downloads `url` to `dest`. `auth` adds credentials and is applied only to requests on the
 /// origin of `url`: a redirect to a file server elsewhere (a signed storage URL) must not receive
 /// our API key. The file appears at `dest` only when complete (written to `dest.part` first).
+///
+/// The small bodies read on the way (the 202 status JSON, an error body) are capped at 64 KiB and
+/// must arrive within `opts.stall_window`, so a hostile server cannot make them unbounded either.
 pub async fn download_file<A, P>(
     client: &reqwest::Client,
     url: Url,
@@ -89,12 +103,13 @@ where
         };
         let status = resp.status().as_u16();
         match status {
-            200 => return stream_to_file(resp, dest, cancel, &mut progress).await,
+            200 => return stream_to_file(resp, dest, opts, cancel, &mut progress).await,
             202 => {
-                let body = resp
-                    .bytes()
-                    .await
-                    .map_err(|e| ApiError::from_transport(&e.without_url()))?;
+                let body = read_small(resp, opts, cancel).await?;
+                if body.overflowed {
+                    return Err(too_large(status, SMALL_BODY_CAP));
+                }
+                let body = body.bytes;
                 let file_status = serde_json::from_slice::<serde_json::Value>(&body)
                     .ok()
                     .and_then(|v| {
@@ -133,9 +148,32 @@ where
             }
             _ => {
                 let headers = resp.headers().clone();
-                let body = resp.bytes().await.unwrap_or_default();
+                // The status decides the error; the body only adds the vendor's explanation, so a
+                // body that fails, stalls or is cut at the cap still yields the status's error.
+                let body = match read_small(resp, opts, cancel).await {
+                    Err(e) if e.kind == ErrorKind::Cancelled => return Err(e),
+                    Err(_) => Vec::new(),
+                    Ok(b) => b.bytes,
+                };
                 return Err(ApiError::from_status(status, &headers, &body));
             }
+        }
+    }
+}
+
+/// The 202 status JSON and error bodies are a few hundred bytes; this is far more than enough.
+const SMALL_BODY_CAP: usize = ERROR_BODY_CAP;
+
+/// Reads a small body: at most [`SMALL_BODY_CAP`] bytes, within one stall window, cancellable.
+async fn read_small(
+    resp: reqwest::Response,
+    opts: &DownloadOptions,
+    cancel: &CancellationToken,
+) -> Result<crate::retry::CappedBody, ApiError> {
+    tokio::select! {
+        _ = cancel.cancelled() => Err(ApiError::cancelled()),
+        r = tokio::time::timeout(opts.stall_window, read_capped(resp, SMALL_BODY_CAP)) => {
+            r.unwrap_or_else(|_| Err(ApiError::new(ErrorKind::Timeout, "the server stalled while answering")))
         }
     }
 }
@@ -143,6 +181,7 @@ where
 async fn stream_to_file<P: FnMut(DownloadProgress)>(
     resp: reqwest::Response,
     dest: &Path,
+    opts: &DownloadOptions,
     cancel: &CancellationToken,
     progress: &mut P,
 ) -> Result<u64, ApiError> {
@@ -155,22 +194,46 @@ async fn stream_to_file<P: FnMut(DownloadProgress)>(
         )
     };
     let result: Result<u64, ApiError> = async {
-        let mut file = tokio::fs::File::create(&part).await.map_err(io_err)?;
+        // Reports hold personal data: readable by the user only from the first byte (on
+        // Windows, files inherit the private permissions of the user's own folders).
+        let mut open = tokio::fs::OpenOptions::new();
+        open.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        open.mode(0o600);
+        let mut file = open.open(&part).await.map_err(io_err)?;
         let mut received = 0u64;
         let mut stream = resp.bytes_stream();
         progress(DownloadProgress::Downloading(Transferred {
             received,
             total,
         }));
+        // Stall detection (see `DownloadOptions::stall_window`): bytes received in the current
+        // window, checked whenever the window ends, whether or not a chunk is arriving.
+        let mut window_end = window_end_from_now(opts.stall_window);
+        let mut window_bytes = 0u64;
         loop {
-            let chunk = tokio::select! {
+            let next = tokio::select! {
                 _ = cancel.cancelled() => return Err(ApiError::cancelled()),
-                c = stream.next() => c,
+                _ = tokio::time::sleep_until(window_end) => None,
+                c = stream.next() => Some(c),
             };
-            let Some(chunk) = chunk else { break };
-            let chunk = chunk.map_err(|e| ApiError::from_transport(&e.without_url()))?;
+            let chunk = match next {
+                None => {
+                    if window_bytes < opts.stall_min_bytes {
+                        return Err(ApiError::new(ErrorKind::Timeout, "the download stalled"));
+                    }
+                    window_end = window_end_from_now(opts.stall_window);
+                    window_bytes = 0;
+                    continue;
+                }
+                Some(None) => break,
+                Some(Some(chunk)) => {
+                    chunk.map_err(|e| ApiError::from_transport(&e.without_url()))?
+                }
+            };
             file.write_all(&chunk).await.map_err(io_err)?;
             received += chunk.len() as u64;
+            window_bytes += chunk.len() as u64;
             progress(DownloadProgress::Downloading(Transferred {
                 received,
                 total,
@@ -203,6 +266,13 @@ async fn stream_to_file<P: FnMut(DownloadProgress)>(
             Err(e)
         }
     }
+}
+
+/// `now + window`, without overflowing on an absurd window (which then never ends).
+fn window_end_from_now(window: Duration) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    now.checked_add(window)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
 }
 
 fn part_path(dest: &Path) -> PathBuf {

@@ -9,6 +9,7 @@ pub mod ratelimit;
 pub mod redact;
 pub mod retry;
 pub mod secret;
+pub mod text;
 
 pub use client::{build_client, join_url, HttpConfig};
 pub use download::{download_file, DownloadOptions, DownloadProgress};

@@ -14,6 +14,7 @@ fn fast_retry() -> RetryPolicy {
         max_attempts: 4,
         base_delay: Duration::from_millis(5),
         max_delay: Duration::from_millis(20),
+        ..RetryPolicy::default()
     }
 }
 
@@ -247,6 +248,7 @@ fn fast_polls() -> DownloadOptions {
         max_poll_interval: Duration::from_millis(100),
         max_preparing: Duration::from_secs(20),
         max_redirects: 5,
+        ..DownloadOptions::default()
     }
 }
 
