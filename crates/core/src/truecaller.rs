@@ -119,24 +119,161 @@ fn text(v: &serde_json::Value) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The events in a file: one JSON object, an array of them, or one per line.
-pub fn parse_events(content: &str) -> (Vec<serde_json::Value>, u32) {
-    if let Ok(v) = serde_json::from_str::<serde_json::Value>(content) {
-        return match v {
-            serde_json::Value::Array(a) => (a, 0),
-            o @ serde_json::Value::Object(_) => (vec![o], 0),
-            _ => (vec![], 1),
-        };
+/// Largest webhook file read (checked from the file system before reading).
+pub const MAX_EVENTS_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Events one file may hold.
+pub const MAX_EVENTS: usize = 200_000;
+/// A longer line (or array element) is no webhook event: counted as unreadable, never parsed.
+pub const MAX_EVENT_BYTES: usize = 1024 * 1024;
+
+/// The events of a file, found without building them: each is parsed into a JSON value only
+/// when iterated, one at a time, so a large file is never held as a tree of values.
+pub struct Events<'a> {
+    text: &'a str,
+    spans: Vec<(usize, usize)>,
+    too_many: bool,
+}
+
+impl Events<'_> {
+    pub fn len(&self) -> usize {
+        self.spans.len()
     }
-    let mut out = Vec::new();
-    let mut bad = 0;
-    for line in content.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        match serde_json::from_str::<serde_json::Value>(line) {
-            Ok(v) if v.is_object() => out.push(v),
-            _ => bad += 1,
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// More than [`MAX_EVENTS`]: none are given, so nothing is half-imported.
+    pub fn too_many(&self) -> bool {
+        self.too_many
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = serde_json::Value> + '_ {
+        self.spans.iter().map(|&(a, b)| {
+            // Checked when found; `Null` (no `event_id`, so unreadable) if that ever differed.
+            serde_json::from_str(&self.text[a..b]).unwrap_or_default()
+        })
+    }
+}
+
+impl<'e> IntoIterator for &'e Events<'_> {
+    type Item = serde_json::Value;
+    type IntoIter = Box<dyn Iterator<Item = serde_json::Value> + 'e>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+/// Whether `s` is one well-formed JSON object (checked without building it).
+fn is_json_object(s: &str) -> bool {
+    s.starts_with('{') && serde_json::from_str::<serde::de::IgnoredAny>(s).is_ok()
+}
+
+/// The top-level elements of a well-formed JSON array, as byte spans of `body` (which starts
+/// with `[`).
+fn array_elements(body: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let b = body.as_bytes();
+    let mut i = 1;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= b.len() || b[i] == b']' {
+            done = true;
+            return None;
+        }
+        let start = i;
+        let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+        while i < b.len() {
+            let c = b[i];
+            if in_string {
+                if escaped {
+                    escaped = false;
+                } else if c == b'\\' {
+                    escaped = true;
+                } else if c == b'"' {
+                    in_string = false;
+                }
+            } else {
+                match c {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' if depth > 0 => depth -= 1,
+                    b',' | b']' if depth == 0 => break,
+                    _ => {}
+                }
+            }
+            i += 1;
+        }
+        let mut end = i;
+        while end > start && b[end - 1].is_ascii_whitespace() {
+            end -= 1;
+        }
+        if i < b.len() && b[i] == b',' {
+            i += 1;
+        }
+        Some((start, end))
+    })
+}
+
+/// The events in a file: one JSON object, an array of them, or one per line. Lines longer
+/// than [`MAX_EVENT_BYTES`] and anything that is not a JSON object count as unreadable.
+pub fn parse_events(content: &str) -> (Events<'_>, u32) {
+    let mut events = Events {
+        text: content,
+        spans: Vec::new(),
+        too_many: false,
+    };
+    let mut bad: u32 = 0;
+    let keep = |events: &mut Events<'_>, start: usize, end: usize, bad: &mut u32| {
+        if end - start > MAX_EVENT_BYTES || !is_json_object(&content[start..end]) {
+            *bad = bad.saturating_add(1);
+        } else if events.spans.len() == MAX_EVENTS {
+            events.too_many = true;
+        } else {
+            events.spans.push((start, end));
+        }
+    };
+    let lead = content.len() - content.trim_start().len();
+    if serde_json::from_str::<serde::de::IgnoredAny>(content).is_ok() {
+        let body = content[lead..].trim_end();
+        match body.as_bytes().first() {
+            Some(b'{') => keep(&mut events, lead, lead + body.len(), &mut bad),
+            Some(b'[') => {
+                for (a, b) in array_elements(body) {
+                    keep(&mut events, lead + a, lead + b, &mut bad);
+                    if events.too_many {
+                        break;
+                    }
+                }
+            }
+            _ => bad = 1,
+        }
+    } else {
+        let mut at = 0;
+        for raw in content.split_inclusive('\n') {
+            let line_start = at;
+            at += raw.len();
+            let line = raw.trim();
+            if line.is_empty() {
+                continue;
+            }
+            let start = line_start + (raw.len() - raw.trim_start().len());
+            keep(&mut events, start, start + line.len(), &mut bad);
+            if events.too_many {
+                break;
+            }
         }
     }
-    (out, bad)
+    if events.too_many {
+        events.spans = Vec::new();
+    }
+    (events, bad)
 }
 
 impl App {
@@ -286,14 +423,37 @@ impl App {
         })
     }
 
-    /// Imports the webhook events in a file (any text encoding).
+    /// Imports the webhook events in a file (any text encoding). The size is checked from the
+    /// file system before reading, and the number of events before anything is stored.
     pub fn truecaller_import_events_file(
         &self,
         path: &std::path::Path,
     ) -> Result<EventImport, AppError> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| AppError::validation("file", "bulk_unreadable", e.to_string()))?;
-        self.truecaller_import_events(&crate::bulk::import::decode(&bytes))
+        use std::io::Read;
+        let unreadable =
+            |e: std::io::Error| AppError::validation("file", "bulk_unreadable", e.to_string());
+        let too_big =
+            || AppError::validation("file", "bulk_too_big", "the file is larger than 64 MB");
+        let meta = std::fs::metadata(path).map_err(unreadable)?;
+        if meta.len() > MAX_EVENTS_FILE_BYTES {
+            return Err(too_big());
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_EVENTS_FILE_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(unreadable)?;
+        if bytes.len() as u64 > MAX_EVENTS_FILE_BYTES {
+            return Err(too_big());
+        }
+        let text = crate::bulk::import::decode_owned(bytes);
+        if parse_events(&text).0.too_many() {
+            return Err(AppError::validation(
+                "file",
+                "tc_too_many_events",
+                format!("more than {MAX_EVENTS} events"),
+            ));
+        }
+        self.truecaller_import_events(&text)
     }
 
     /// Imports webhook events from a file's text; repeats of an `event_id` are kept once.
@@ -449,7 +609,7 @@ impl App {
         &self,
         req: &LogRequest,
         folder: Option<std::path::PathBuf>,
-    ) -> Result<crate::identity::DownloadedFile, AppError> {
+    ) -> Result<crate::downloads::DownloadedFile, AppError> {
         use opsdesk_truecaller::LogKind;
         let secs = |ms: i64| (ms / 1000).to_string();
         let (kind, stem) = match req {
@@ -501,7 +661,6 @@ impl App {
             "truecaller-log",
             "log",
             stem,
-            "csv",
             folder,
             "truecaller-log",
             |dest, cancel| async move {

@@ -276,20 +276,25 @@ impl App {
             .store(per_second, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// Reads a spreadsheet and keeps it for the mapping step.
+    /// Reads a spreadsheet and keeps it for the mapping step. The file's size is checked
+    /// before it is read; a CSV is read as a stream.
     pub fn bulk_load_file(&self, path: &std::path::Path) -> Result<SheetInfo, AppError> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| AppError::validation("file", "bulk_unreadable", e.to_string()))?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        self.bulk_load_bytes(&name, &bytes)
+        let sheet = super::import::read_path(path)
+            .map_err(|e| AppError::validation("file", e.rule(), e.to_string()))?;
+        self.bulk_keep_sheet(&name, sheet)
     }
 
     pub fn bulk_load_bytes(&self, name: &str, bytes: &[u8]) -> Result<SheetInfo, AppError> {
         let sheet = super::import::read(name, bytes)
             .map_err(|e| AppError::validation("file", e.rule(), e.to_string()))?;
+        self.bulk_keep_sheet(name, sheet)
+    }
+
+    fn bulk_keep_sheet(&self, name: &str, sheet: Sheet) -> Result<SheetInfo, AppError> {
         let info = SheetInfo {
             file_name: name.to_string(),
             headers: sheet.headers.clone(),
