@@ -14,6 +14,11 @@ use tauri::Manager;
 const PROFILE_ENV: &str = "OPSDESK_DATA_DIR";
 
 pub fn run() {
+    // Release builds never let a WebDriver take over the window: the variable that allows it
+    // (read when the webview is created) is removed before anything starts. The end-to-end
+    // tests drive debug builds.
+    #[cfg(not(debug_assertions))]
+    std::env::remove_var("TAURI_WEBVIEW_AUTOMATION");
     let isolated_profile = std::env::var_os(PROFILE_ENV).map(PathBuf::from);
     let mut builder = tauri::Builder::default();
     // A second launch focuses the running window instead of opening another copy on the same
@@ -71,6 +76,7 @@ pub fn run() {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "could not check bulk jobs"),
             }
+            check_cache(app.handle().clone(), core.clone());
             follow_unfinished_checks(app.handle().clone(), core.clone());
             follow_templates_in_review(app.handle().clone(), core);
             Ok(())
@@ -78,6 +84,10 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::system::app_status,
             commands::system::reset_local_cache,
+            commands::system::retry_local_cache,
+            commands::system::recover_local_cache,
+            commands::system::saved_files,
+            commands::system::delete_saved_files_past_retention,
             commands::system::diagnostics,
             commands::system::open_log_folder,
             commands::settings::save_settings,
@@ -156,6 +166,28 @@ pub fn run() {
 }
 
 struct LogGuardState(#[allow(dead_code)] std::sync::Mutex<Option<opsdesk_core::logging::LogGuard>>);
+
+/// Reads the whole cache once, beside the window (it takes a moment on a large cache), and
+/// switches every screen to the recovery page if part of it is damaged. Also purges what is past
+/// retention every hour, for an app that stays open for days.
+fn check_cache(handle: tauri::AppHandle, core: Arc<App>) {
+    let c = core.clone();
+    let h = handle.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        if c.check_store_now() != opsdesk_core::StoreHealth::Ok {
+            events::changed(&h, &[events::Topic::LocalCache]);
+        }
+    });
+    tauri::async_runtime::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        tick.tick().await; // the first tick is immediate; App::open purged already
+        loop {
+            tick.tick().await;
+            let c = core.clone();
+            let _ = tauri::async_runtime::spawn_blocking(move || c.purge_expired()).await;
+        }
+    });
+}
 
 /// Follows unfinished checks in the background (each with its own backoff, stored on disk) and
 /// tells the screens when one changed status.

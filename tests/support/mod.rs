@@ -121,6 +121,25 @@ impl Window {
     }
 }
 
+impl Window {
+    /// Saves what the window shows as `<name>.png` when `OPSDESK_SCREENSHOTS` names a folder
+    /// (for people reviewing a change); does nothing otherwise.
+    pub async fn screenshot(&self, name: &str) {
+        let Some(dir) = std::env::var_os("OPSDESK_SCREENSHOTS") else {
+            return;
+        };
+        // Let the last change paint before the capture.
+        let _ = self
+            .client
+            .execute("return await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))", vec![])
+            .await;
+        if let Ok(png) = self.client.screenshot().await {
+            let _ = std::fs::create_dir_all(&dir);
+            let _ = std::fs::write(Path::new(&dir).join(format!("{name}.png")), png);
+        }
+    }
+}
+
 impl Drop for Window {
     fn drop(&mut self) {
         let _ = self.driver.kill();

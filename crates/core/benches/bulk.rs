@@ -5,10 +5,12 @@
 
 use opsdesk_core::bulk::import;
 use opsdesk_core::bulk::whatsapp::{rows_of, WaMapping};
-use opsdesk_core::{App, AppConfig, AppPaths};
 use opsdesk_truora::whatsapp::rules::SendableTemplate;
-use std::sync::Arc;
 use std::time::Instant;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+use support::Profile;
 
 fn csv(n: usize) -> String {
     let mut s = String::with_capacity(n * 60);
@@ -69,23 +71,9 @@ fn import_and_check() {
 }
 
 async fn engine_throughput(rate: u32, rows: usize) {
-    let dir = tempfile::tempdir().unwrap();
-    let service = format!("com.opsdesk.bench.{}", uuid::Uuid::new_v4());
-    let app = Arc::new(
-        App::open(AppConfig {
-            keyring_service: service.clone(),
-            paths: AppPaths {
-                data_dir: dir.path().join("data"),
-                log_dir: dir.path().join("logs"),
-            },
-            live: opsdesk_core::endpoints::LiveEndpoints::from_env(),
-            version: "bench".into(),
-            os_locale: None,
-            http: Default::default(),
-            default_download_dir: dir.path().join("Downloads"),
-        })
-        .unwrap(),
-    );
+    // The same isolated profile the tests use (its keyring entries are removed at the end).
+    let profile = Profile::new();
+    let app = profile.open();
     let line = app.whatsapp_lines().unwrap()[0].clone();
     let id = app
         .whatsapp_refresh(&line)
@@ -111,8 +99,6 @@ async fn engine_throughput(rate: u32, rows: usize) {
         rows as f64 / secs,
         ideal / secs * 100.0
     );
-    let _ = opsdesk_core::vault::Vault::new(service)
-        .delete(opsdesk_core::vault::SecretName::DatabaseKey);
 }
 
 fn main() {
@@ -136,23 +122,9 @@ fn main() {
 /// Truecaller: 100,000 records in batches of 500 against the sandbox, which enforces 60 batches
 /// per minute per token in its (scaled) time. The client's pace is scaled the same way.
 async fn truecaller_throughput(scale: f64, records: usize) {
-    let dir = tempfile::tempdir().unwrap();
-    let service = format!("com.opsdesk.bench.{}", uuid::Uuid::new_v4());
-    let app = Arc::new(
-        App::open(AppConfig {
-            keyring_service: service.clone(),
-            paths: AppPaths {
-                data_dir: dir.path().join("data"),
-                log_dir: dir.path().join("logs"),
-            },
-            live: opsdesk_core::endpoints::LiveEndpoints::from_env(),
-            version: "bench".into(),
-            os_locale: None,
-            http: Default::default(),
-            default_download_dir: dir.path().join("Downloads"),
-        })
-        .unwrap(),
-    );
+    // The same isolated profile the tests use (its keyring entries are removed at the end).
+    let profile = Profile::new();
+    let app = profile.open();
     let label = app.truecaller_label_list().await.unwrap()[0].id.clone();
     let mut csv = String::from("mobile\n");
     for i in 0..records {
@@ -211,6 +183,4 @@ async fn truecaller_throughput(scale: f64, records: usize) {
         c.done,
         c.failed,
     );
-    let _ = opsdesk_core::vault::Vault::new(service)
-        .delete(opsdesk_core::vault::SecretName::DatabaseKey);
 }

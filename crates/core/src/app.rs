@@ -85,6 +85,18 @@ pub enum StoreHealth {
     TooNew,
     KeyringUnavailable,
     Failed,
+    /// The file opened but parts of it are damaged (a disk or power failure): what can still be
+    /// read can be carried into a fresh cache.
+    Damaged,
+}
+
+/// What "Recover" saved and carried over.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct RecoveryReport {
+    /// Where the copy of the damaged file was put, untouched.
+    pub copy_folder: String,
+    pub tables: Vec<store::recover::TableRecovery>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -115,6 +127,9 @@ pub struct AppStatus {
     pub log_dir: String,
     /// Where downloads go (the setting, or the system Downloads folder).
     pub download_dir: String,
+    /// Hosts that replace the vendors' own for live work (set by environment variables, e.g. a
+    /// company gateway). Every screen names them while any is in effect.
+    pub endpoint_overrides: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
@@ -140,6 +155,10 @@ pub struct App {
     vault: Vault,
     http: reqwest::Client,
     store: RwLock<Result<Store, StoreHealth>>,
+    /// Set when the cache turned out to be damaged: at start (a quick check in the background)
+    /// or at run time (any query that meets a damaged page). Every screen then shows the
+    /// recovery page instead of errors.
+    damaged: std::sync::atomic::AtomicBool,
     practice_sandbox: tokio::sync::OnceCell<Sandbox>,
     /// The live Truecaller client, kept between calls so its token (10 per 30 minutes) is
     /// reused, whichever mode is in effect. Reset whenever the keys change.
@@ -166,11 +185,13 @@ impl App {
         if let Err(h) = &store {
             tracing::warn!(health = ?h, "local cache not available");
         }
+        let damaged = std::sync::atomic::AtomicBool::new(false);
         Ok(App {
             cfg,
             vault,
             http,
             store: RwLock::new(store),
+            damaged,
             practice_sandbox: tokio::sync::OnceCell::new(),
             live_truecaller: tokio::sync::Mutex::new(None),
             practice_truecaller: tokio::sync::OnceCell::new(),
@@ -190,6 +211,9 @@ impl App {
     }
 
     pub fn store(&self) -> Result<Store, AppError> {
+        if self.is_damaged() {
+            return Err(health_error(StoreHealth::Damaged));
+        }
         match &*self.store.read().unwrap() {
             Ok(s) => Ok(s.clone()),
             Err(h) => Err(health_error(*h)),
@@ -202,10 +226,136 @@ impl App {
     ) -> Result<T, AppError> {
         let store = self.store()?;
         let mut conn = store.conn()?;
-        f(&mut conn).map_err(|e| AppError::from(StoreError::from(e)))
+        f(&mut conn).map_err(|e| {
+            if store::is_corruption(&e) {
+                tracing::error!(error = %e, "the local cache is damaged");
+                self.damaged
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+                return health_error(StoreHealth::Damaged);
+            }
+            if matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull)
+            {
+                return AppError::new(ErrorCode::DiskFull, "the disk is full");
+            }
+            AppError::from(StoreError::from(e))
+        })
+    }
+
+    /// Tests only: a query through the same door every use case goes through.
+    #[doc(hidden)]
+    pub fn with_store_for_tests<T>(
+        &self,
+        f: impl FnOnce(&mut rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, AppError> {
+        self.with_conn(f)
+    }
+
+    fn is_damaged(&self) -> bool {
+        self.damaged.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Checks the whole cache now and returns the resulting health. The shell runs it once
+    /// beside the window at start: every page is read and authenticated, which takes a moment
+    /// on a large cache (see the cache_health benchmark); a damaged page met meanwhile is caught
+    /// by the run-time check in `with_conn`.
+    pub fn check_store_now(&self) -> StoreHealth {
+        let store = self.store.read().unwrap().as_ref().ok().cloned();
+        if let Some(s) = store {
+            let started = std::time::Instant::now();
+            let ok = s.quick_check();
+            tracing::info!(
+                ok,
+                ms = started.elapsed().as_millis() as u64,
+                "cache quick check"
+            );
+            if !ok {
+                self.damaged
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        self.store_health()
+    }
+
+    /// "Try again" on the recovery page: opens the cache again (the keyring may have been
+    /// unlocked meanwhile, or the disk reconnected) and checks it, without a restart.
+    #[tracing::instrument(skip(self))]
+    pub fn retry_store(&self) -> StoreHealth {
+        {
+            let mut guard = self.store.write().unwrap();
+            *guard = Err(StoreHealth::Failed); // closes every connection first
+            *guard = open_store(&self.cfg, &self.vault);
+            self.damaged
+                .store(false, std::sync::atomic::Ordering::SeqCst);
+        }
+        // The keyring may have become readable: ask it again.
+        self.forget_credentials();
+        let h = self.check_store_now();
+        tracing::info!(health = ?h, "local cache opened again");
+        h
+    }
+
+    /// Saves a copy of the damaged cache, then carries every row that can still be read (list
+    /// jobs and their rows first) into a fresh cache that replaces it. Nothing is deleted before
+    /// the copy exists.
+    #[tracing::instrument(skip(self))]
+    pub fn recover_local_cache(&self) -> Result<RecoveryReport, AppError> {
+        let mut guard = self.store.write().unwrap();
+        *guard = Err(StoreHealth::Failed); // drops the pool, closing every connection
+        let dir = &self.cfg.paths.data_dir;
+        let path = dir.join(DB_FILE);
+        let copy_dir = dir.join("damaged");
+        let stamp = chrono::Local::now().format("%Y-%m-%d %H-%M-%S");
+        let copy = copy_dir.join(format!("opsdesk {stamp}.db"));
+        let io = |what: &str, e: std::io::Error| {
+            AppError::internal(format!("could not {what} before recovering: {e}"))
+        };
+        std::fs::create_dir_all(&copy_dir).map_err(|e| io("create the folder", e))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut from = path.as_os_str().to_owned();
+            from.push(suffix);
+            let mut to = copy.as_os_str().to_owned();
+            to.push(suffix);
+            match std::fs::copy(&from, &to) {
+                Ok(_) => {
+                    let _ = crate::files::make_private(std::path::Path::new(&to));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io("save a copy", e)),
+            }
+        }
+        let key = self.vault.get(SecretName::DatabaseKey)?;
+        let fresh = dir.join(format!("{DB_FILE}.recovering"));
+        Store::delete_files(&fresh).map_err(|e| io("clear space", e))?;
+        let tables = match &key {
+            Some(k) if copy.exists() => store::recover::carry_over(&copy, k, &fresh)?,
+            _ => Vec::new(),
+        };
+        Store::delete_files(&path).map_err(|e| io("remove the damaged file", e))?;
+        if fresh.exists() {
+            std::fs::rename(&fresh, &path).map_err(|e| io("put the new cache in place", e))?;
+        }
+        *guard = open_store(&self.cfg, &self.vault);
+        self.damaged
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        drop(guard);
+        let carried: u64 = tables.iter().map(|t| t.rows).sum();
+        tracing::info!(rows = carried, "local cache recovered");
+        self.record(
+            "settings",
+            "cache.recovered",
+            Outcome::Ok,
+            &carried.to_string(),
+        );
+        Ok(RecoveryReport {
+            copy_folder: copy_dir.display().to_string(),
+            tables,
+        })
     }
 
     pub fn store_health(&self) -> StoreHealth {
+        if self.is_damaged() {
+            return StoreHealth::Damaged;
+        }
         match &*self.store.read().unwrap() {
             Ok(_) => StoreHealth::Ok,
             Err(h) => *h,
@@ -222,6 +372,8 @@ impl App {
             .map_err(|e| AppError::internal(format!("could not delete the cache: {e}")))?;
         self.vault.delete(SecretName::DatabaseKey)?;
         *guard = open_store(&self.cfg, &self.vault);
+        self.damaged
+            .store(false, std::sync::atomic::Ordering::SeqCst);
         match &*guard {
             Ok(_) => {
                 tracing::info!("local cache reset");
@@ -314,6 +466,7 @@ impl App {
             data_dir: self.cfg.paths.data_dir.display().to_string(),
             log_dir: self.cfg.paths.log_dir.display().to_string(),
             download_dir: self.download_dir().display().to_string(),
+            endpoint_overrides: self.cfg.live.overridden_hosts(),
         }
     }
 
@@ -410,7 +563,11 @@ impl App {
     /// `OPSDESK_PRACTICE_SANDBOX` (end-to-end tests that kill the app mid-job need a sandbox
     /// that outlives it, to count what it received).
     async fn practice_urls(&self) -> Result<opsdesk_sandbox::SandboxUrls, AppError> {
-        if let Ok(base) = std::env::var("OPSDESK_PRACTICE_SANDBOX") {
+        // Same rule as the live overrides: https, or plain http only to this computer.
+        if let Some(base) = std::env::var("OPSDESK_PRACTICE_SANDBOX")
+            .ok()
+            .filter(|b| crate::endpoints::parse_override(b).is_ok())
+        {
             let url = format!("{}/_sandbox/info", base.trim_end_matches('/'));
             let unreachable =
                 |e: reqwest::Error| AppError::internal(format!("practice sandbox at {base}: {e}"));
@@ -599,28 +756,46 @@ impl App {
         if self.store_health() != StoreHealth::Ok {
             return;
         }
-        let days = self.settings().retention_days as i64;
-        let cutoff = now_ms() - days * 86_400_000;
-        match self.with_conn(|c| {
-            Ok(crate::identity::purge_before(c, cutoff)?
-                + crate::checks::purge_before(c, cutoff)?
-                + crate::whatsapp::purge_before(c, cutoff)?)
-        }) {
+        let cutoff = self.retention_cutoff_ms();
+        match self.with_conn(|c| crate::retention::purge(c, cutoff)) {
             Ok(0) => {}
-            Ok(n) => tracing::info!(
-                deleted = n,
-                days,
-                "purged cached personal data past retention"
-            ),
+            Ok(n) => tracing::info!(deleted = n, "purged cached personal data past retention"),
             Err(e) => tracing::warn!(error = %e, "could not purge expired data"),
         }
     }
 
+    /// Tests only: makes the cache refuse to grow past its current size plus `pages`, the way
+    /// a full disk does (SQLite answers "database or disk is full"). Applied to every pooled
+    /// connection by holding all of them at once.
+    #[doc(hidden)]
+    pub fn simulate_full_disk(&self, pages: i64) -> Result<(), AppError> {
+        let store = self.store()?;
+        let conns: Vec<_> = (0..4).filter_map(|_| store.conn().ok()).collect();
+        for c in &conns {
+            let now: i64 = c
+                .query_row("PRAGMA page_count", [], |r| r.get(0))
+                .map_err(|e| AppError::from(StoreError::from(e)))?;
+            c.query_row(
+                &format!("PRAGMA max_page_count = {}", now + pages),
+                [],
+                |_| Ok(()),
+            )
+            .map_err(|e| AppError::from(StoreError::from(e)))?;
+        }
+        Ok(())
+    }
+
+    /// Anything older than this (milliseconds since the epoch) is past retention.
+    pub fn retention_cutoff_ms(&self) -> i64 {
+        now_ms() - self.settings().retention_days as i64 * 86_400_000
+    }
+
     pub fn download_dir(&self) -> PathBuf {
+        // A stored folder that is no longer valid (removed, or saved by an older version that
+        // accepted any text) falls back to the system's Downloads folder.
         self.settings()
             .download_dir
-            .filter(|d| !d.trim().is_empty())
-            .map(PathBuf::from)
+            .and_then(|d| crate::files::check_folder(&d).ok())
             .unwrap_or_else(|| self.cfg.default_download_dir.clone())
     }
 
@@ -646,7 +821,7 @@ fn health_error(h: StoreHealth) -> AppError {
             ErrorCode::KeyringUnavailable,
             "the system keyring is not available",
         ),
-        StoreHealth::Unreadable | StoreHealth::TooNew => {
+        StoreHealth::Unreadable | StoreHealth::TooNew | StoreHealth::Damaged => {
             AppError::new(ErrorCode::StoreUnreadable, "the local cache cannot be read")
         }
         StoreHealth::Failed | StoreHealth::Ok => {

@@ -11,8 +11,8 @@ use ts_rs::TS;
 
 use crate::activity::Outcome;
 use crate::app::{now_ms, App};
+use crate::downloads::DownloadedFile;
 use crate::error::{AppError, ErrorCode};
-use crate::identity::DownloadedFile;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -330,7 +330,7 @@ pub fn load(conn: &Connection, id: &str) -> rusqlite::Result<Option<CheckView>> 
     let Ok(c) = serde_json::from_str::<Check>(&body) else {
         return Ok(None);
     };
-    let downloads = crate::identity::downloads_for(conn, id)?;
+    let downloads = crate::downloads::downloads_for(conn, id)?;
     Ok(Some(CheckView {
         row,
         id_score: c.id_score,
@@ -351,10 +351,19 @@ pub fn load(conn: &Connection, id: &str) -> rusqlite::Result<Option<CheckView>> 
 }
 
 pub fn purge_before(conn: &Connection, cutoff_ms: i64) -> rusqlite::Result<usize> {
-    conn.execute(
+    let n = conn.execute(
         "DELETE FROM checks WHERE fetched_at_ms < ?1 AND next_poll_ms IS NULL",
         [cutoff_ms],
-    )
+    )?;
+    if n > 0 {
+        // The full-text index only marks deleted entries; merging its segments drops the
+        // purged names and documents from the file for good.
+        conn.execute(
+            "INSERT INTO checks_fts (checks_fts) VALUES ('optimize')",
+            [],
+        )?;
+    }
+    Ok(n)
 }
 
 fn today() -> String {
@@ -565,7 +574,6 @@ impl App {
             id,
             "report",
             &format!("{id}-{lang}"),
-            "pdf",
             folder,
             job_id,
             |dest, cancel| {
@@ -637,15 +645,16 @@ impl App {
             .clone()
             .ok_or_else(|| AppError::new(ErrorCode::NotFound, "attachment has no address"))?;
         let name = att.name.unwrap_or_else(|| "attachment".into());
-        let (stem, ext) = match name.rsplit_once('.') {
-            Some((s, e)) if !e.is_empty() && e.len() <= 5 => (format!("{id}-{s}"), e.to_string()),
-            _ => (format!("{id}-{name}"), "bin".to_string()),
+        // The name the server sends only contributes the stem: the saved type comes from the
+        // content (an attachment named factura.exe is saved inert, never as a program).
+        let stem = match name.rsplit_once('.') {
+            Some((s, e)) if !s.is_empty() && !e.is_empty() && e.len() <= 5 => format!("{id}-{s}"),
+            _ => format!("{id}-{name}"),
         };
         self.save_download(
             id,
             "attachment",
             &stem,
-            &ext,
             None,
             job_id,
             |dest, cancel| async move {

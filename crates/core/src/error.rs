@@ -35,6 +35,8 @@ pub enum ErrorCode {
     StoreKeyMissing,
     /// The local cache cannot be opened (wrong key or damaged).
     StoreUnreadable,
+    /// The disk is full: nothing more can be written until space is freed.
+    DiskFull,
     Internal,
 }
 

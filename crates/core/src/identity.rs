@@ -7,12 +7,13 @@ use opsdesk_truora::identity::{
 };
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use ts_rs::TS;
 
 use crate::activity::Outcome;
 use crate::app::App;
-use crate::error::{AppError, ErrorCode};
+use crate::downloads::{downloads_for, DownloadedFile};
+use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -65,18 +66,6 @@ pub struct OverrideView {
     pub updated_by: Option<String>,
     pub reason: Option<String>,
     pub at: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
-pub struct DownloadedFile {
-    #[ts(type = "number")]
-    pub id: i64,
-    pub kind: String,
-    pub file_name: String,
-    pub folder: String,
-    #[ts(type = "number")]
-    pub bytes: u64,
 }
 
 /// A process as the UI shows it.
@@ -238,33 +227,6 @@ pub fn save(
     Ok(())
 }
 
-pub(crate) fn downloads_for(
-    conn: &Connection,
-    subject: &str,
-) -> rusqlite::Result<Vec<DownloadedFile>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, kind, path, bytes FROM downloads WHERE subject_id = ?1 ORDER BY id DESC",
-    )?;
-    let rows = stmt.query_map([subject], |r| {
-        let path: String = r.get(2)?;
-        let p = Path::new(&path);
-        Ok(DownloadedFile {
-            id: r.get(0)?,
-            kind: r.get(1)?,
-            file_name: p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            folder: p
-                .parent()
-                .map(|d| d.display().to_string())
-                .unwrap_or_default(),
-            bytes: r.get::<_, i64>(3)? as u64,
-        })
-    })?;
-    rows.collect()
-}
-
 pub fn load(conn: &Connection, process_id: &str) -> rusqlite::Result<Option<ProcessView>> {
     let row: Option<(String, i64)> = conn
         .query_row(
@@ -381,6 +343,24 @@ fn is_email(e: &str) -> bool {
 /// the form can show them at once.
 pub fn validate_link_form(f: &LinkForm) -> Vec<AppError> {
     let mut errs = Vec::new();
+    for (field, text) in [
+        ("email", &f.email),
+        ("redirect_url", &f.redirect_url),
+        ("account_id", &f.account_id),
+        ("outbound_id", &f.outbound_id),
+        ("phone", &f.phone),
+    ] {
+        if opsdesk_http::text::has_unsafe_chars(text, false) {
+            errs.push(AppError::validation(
+                field,
+                opsdesk_http::text::UNSAFE_CHARS_RULE,
+                "remove invisible or control characters",
+            ));
+        }
+    }
+    if !errs.is_empty() {
+        return errs;
+    }
     let flow = f.flow_id.trim();
     if flow.is_empty() {
         errs.push(AppError::validation(
@@ -498,39 +478,6 @@ fn none_if_empty(s: &str) -> Option<String> {
 }
 
 /// A unique, non-overwriting destination: `name.pdf`, then `name (2).pdf`, …
-fn free_path(folder: &Path, stem: &str, ext: &str) -> PathBuf {
-    let mut p = folder.join(format!("{stem}.{ext}"));
-    let mut n = 2;
-    while p.exists() {
-        p = folder.join(format!("{stem} ({n}).{ext}"));
-        n += 1;
-    }
-    p
-}
-
-/// Extension placeholder: name the file after its content once downloaded.
-const SNIFF: &str = "?";
-
-/// Recordings may come as MP4, WebM or a ZIP of several; the contract does not say.
-fn sniff_extension(path: &Path) -> &'static str {
-    let mut head = [0u8; 12];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
-        .unwrap_or(0);
-    let head = &head[..n];
-    if head.starts_with(b"%PDF") {
-        "pdf"
-    } else if head.starts_with(b"PK") {
-        "zip"
-    } else if head.len() >= 8 && &head[4..8] == b"ftyp" {
-        "mp4"
-    } else if head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
-        "webm"
-    } else {
-        "bin"
-    }
-}
-
 impl App {
     /// Fetches a process (by ID or pasted link), caches it and returns it.
     #[tracing::instrument(skip(self, input))]
@@ -584,19 +531,17 @@ impl App {
         job_id: &str,
         mut progress: impl FnMut(DownloadProgress) + Send,
     ) -> Result<DownloadedFile, AppError> {
-        let (stem, ext, kind) = match file {
-            ProcessFile::Pdf => (process_id.to_string(), "pdf", "pdf"),
-            // The recordings' format is not documented: named after their first bytes.
-            ProcessFile::VideoRecordings => {
-                (format!("{process_id}-recordings"), SNIFF, "recordings")
-            }
+        // The recordings' format is not documented; every saved file is named after its
+        // content anyway (crate::files::sniff).
+        let (stem, kind) = match file {
+            ProcessFile::Pdf => (process_id.to_string(), "pdf"),
+            ProcessFile::VideoRecordings => (format!("{process_id}-recordings"), "recordings"),
         };
         let client = self.truora().await?;
         self.save_download(
             process_id,
             kind,
             &stem,
-            ext,
             folder,
             job_id,
             |dest, cancel| async move {
@@ -607,105 +552,6 @@ impl App {
             },
         )
         .await
-    }
-
-    /// Downloads into a fresh, non-overwriting file, records it (so it can be opened again by
-    /// ID) and in Activity as `<area>.download_<kind>`. Shared by every screen that saves files.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn save_download<F, Fut>(
-        &self,
-        subject_id: &str,
-        kind: &str,
-        stem: &str,
-        ext: &str,
-        folder: Option<PathBuf>,
-        job_id: &str,
-        run: F,
-    ) -> Result<DownloadedFile, AppError>
-    where
-        F: FnOnce(PathBuf, tokio_util::sync::CancellationToken) -> Fut,
-        Fut: std::future::Future<Output = Result<u64, opsdesk_http::ApiError>>,
-    {
-        let area = if subject_id.starts_with("CHK") {
-            "checks"
-        } else if subject_id.starts_with("whatsapp") {
-            "whatsapp"
-        } else if subject_id.starts_with("truecaller") {
-            "truecaller"
-        } else {
-            "identity"
-        };
-        let action = format!("{area}.download_{kind}");
-        let folder = folder.unwrap_or_else(|| self.download_dir());
-        std::fs::create_dir_all(&folder).map_err(|e| {
-            AppError::new(
-                ErrorCode::Internal,
-                format!("cannot create the folder: {e}"),
-            )
-        })?;
-        let dest = free_path(
-            &folder,
-            stem,
-            if ext == SNIFF { "part-download" } else { ext },
-        );
-        let cancel = self.jobs.start(job_id);
-        let result = run(dest.clone(), cancel).await;
-        self.jobs.finish(job_id);
-        let bytes = match result {
-            Ok(b) => b,
-            Err(e) => {
-                self.record(area, &action, Outcome::Failed, subject_id);
-                return Err(e.into());
-            }
-        };
-        let dest = if ext == SNIFF {
-            let real = free_path(&folder, stem, sniff_extension(&dest));
-            std::fs::rename(&dest, &real)
-                .map_err(|e| AppError::internal(format!("cannot name the file: {e}")))?;
-            real
-        } else {
-            dest
-        };
-        let now = crate::app::now_ms();
-        let path = dest.display().to_string();
-        let id = self.with_conn(|c| {
-            c.execute(
-                "INSERT INTO downloads (subject_id, kind, path, bytes, at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![subject_id, kind, path, bytes as i64, now],
-            )?;
-            Ok(c.last_insert_rowid())
-        })?;
-        self.record(area, &action, Outcome::Ok, subject_id);
-        Ok(DownloadedFile {
-            id,
-            kind: kind.into(),
-            file_name: dest
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            folder: folder.display().to_string(),
-            bytes,
-        })
-    }
-
-    /// Where a saved file is, by its download ID (the UI never handles paths).
-    pub fn download_path(&self, id: i64) -> Result<PathBuf, AppError> {
-        let path: Option<String> = self.with_conn(|c| {
-            c.query_row("SELECT path FROM downloads WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()
-        })?;
-        let path = path
-            .map(PathBuf::from)
-            .ok_or_else(|| AppError::new(ErrorCode::NotFound, "unknown download"))?;
-        if !path.exists() {
-            return Err(AppError::new(
-                ErrorCode::NotFound,
-                "the file was moved or deleted",
-            ));
-        }
-        Ok(path)
     }
 
     /// Creates the person's link or asks Truora to send it. Validation problems come back

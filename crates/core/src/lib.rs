@@ -7,10 +7,13 @@ pub mod bulk;
 pub mod check_config;
 pub mod checks;
 pub mod diagnostics;
+pub mod downloads;
 pub mod endpoints;
 pub mod error;
+pub mod files;
 pub mod identity;
 pub mod logging;
+pub mod retention;
 pub mod settings;
 pub mod store;
 pub mod truecaller;
@@ -18,6 +21,7 @@ pub mod vault;
 pub mod whatsapp;
 
 pub use app::{
-    App, AppConfig, AppPaths, AppStatus, ConnectionReport, CredentialsStatus, Service, StoreHealth,
+    App, AppConfig, AppPaths, AppStatus, ConnectionReport, CredentialsStatus, RecoveryReport,
+    Service, StoreHealth,
 };
 pub use error::{AppError, ErrorCode};

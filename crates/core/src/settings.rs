@@ -74,6 +74,20 @@ impl Settings {
                 format!("retention must be between {RETENTION_MIN} and {RETENTION_MAX} days"),
             ));
         }
+        // Only a folder the user picked: a full path to a folder that exists, without `..`.
+        if let Some(d) = self
+            .download_dir
+            .as_deref()
+            .filter(|d| !d.trim().is_empty())
+        {
+            if crate::files::check_folder(d).is_err() {
+                return Err(AppError::validation(
+                    "download_dir",
+                    "not_a_folder",
+                    "choose an existing folder",
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -156,6 +170,22 @@ mod tests {
         assert!(s.validate().is_ok());
         s.retention_days = RETENTION_MAX + 1;
         assert!(s.validate().is_err());
+    }
+
+    #[test]
+    fn download_folder_must_be_one_the_user_picked() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Settings::defaults(None);
+        s.download_dir = Some(dir.path().display().to_string());
+        assert!(s.validate().is_ok());
+        for bad in ["..", "../../etc", "Downloads", "/no/such/folder/anywhere"] {
+            s.download_dir = Some(bad.into());
+            let e = s.validate().unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("download_dir"), "{bad}");
+            assert_eq!(e.rule.as_deref(), Some("not_a_folder"));
+        }
+        s.download_dir = None;
+        assert!(s.validate().is_ok());
     }
 
     #[test]

@@ -14,8 +14,8 @@ use ts_rs::TS;
 
 use crate::activity::Outcome;
 use crate::app::{now_ms, App};
+use crate::downloads::DownloadedFile;
 use crate::error::{AppError, ErrorCode};
-use crate::identity::DownloadedFile;
 
 /// Meta's verdict on a template (catalogue §4.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -730,6 +730,12 @@ impl App {
         let text = text.trim();
         if text.is_empty() {
             errs.push(AppError::validation("message", "required", "text required"));
+        } else if opsdesk_http::text::has_unsafe_chars(text, true) {
+            errs.push(AppError::validation(
+                "message",
+                opsdesk_http::text::UNSAFE_CHARS_RULE,
+                "remove invisible or control characters",
+            ));
         } else if rules::chars(text) > 1024 {
             errs.push(AppError::validation(
                 "message",
@@ -794,11 +800,10 @@ impl App {
             "whatsapp-link",
             "qr",
             "whatsapp-link-qr",
-            "png",
             folder,
             "qr",
             |dest, _| async move {
-                tokio::fs::write(&dest, &png).await.map_err(|e| {
+                crate::files::write_private(&dest, &png).map_err(|e| {
                     opsdesk_http::ApiError::unexpected(format!("cannot write the file: {e}"))
                 })?;
                 Ok(png.len() as u64)

@@ -1,75 +1,17 @@
 //! The application against the real OS keyring (run inside scripts/headless-session.sh, which
 //! provides an unlocked Secret Service) and a sandbox standing in for the live APIs.
 
+mod support;
+
 use opsdesk_core::endpoints::LiveEndpoints;
 use opsdesk_core::settings::{Language, Theme};
 use opsdesk_core::vault::{SecretName, Vault};
-use opsdesk_core::{App, AppConfig, AppPaths, ErrorCode, Service, StoreHealth};
+use opsdesk_core::{ErrorCode, Service, StoreHealth};
 use opsdesk_sandbox::{
     Sandbox, SandboxConfig, PRACTICE_TC_CLIENT_ID, PRACTICE_TC_KEY_ID, PRACTICE_TC_SECRET,
     PRACTICE_TRUORA_KEY,
 };
-
-struct Profile {
-    dir: tempfile::TempDir,
-    service: String,
-}
-
-impl Profile {
-    fn new() -> Profile {
-        Profile {
-            dir: tempfile::tempdir().unwrap(),
-            service: format!("com.opsdesk.test.{}", uuid::Uuid::new_v4()),
-        }
-    }
-
-    fn config(&self, live: LiveEndpoints) -> AppConfig {
-        AppConfig {
-            keyring_service: self.service.clone(),
-            paths: AppPaths {
-                data_dir: self.dir.path().join("data"),
-                log_dir: self.dir.path().join("logs"),
-            },
-            live,
-            version: "test".into(),
-            os_locale: Some("es-CO".into()),
-            http: Default::default(),
-            default_download_dir: self.dir.path().join("Downloads"),
-        }
-    }
-
-    fn open(&self, live: LiveEndpoints) -> App {
-        App::open(self.config(live)).unwrap()
-    }
-}
-
-impl Drop for Profile {
-    fn drop(&mut self) {
-        let v = Vault::new(self.service.clone());
-        for n in [
-            SecretName::TruoraApiKey,
-            SecretName::TruecallerKeyId,
-            SecretName::TruecallerApiKey,
-            SecretName::TruecallerClientAccountId,
-            SecretName::DatabaseKey,
-        ] {
-            let _ = v.delete(n);
-        }
-    }
-}
-
-fn unreachable() -> LiveEndpoints {
-    // Nothing listens on port 9 (discard) here: connections are refused at once.
-    opsdesk_core::endpoints::LiveEndpoints {
-        truora: opsdesk_truora::TruoraEndpoints {
-            checks: "http://127.0.0.1:9/checks".parse().unwrap(),
-            identity: "http://127.0.0.1:9/identity".parse().unwrap(),
-            connect: "http://127.0.0.1:9/connect".parse().unwrap(),
-            account: "http://127.0.0.1:9/account".parse().unwrap(),
-        },
-        truecaller: "http://127.0.0.1:9/truecaller".parse().unwrap(),
-    }
-}
+use support::{unreachable, Profile};
 
 #[test]
 fn the_vault_round_trips_through_the_os_keyring() {
@@ -97,7 +39,7 @@ fn the_vault_round_trips_through_the_os_keyring() {
 #[tokio::test]
 async fn first_run_is_practice_mode_in_the_os_language_and_settings_persist() {
     let p = Profile::new();
-    let app = p.open(unreachable());
+    let app = p.open_with(unreachable());
     let st = app.status();
     assert_eq!(st.store, StoreHealth::Ok);
     assert!(st.practice);
@@ -108,7 +50,7 @@ async fn first_run_is_practice_mode_in_the_os_language_and_settings_persist() {
     s.retention_days = 30;
     app.save_settings(s.clone()).await.unwrap();
     drop(app);
-    let app = p.open(unreachable());
+    let app = p.open_with(unreachable());
     assert_eq!(app.settings(), s);
     assert!(app
         .activity(10)
@@ -120,7 +62,7 @@ async fn first_run_is_practice_mode_in_the_os_language_and_settings_persist() {
 #[tokio::test]
 async fn invalid_settings_are_refused_with_the_field() {
     let p = Profile::new();
-    let app = p.open(unreachable());
+    let app = p.open_with(unreachable());
     let mut s = app.settings();
     s.retention_days = 0;
     let e = app.save_settings(s).await.unwrap_err();
@@ -131,11 +73,11 @@ async fn invalid_settings_are_refused_with_the_field() {
 #[test]
 fn a_missing_cache_key_is_explained_and_reset_starts_fresh() {
     let p = Profile::new();
-    drop(p.open(unreachable()));
+    drop(p.open_with(unreachable()));
     Vault::new(p.service.clone())
         .delete(SecretName::DatabaseKey)
         .unwrap();
-    let app = p.open(unreachable());
+    let app = p.open_with(unreachable());
     assert_eq!(app.status().store, StoreHealth::KeyMissing);
     assert_eq!(
         app.activity(10).unwrap_err().code,
@@ -149,7 +91,7 @@ fn a_missing_cache_key_is_explained_and_reset_starts_fresh() {
 #[test]
 fn keys_live_only_in_the_keyring_never_in_the_cache() {
     let p = Profile::new();
-    let app = p.open(unreachable());
+    let app = p.open_with(unreachable());
     let creds = app
         .save_truora_key(&format!("  {PRACTICE_TRUORA_KEY}  "))
         .unwrap();
@@ -182,7 +124,7 @@ fn keys_live_only_in_the_keyring_never_in_the_cache() {
 #[test]
 fn malformed_keys_are_refused_at_the_field() {
     let p = Profile::new();
-    let app = p.open(unreachable());
+    let app = p.open_with(unreachable());
     let e = app.save_truora_key("not a key").unwrap_err();
     assert_eq!(
         (e.field.as_deref(), e.rule.as_deref()),
@@ -196,7 +138,7 @@ async fn testing_a_connection_tells_wrong_keys_from_no_network() {
     let live = LiveEndpoints::from_sandbox(&sb.urls());
 
     let p = Profile::new();
-    let app = p.open(live.clone());
+    let app = p.open_with(live.clone());
     let r = app.test_connection(Service::Truora).await;
     assert_eq!(r.error.unwrap().code, ErrorCode::NotConfigured);
 
@@ -230,7 +172,7 @@ async fn testing_a_connection_tells_wrong_keys_from_no_network() {
     );
 
     let offline = Profile::new();
-    let app = offline.open(unreachable());
+    let app = offline.open_with(unreachable());
     app.save_truora_key(PRACTICE_TRUORA_KEY).unwrap();
     assert_eq!(
         app.test_connection(Service::Truora)
@@ -249,7 +191,7 @@ async fn testing_a_connection_tells_wrong_keys_from_no_network() {
 #[tokio::test]
 async fn practice_mode_talks_to_the_built_in_sandbox() {
     let p = Profile::new();
-    let app = p.open(unreachable());
+    let app = p.open_with(unreachable());
     assert!(app.is_practice());
     app.truora().await.unwrap().verify_key().await.unwrap();
     let labels = app
@@ -267,7 +209,7 @@ async fn a_looked_up_process_is_cached_downloaded_and_purged_after_retention() {
     use opsdesk_core::identity::ProcessStatus;
     use opsdesk_truora::identity::ProcessFile;
     let p = Profile::new();
-    let app = p.open(unreachable());
+    let app = p.open_with(unreachable());
     let id = format!("IDP{:032x}", 0xd1d0000u64 + 4);
     let v = app
         .identity_lookup(&format!("https://app.truora.com/processes/{id}?x=1"))
@@ -320,7 +262,7 @@ async fn a_looked_up_process_is_cached_downloaded_and_purged_after_retention() {
 async fn sending_a_link_reports_every_invalid_field_and_records_activity() {
     use opsdesk_core::identity::{LinkDelivery, LinkForm};
     let p = Profile::new();
-    let app = p.open(unreachable());
+    let app = p.open_with(unreachable());
     let mut form = LinkForm {
         flow_id: "IPF0a1b2c3d4e5f60718293a4b5c6d7e8f9".into(),
         country: "MX".into(),
@@ -365,7 +307,7 @@ async fn sending_a_link_reports_every_invalid_field_and_records_activity() {
 async fn a_check_is_created_found_followed_to_completion_and_its_report_saved() {
     use opsdesk_core::checks::{CheckQuery, CheckSubject, NewCheckForm};
     let p = Profile::new();
-    let app = p.open(unreachable());
+    let app = p.open_with(unreachable());
     let mut form = NewCheckForm {
         subject: CheckSubject::Person,
         custom_type: None,
@@ -473,7 +415,7 @@ async fn whatsapp_templates_are_authored_followed_to_a_verdict_and_sent_once_per
         Button, ButtonKind, Category, SendDraft, TemplateDraft, TemplateType,
     };
     let p = Profile::new();
-    let app = p.open(unreachable());
+    let app = p.open_with(unreachable());
     let line = app.whatsapp_lines().unwrap()[0].clone();
     assert_eq!(line, opsdesk_sandbox::PRACTICE_WABA_LINE);
     assert!(app.whatsapp_cached(&line).unwrap().is_empty());
@@ -585,7 +527,7 @@ async fn whatsapp_templates_are_authored_followed_to_a_verdict_and_sent_once_per
 #[tokio::test]
 async fn an_inbound_link_comes_with_a_qr_code_that_can_be_saved() {
     let p = Profile::new();
-    let app = p.open(unreachable());
+    let app = p.open_with(unreachable());
     let errs = app
         .whatsapp_create_inbound("123", "flow", "")
         .await
@@ -616,7 +558,7 @@ async fn an_inbound_link_comes_with_a_qr_code_that_can_be_saved() {
 async fn truecaller_one_call_numbers_by_feature_set_and_callbacks_without_duplicates() {
     use opsdesk_core::truecaller::{NumberFilterKind, OneCallForm};
     let p = Profile::new();
-    let app = p.open(unreachable());
+    let app = p.open_with(unreachable());
     let label = app.truecaller_label_list().await.unwrap()[0].id.clone();
     let now = chrono::Utc::now().timestamp_millis();
     let mut form = OneCallForm {

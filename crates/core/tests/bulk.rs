@@ -1,50 +1,15 @@
 //! The bulk engine: every row accounted for, pause / resume / cancel, recovery after a crash,
 //! and WhatsApp bulk sends against the sandbox, including injected faults.
 
+mod support;
+
 use futures_util::future::BoxFuture;
 use opsdesk_core::bulk::engine::{JobState, NewRow, RowOutcome, RowState, Sender};
 use opsdesk_core::bulk::whatsapp::WaMapping;
-use opsdesk_core::{App, AppConfig, AppPaths};
+use opsdesk_core::App;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-
-struct Profile {
-    dir: tempfile::TempDir,
-    service: String,
-}
-
-impl Profile {
-    fn new() -> Profile {
-        Profile {
-            dir: tempfile::tempdir().unwrap(),
-            service: format!("com.opsdesk.test.{}", uuid::Uuid::new_v4()),
-        }
-    }
-    fn open(&self) -> Arc<App> {
-        Arc::new(
-            App::open(AppConfig {
-                keyring_service: self.service.clone(),
-                paths: AppPaths {
-                    data_dir: self.dir.path().join("data"),
-                    log_dir: self.dir.path().join("logs"),
-                },
-                live: opsdesk_core::endpoints::LiveEndpoints::from_env(),
-                version: "test".into(),
-                os_locale: Some("es-CO".into()),
-                http: Default::default(),
-                default_download_dir: self.dir.path().join("Downloads"),
-            })
-            .unwrap(),
-        )
-    }
-}
-
-impl Drop for Profile {
-    fn drop(&mut self) {
-        let v = opsdesk_core::vault::Vault::new(self.service.clone());
-        let _ = v.delete(opsdesk_core::vault::SecretName::DatabaseKey);
-    }
-}
+use support::Profile;
 
 /// Sends by row number: every 10th row fails, every 7th needs one retry (a rate limit).
 #[derive(Default)]

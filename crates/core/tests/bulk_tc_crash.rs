@@ -2,39 +2,21 @@
 //! were read: on restart the batch is settled from batch status, not sent again. (Its own test
 //! binary: it points Practice mode at a sandbox that outlives the app, through the environment.)
 
+mod support;
+
 use opsdesk_core::bulk::engine::JobState;
 use opsdesk_core::bulk::truecaller::TcMapping;
-use opsdesk_core::{App, AppConfig, AppPaths};
 use opsdesk_sandbox::{Sandbox, SandboxConfig};
-use std::sync::Arc;
-
-fn open(dir: &std::path::Path, service: &str) -> Arc<App> {
-    Arc::new(
-        App::open(AppConfig {
-            keyring_service: service.into(),
-            paths: AppPaths {
-                data_dir: dir.join("data"),
-                log_dir: dir.join("logs"),
-            },
-            live: opsdesk_core::endpoints::LiveEndpoints::from_env(),
-            version: "test".into(),
-            os_locale: None,
-            http: Default::default(),
-            default_download_dir: dir.join("Downloads"),
-        })
-        .unwrap(),
-    )
-}
+use support::Profile;
 
 #[tokio::test]
 async fn accepted_batches_are_settled_after_a_crash_not_resent() {
     let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
     std::env::set_var("OPSDESK_PRACTICE_SANDBOX", sb.base_url());
-    let dir = tempfile::tempdir().unwrap();
-    let service = format!("com.opsdesk.test.{}", uuid::Uuid::new_v4());
+    let p = Profile::new();
 
     let job = {
-        let app = open(dir.path(), &service);
+        let app = p.open();
         let label = app.truecaller().await.unwrap().labels(1, 10).await.unwrap()[0]
             .id
             .clone();
@@ -80,7 +62,7 @@ async fn accepted_batches_are_settled_after_a_crash_not_resent() {
     });
     assert_eq!(sent_before, 600);
 
-    let app = open(dir.path(), &service);
+    let app = p.open();
     app.bulk_recover().unwrap();
     assert_eq!(app.bulk_job(job).unwrap().counts.uncertain, 600);
     sb.advance_time(60_000);
@@ -99,6 +81,4 @@ async fn accepted_batches_are_settled_after_a_crash_not_resent() {
         600,
         "nothing sent twice"
     );
-    let _ = opsdesk_core::vault::Vault::new(service)
-        .delete(opsdesk_core::vault::SecretName::DatabaseKey);
 }

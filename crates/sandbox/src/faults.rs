@@ -29,6 +29,9 @@ pub struct Faults {
     pub rate_malformed: f64,
     /// Retry-After (seconds) on injected 429s.
     pub retry_after_secs: u64,
+    /// Finished checks also list hostile attachments: a Windows program named `factura.exe`
+    /// and a script page named `informe.hta`, as a compromised storage host could serve them.
+    pub hostile_attachments: bool,
 }
 
 #[derive(Debug)]

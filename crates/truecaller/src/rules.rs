@@ -93,6 +93,13 @@ pub fn validate_record(
     label_name_required: bool,
 ) -> Result<WireRecord, Vec<RuleError>> {
     let mut errs = Vec::new();
+    // The reason's own character rule already refuses these; the label name is free text.
+    if opsdesk_http::text::has_unsafe_chars(&d.label_name, false) {
+        return Err(vec![RuleError {
+            field: "label_name",
+            rule: opsdesk_http::text::UNSAFE_CHARS_RULE,
+        }]);
+    }
     let mut num = |raw: &str, field: &'static str| match raw.trim() {
         "" => {
             errs.push(RuleError {

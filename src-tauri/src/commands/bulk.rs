@@ -4,7 +4,7 @@ use crate::events::{changed, Topic};
 use opsdesk_core::bulk::engine::{ExportLabels, JobState, JobView, RowState, RowView};
 use opsdesk_core::bulk::truecaller::{LabelView, TcMapping};
 use opsdesk_core::bulk::whatsapp::{SheetInfo, WaMapping, WaPreview};
-use opsdesk_core::identity::DownloadedFile;
+use opsdesk_core::downloads::DownloadedFile;
 use opsdesk_core::{AppError, ErrorCode};
 use std::sync::Arc;
 use tauri::Manager;

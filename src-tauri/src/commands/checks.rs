@@ -5,7 +5,7 @@ use opsdesk_core::checks::{
     CheckQuery, CheckRow, CheckSubject, CheckView, CreateOutcome, DetailsPage, FormField,
     NewCheckForm,
 };
-use opsdesk_core::identity::DownloadedFile;
+use opsdesk_core::downloads::DownloadedFile;
 use opsdesk_core::AppError;
 use opsdesk_http::DownloadProgress;
 use tauri::ipc::Channel;

@@ -1,7 +1,8 @@
 use super::{CmdResult, Core};
 use crate::commands::system::chosen_folder;
 use crate::events::{changed, Topic};
-use opsdesk_core::identity::{DownloadedFile, LinkForm, LinkOutcome, ProcessView};
+use opsdesk_core::downloads::DownloadedFile;
+use opsdesk_core::identity::{LinkForm, LinkOutcome, ProcessView};
 use opsdesk_core::AppError;
 use opsdesk_http::DownloadProgress;
 use opsdesk_truora::identity::ProcessFile;

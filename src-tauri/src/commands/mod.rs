@@ -12,3 +12,46 @@ pub mod whatsapp;
 
 pub type Core<'a> = tauri::State<'a, std::sync::Arc<opsdesk_core::App>>;
 pub type CmdResult<T> = Result<T, opsdesk_core::AppError>;
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// Command names are written in the shell's handler list and in the UI's one door
+    /// (`ui/src/lib/ipc.ts`); a name in one and not the other is a button that fails at run time.
+    #[test]
+    fn every_registered_command_is_in_the_ui_door_and_back() {
+        let shell = include_str!("../lib.rs");
+        let start = shell.find("generate_handler![").expect("handler list");
+        let end = start + shell[start..].find("])").expect("end of handler list");
+        let registered: BTreeSet<&str> = shell[start + "generate_handler![".len()..end]
+            .split(',')
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(|s| s.rsplit("::").next().unwrap())
+            .collect();
+
+        let ipc = include_str!("../../../ui/src/lib/ipc.ts");
+        let mut called = BTreeSet::new();
+        for part in ipc
+            .split("invoke(")
+            .skip(1)
+            .chain(ipc.split("invoke<").skip(1))
+        {
+            let part = part.trim_start_matches(|c: char| c != '\'' && c != '"' && c != '(');
+            let part = part.trim_start_matches('(');
+            if let Some(rest) = part.strip_prefix('\'') {
+                if let Some(name) = rest.split('\'').next() {
+                    called.insert(name);
+                }
+            }
+        }
+        assert!(registered.len() > 50, "{registered:?}");
+        let missing_in_ui: Vec<_> = registered.difference(&called).collect();
+        let missing_in_shell: Vec<_> = called.difference(&registered).collect();
+        assert!(
+            missing_in_ui.is_empty() && missing_in_shell.is_empty(),
+            "registered but never called from ipc.ts: {missing_in_ui:?}; called but not registered: {missing_in_shell:?}"
+        );
+    }
+}

@@ -15,6 +15,52 @@ pub fn reset_local_cache(app: tauri::AppHandle, core: Core<'_>) -> CmdResult<App
     Ok(core.status())
 }
 
+/// "Try again" on the recovery page: opens and checks the cache again without a restart.
+#[tauri::command]
+pub async fn retry_local_cache(app: tauri::AppHandle, core: Core<'_>) -> CmdResult<AppStatus> {
+    let core = core.inner().clone();
+    // Reads the whole file: off the main thread.
+    let status = tauri::async_runtime::spawn_blocking(move || {
+        core.retry_store();
+        core.status()
+    })
+    .await
+    .map_err(|e| opsdesk_core::AppError::internal(e.to_string()))?;
+    changed(&app, &[Topic::LocalCache, Topic::Settings, Topic::Activity]);
+    Ok(status)
+}
+
+/// Saves a copy of the damaged cache and carries what can be read into a fresh one.
+#[tauri::command]
+pub async fn recover_local_cache(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+) -> CmdResult<opsdesk_core::RecoveryReport> {
+    let core = core.inner().clone();
+    let report = tauri::async_runtime::spawn_blocking(move || core.recover_local_cache())
+        .await
+        .map_err(|e| opsdesk_core::AppError::internal(e.to_string()))??;
+    changed(&app, &[Topic::LocalCache, Topic::Settings, Topic::Activity]);
+    Ok(report)
+}
+
+/// The files OpsDesk saved that are still on disk (Settings lists them).
+#[tauri::command]
+pub fn saved_files(core: Core<'_>) -> CmdResult<Vec<opsdesk_core::downloads::SavedFile>> {
+    core.saved_files()
+}
+
+/// Deletes the saved files older than the retention period.
+#[tauri::command]
+pub fn delete_saved_files_past_retention(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+) -> CmdResult<usize> {
+    let n = core.delete_saved_files_past_retention()?;
+    changed(&app, &[Topic::Settings, Topic::Activity]);
+    Ok(n)
+}
+
 #[tauri::command]
 pub fn diagnostics(core: Core<'_>) -> String {
     core.diagnostics()
@@ -41,7 +87,9 @@ pub fn open_download(
     id: i64,
     reveal: bool,
 ) -> CmdResult<()> {
-    let path = core.download_path(id)?;
+    // A file saved inert (not a document, image, video or spreadsheet) is only ever shown in
+    // its folder: the backend refuses to open it whatever the UI asks.
+    let path = core.download_to_open(id, reveal)?;
     let result = if reveal {
         app.opener().reveal_item_in_dir(&path)
     } else {

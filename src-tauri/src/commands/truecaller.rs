@@ -1,7 +1,7 @@
 use super::{CmdResult, Core};
 use crate::events::{changed, Topic};
 use opsdesk_core::bulk::truecaller::LabelView;
-use opsdesk_core::identity::DownloadedFile;
+use opsdesk_core::downloads::DownloadedFile;
 use opsdesk_core::truecaller::{
     CallbackView, EventImport, FeatureSetView, ListingView, LogRequest, NumberFilterKind,
     NumbersPageView, OneCallForm,

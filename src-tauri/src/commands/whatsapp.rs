@@ -1,7 +1,7 @@
 use super::{CmdResult, Core};
 use crate::commands::system::chosen_folder;
 use crate::events::{changed, Topic};
-use opsdesk_core::identity::DownloadedFile;
+use opsdesk_core::downloads::DownloadedFile;
 use opsdesk_core::whatsapp::{DraftCheck, InboundView, SendOutcome, TemplateView};
 use opsdesk_core::AppError;
 use opsdesk_truora::whatsapp::rules::{SendDraft, TemplateDraft};

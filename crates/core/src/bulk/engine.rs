@@ -170,6 +170,9 @@ pub struct JobView {
     pub rate_per_minute: Option<f64>,
     #[ts(type = "number | null")]
     pub eta_secs: Option<u64>,
+    /// Why a job stopped on its own, for a local reason (the disk filled up): it continues with
+    /// one click once that is fixed.
+    pub stopped_by: Option<ErrorCode>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -193,6 +196,9 @@ pub struct Controls {
     /// Truecaller batches per minute; 0 means the documented 60. The benchmark raises it along
     /// with the sandbox's time scale.
     pub(crate) tc_batches_per_minute: std::sync::atomic::AtomicU32,
+    /// Jobs that stopped because of a local failure, and which (kept in memory: when the disk
+    /// is full, not even that can be written down).
+    stopped: Mutex<HashMap<i64, ErrorCode>>,
 }
 
 #[derive(Default)]
@@ -282,6 +288,29 @@ fn set_state(conn: &Connection, job: i64, state: JobState) -> rusqlite::Result<(
         params![job, state.db(), now],
     )?;
     Ok(())
+}
+
+fn mark_in_flight_uncertain(conn: &Connection, job: i64) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE bulk_rows SET state = 'uncertain', reason = 'bulk:app_stopped' WHERE job_id = ?1 AND state = 'in_flight'",
+        [job],
+    )
+}
+
+/// Retention: jobs that are not sending and whose last activity is past the cutoff go, with
+/// their rows (the source cells hold names and phone numbers).
+pub(crate) fn purge_before(conn: &Connection, cutoff_ms: i64) -> rusqlite::Result<usize> {
+    const OLD: &str = "SELECT id FROM bulk_jobs WHERE state <> 'running'
+        AND COALESCE(finished_at_ms, started_at_ms, created_at_ms) < ?1";
+    let rows = conn.execute(
+        &format!("DELETE FROM bulk_rows WHERE job_id IN ({OLD})"),
+        [cutoff_ms],
+    )?;
+    let jobs = conn.execute(
+        &format!("DELETE FROM bulk_jobs WHERE id IN ({OLD})"),
+        [cutoff_ms],
+    )?;
+    Ok(rows + jobs)
 }
 
 /// kind, title, state, created, started, finished.
@@ -398,19 +427,23 @@ impl App {
     }
 
     pub fn bulk_job(&self, id: i64) -> Result<JobView, AppError> {
-        let live = self
-            .bulk
-            .map
-            .lock()
-            .unwrap()
-            .get(&id)
-            .and_then(|c| *c.rate.lock().unwrap());
+        let (running, live) = {
+            let map = self.bulk.map.lock().unwrap();
+            let c = map.get(&id);
+            (c.is_some(), c.and_then(|c| *c.rate.lock().unwrap()))
+        };
+        let stopped_by = self.bulk.stopped.lock().unwrap().get(&id).copied();
         self.with_conn(|c| {
             let Some((kind, title, state, created, started, finished)) = load_job(c, id)? else {
                 return Ok(None);
             };
             let counts = counts(c, id)?;
-            let state = JobState::parse(&state);
+            let mut state = JobState::parse(&state);
+            // Written as running but not running here: it stopped without being able to say so
+            // (a full disk, a crash before recovery ran). Shown as it is: interrupted.
+            if state == JobState::Running && !running {
+                state = JobState::Interrupted;
+            }
             let (rate, eta) = match (state, live) {
                 (JobState::Running, Some((per_min, _))) if per_min > 0.0 => (
                     Some(per_min),
@@ -431,6 +464,7 @@ impl App {
                 finished_at_ms: finished,
                 rate_per_minute: rate,
                 eta_secs: eta,
+                stopped_by,
             }))
         })?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no such job"))
@@ -620,8 +654,27 @@ impl App {
             map.insert(id, c.clone());
             c
         };
-        let result = self.run_inner(id, sender, &control, &mut progress).await;
+        self.bulk.stopped.lock().unwrap().remove(&id);
+        // Rows left in flight by an earlier run that stopped on a local failure: nobody is
+        // sending them now, so they may or may not have arrived. The operator decides.
+        let result = match self.with_conn(|c| mark_in_flight_uncertain(c, id)) {
+            Ok(_) => self.run_inner(id, sender, &control, &mut progress).await,
+            Err(e) => Err(e),
+        };
         self.bulk.map.lock().unwrap().remove(&id);
+        if let Err(e) = &result {
+            tracing::error!(job = id, error = %e, "job stopped by a local failure");
+            self.bulk.stopped.lock().unwrap().insert(id, e.code);
+            // Best effort: with a full disk these writes fail too; the job still reads as
+            // interrupted (see `bulk_job`) and the next run settles the rows caught in flight.
+            let _ = self.with_conn(|c| {
+                mark_in_flight_uncertain(c, id)?;
+                set_state(c, id, JobState::Interrupted)
+            });
+            if let Ok(v) = self.bulk_job(id) {
+                progress(&v);
+            }
+        }
         result
     }
 
@@ -644,6 +697,10 @@ impl App {
         let started = Instant::now();
         let mut settled: u64 = 0;
         let mut exhausted = false;
+        // A local failure (the disk filled up, the cache failed): nothing new is claimed, but
+        // requests already out are waited for and recorded if possible; rows that cannot be
+        // recorded stay in flight and become "may have arrived", never sent again.
+        let mut local_error: Option<AppError> = None;
         let mut after = |app: &App, n: u64, settled: &mut u64| {
             *settled += n;
             let per_min = *settled as f64 / started.elapsed().as_secs_f64().max(0.001) * 60.0;
@@ -653,21 +710,30 @@ impl App {
             }
         };
         loop {
-            let stop =
-                control.pause.load(Ordering::SeqCst) || control.cancel.load(Ordering::SeqCst);
+            let stop = control.pause.load(Ordering::SeqCst)
+                || control.cancel.load(Ordering::SeqCst)
+                || local_error.is_some();
             if !stop && !exhausted && tasks.len() < concurrency {
                 if let Some(l) = &limit {
                     // Wait for the vendor's pace while the requests already out keep landing.
                     tokio::select! {
                         _ = l.wait() => {}
                         Some(done) = tasks.join_next(), if !tasks.is_empty() => {
-                            let n = self.settle(id, done)?;
-                            after(self, n, &mut settled);
+                            match self.settle(id, done) {
+                                Ok(n) => after(self, n, &mut settled),
+                                Err(e) => local_error = local_error.or(Some(e)),
+                            }
                             continue;
                         }
                     }
                 }
-                let rows = self.with_conn(|c| claim(c, id, batch))?;
+                let rows = match self.with_conn(|c| claim(c, id, batch)) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        local_error = Some(e);
+                        continue;
+                    }
+                };
                 if rows.is_empty() {
                     exhausted = true;
                 } else {
@@ -678,10 +744,15 @@ impl App {
             let Some(done) = tasks.join_next().await else {
                 break;
             };
-            let n = self.settle(id, done)?;
-            after(self, n, &mut settled);
+            match self.settle(id, done) {
+                Ok(n) => after(self, n, &mut settled),
+                Err(e) => local_error = local_error.or(Some(e)),
+            }
             // Rows given back for a retry are pending again: look once more.
             exhausted = false;
+        }
+        if let Some(e) = local_error {
+            return Err(e);
         }
         let end = if control.cancel.load(Ordering::SeqCst) {
             JobState::Cancelled
@@ -722,6 +793,20 @@ pub struct ExportLabels {
     pub reasons: HashMap<String, String>,
 }
 
+/// Excel refuses cells longer than 32,767 characters (the whole export used to fail on one):
+/// longer text is cut, with a marker so nobody mistakes it for the whole value.
+pub(crate) fn xlsx_text(s: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 32_767;
+    const MARK: &str = " […]";
+    if s.chars().count() <= MAX {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let keep = MAX - MARK.chars().count();
+    let mut out: String = s.chars().take(keep).collect();
+    out.push_str(MARK);
+    std::borrow::Cow::Owned(out)
+}
+
 impl App {
     /// Every row that did not go out (failed, uncertain, invalid, skipped, and unsent rows of a
     /// cancelled job) as a spreadsheet in the file's own columns plus result and reason, saved in
@@ -731,7 +816,7 @@ impl App {
         id: i64,
         labels: &ExportLabels,
         folder: Option<std::path::PathBuf>,
-    ) -> Result<crate::identity::DownloadedFile, AppError> {
+    ) -> Result<crate::downloads::DownloadedFile, AppError> {
         let job = self.bulk_job(id)?;
         // row number, state, original cells, reason
         type ExportRow = (u32, String, Vec<String>, Option<String>);
@@ -770,14 +855,16 @@ impl App {
             .chain([&labels.result, &labels.reason])
             .enumerate()
         {
-            ws.write_string_with_format(0, i as u16, super::import::safe_cell(h), &bold)
+            ws.write_string_with_format(0, i as u16, xlsx_text(h), &bold)
                 .map_err(xerr)?;
         }
         for (n, (_, state, source, reason)) in rows.iter().enumerate() {
             let r = (n + 1) as u32;
             for (i, cell) in source.iter().enumerate().take(headers.len()) {
-                // Written as text so phone numbers keep their digits and nothing runs as a formula.
-                ws.write_string(r, i as u16, super::import::safe_cell(cell))
+                // Written as text cells: phone numbers keep their digits and "+", and a text cell
+                // is never evaluated as a formula, so no apostrophe is needed (one would make
+                // the export differ from the file it came from, and not re-import).
+                ws.write_string(r, i as u16, xlsx_text(cell))
                     .map_err(xerr)?;
             }
             let word = labels
@@ -785,7 +872,7 @@ impl App {
                 .get(state)
                 .cloned()
                 .unwrap_or_else(|| state.clone());
-            ws.write_string(r, headers.len() as u16, word)
+            ws.write_string(r, headers.len() as u16, xlsx_text(&word))
                 .map_err(xerr)?;
             let why = reason
                 .as_deref()
@@ -801,7 +888,7 @@ impl App {
                 })
                 .collect::<Vec<_>>()
                 .join(" ");
-            ws.write_string(r, headers.len() as u16 + 1, super::import::safe_cell(&why))
+            ws.write_string(r, headers.len() as u16 + 1, xlsx_text(&why))
                 .map_err(xerr)?;
         }
         ws.autofit();
@@ -815,11 +902,10 @@ impl App {
             &subject,
             "bulk_export",
             &stem,
-            "xlsx",
             folder,
             &subject,
             |dest, _| async move {
-                tokio::fs::write(&dest, &bytes).await.map_err(|e| {
+                crate::files::write_private(&dest, &bytes).map_err(|e| {
                     opsdesk_http::ApiError::unexpected(format!("cannot write the file: {e}"))
                 })?;
                 Ok(bytes.len() as u64)

@@ -7,6 +7,8 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub mod recover;
+
 pub type Pooled = r2d2::PooledConnection<SqliteConnectionManager>;
 
 /// Embedded, numbered migrations. Each runs once, in its own transaction; `PRAGMA user_version`
@@ -30,6 +32,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0007_tc_labels",
         include_str!("migrations/0007_tc_labels.sql"),
+    ),
+    (
+        "0008_saved_files",
+        include_str!("migrations/0008_saved_files.sql"),
     ),
 ];
 
@@ -82,6 +88,13 @@ fn configure(conn: &Connection, key_hex: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Whether an error means the file itself is damaged (as opposed to busy, full or misused).
+/// SQLCipher reports a page whose authentication fails as "not a database" or "malformed".
+pub fn is_corruption(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if matches!(f.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase))
+}
+
 fn is_not_a_database(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase)
 }
@@ -125,6 +138,35 @@ impl Store {
             pool,
             path: path.to_path_buf(),
         })
+    }
+
+    /// `PRAGMA quick_check` over the whole file: every page read (and so authenticated by
+    /// SQLCipher) and every b-tree walked, without the slower index cross-checks of
+    /// `integrity_check`. Returns false only when the file is found damaged: a check that could
+    /// not run (no free connection, the file busy) says nothing about the file.
+    pub fn quick_check(&self) -> bool {
+        let conn = match self.conn() {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not check the local cache");
+                return true;
+            }
+        };
+        match conn.query_row("PRAGMA quick_check(1)", [], |r| r.get::<_, String>(0)) {
+            Ok(s) if s == "ok" => true,
+            Ok(s) => {
+                tracing::error!(problem = %s, "the local cache is damaged");
+                false
+            }
+            Err(e) if is_corruption(&e) => {
+                tracing::error!(error = %e, "the local cache is damaged");
+                false
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not check the local cache");
+                true
+            }
+        }
     }
 
     pub fn conn(&self) -> Result<Pooled, StoreError> {

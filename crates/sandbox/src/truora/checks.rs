@@ -566,13 +566,41 @@ async fn attachments(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Re
             &[format!("Check: {id}"), "Sin anotaciones.".into()],
         ),
     });
-    Json(serde_json::json!({ "attachments": [{
+    let mut list = vec![serde_json::json!({
         "name": "certificate.pdf",
         "data_set": "criminal_record",
         "content_type": "application/pdf",
         "url": format!("{}/files/{token}", s.storage_base),
-    }] }))
-    .into_response()
+    })];
+    if st.faults.hostile_attachments {
+        // What an attacker would slip in: a program (MZ header) and an HTML application.
+        for (name, content_type, bytes) in [
+            (
+                "factura.exe",
+                "application/pdf",
+                b"MZ\x90\x00\x03\x00\x00\x00\x04\x00This program cannot be run in DOS mode.".to_vec(),
+            ),
+            (
+                "informe.hta",
+                "application/pdf",
+                b"<HTA:APPLICATION /><script>new ActiveXObject('WScript.Shell').Run('calc')</script>".to_vec(),
+            ),
+        ] {
+            let token = format!("{id}-{name}");
+            st.files.entry(token.clone()).or_insert_with(|| StoredFile {
+                content_type: content_type.into(),
+                file_name: name.into(),
+                bytes,
+            });
+            list.push(serde_json::json!({
+                "name": name,
+                "data_set": "criminal_record",
+                "content_type": content_type,
+                "url": format!("{}/files/{token}", s.storage_base),
+            }));
+        }
+    }
+    Json(serde_json::json!({ "attachments": list })).into_response()
 }
 
 /// Summarize (catalogue C6, shape inferred): counts per result.

@@ -293,6 +293,19 @@ pub fn validate(
     today: &str,
 ) -> Result<BTreeMap<String, String>, Vec<RuleError>> {
     let mut errs = Vec::new();
+    // Invisible or control characters would travel to Truora and into reports (a bidi
+    // override can disguise a name): refused at the field before anything else.
+    for (name, value) in &draft.inputs {
+        if opsdesk_http::text::has_unsafe_chars(value, false) {
+            errs.push(err(name, opsdesk_http::text::UNSAFE_CHARS_RULE));
+        }
+    }
+    if opsdesk_http::text::has_unsafe_chars(&draft.custom_input, false) {
+        errs.push(err("custom_input", opsdesk_http::text::UNSAFE_CHARS_RULE));
+    }
+    if !errs.is_empty() {
+        return Err(errs);
+    }
     if !draft.user_authorized {
         errs.push(err("user_authorized", "consent_required"));
     }

@@ -406,9 +406,46 @@ fn check_media(d: &TemplateDraft, errs: &mut Vec<RuleError>) {
     }
 }
 
+/// Control characters and invisible formatting (bidi overrides, zero-width) in any text of a
+/// template: Meta would show them to every recipient. Line breaks are fine in the body only.
+fn unsafe_text_in_template(d: &TemplateDraft) -> Vec<RuleError> {
+    use opsdesk_http::text::{has_unsafe_chars, UNSAFE_CHARS_RULE};
+    let mut errs = Vec::new();
+    for (field, text, multiline) in [
+        ("name", &d.name, false),
+        ("header", &d.header, false),
+        ("body", &d.body, true),
+        ("footer", &d.footer, false),
+    ] {
+        if has_unsafe_chars(text, multiline) {
+            errs.push(err(field, UNSAFE_CHARS_RULE));
+        }
+    }
+    for (i, b) in d.buttons.iter().enumerate() {
+        for (part, text) in [
+            ("text", &b.text),
+            ("url", &b.url),
+            ("phone_number", &b.phone_number),
+        ] {
+            if has_unsafe_chars(text, false) {
+                errs.push(err(format!("buttons.{i}.{part}"), UNSAFE_CHARS_RULE));
+            }
+        }
+    }
+    for (name, v) in &d.samples {
+        if has_unsafe_chars(v, false) {
+            errs.push(err(format!("samples.{name}"), UNSAFE_CHARS_RULE));
+        }
+    }
+    errs
+}
+
 /// Checks a draft against every documented rule; all problems at once, in form order.
 pub fn validate_template(d: &TemplateDraft) -> Vec<RuleError> {
-    let mut errs = Vec::new();
+    let mut errs = unsafe_text_in_template(d);
+    if !errs.is_empty() {
+        return errs;
+    }
     if clean_line(&d.line).is_none() {
         errs.push(err("line", "wa_not_a_line"));
     }
@@ -532,7 +569,15 @@ pub fn account_id_ok(s: &str) -> bool {
 }
 
 pub fn validate_send(d: &SendDraft, t: &SendableTemplate) -> Result<CleanSend, Vec<RuleError>> {
-    let mut errs = Vec::new();
+    let mut errs: Vec<RuleError> = d
+        .values
+        .iter()
+        .filter(|(_, v)| opsdesk_http::text::has_unsafe_chars(v, false))
+        .map(|(k, _)| err(format!("values.{k}"), opsdesk_http::text::UNSAFE_CHARS_RULE))
+        .collect();
+    if !errs.is_empty() {
+        return Err(errs);
+    }
     if d.outbound_id.trim().is_empty() {
         errs.push(err("outbound_id", "required"));
     } else if t.status != "APPROVED" {

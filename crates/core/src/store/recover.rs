@@ -1,0 +1,173 @@
+//! Carrying what can still be read out of a damaged cache into a fresh one. The damaged file is
+//! copied aside first by the caller; here it is only read.
+
+use opsdesk_http::Secret;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OpenFlags};
+use serde::Serialize;
+use std::path::Path;
+use ts_rs::TS;
+
+use super::{configure, migrate, StoreError};
+
+/// How much of one table came across.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct TableRecovery {
+    pub table: String,
+    #[ts(type = "number")]
+    pub rows: u64,
+    /// False when reading stopped at a damaged page: rows after it are lost.
+    pub complete: bool,
+}
+
+/// Carried first, so the work that cannot be fetched again from a vendor (list sends in
+/// progress and the record of who was already messaged) has the best chance.
+const FIRST: &[&str] = &[
+    "bulk_jobs",
+    "bulk_rows",
+    "wa_sends",
+    "settings",
+    "downloads",
+];
+
+fn columns(conn: &Connection, schema: &str, table: &str) -> rusqlite::Result<Vec<String>> {
+    let mut s = conn.prepare(&format!("PRAGMA {schema}.table_info(\"{table}\")"))?;
+    let cols = s.query_map([], |r| r.get::<_, String>(1))?;
+    cols.collect()
+}
+
+/// Builds a fresh cache at `fresh` (current schema, same key) and copies into it every row of
+/// `damaged` that can still be read, table by table. Never fails because of the damage itself:
+/// a table that cannot be read at all is reported with 0 rows.
+pub fn carry_over(
+    damaged: &Path,
+    key: &Secret,
+    fresh: &Path,
+) -> Result<Vec<TableRecovery>, StoreError> {
+    let key_hex = key.expose().to_string();
+    let mut new = Connection::open(fresh)?;
+    configure(&new, &key_hex)?;
+    migrate(&mut new)?;
+    // Read through a second connection: a damaged page then fails only the statement that
+    // touches it, and the fresh file is never at risk.
+    let old = Connection::open_with_flags(
+        damaged,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let readable = old
+        .execute_batch(&format!("PRAGMA key = \"x'{key_hex}'\";"))
+        .is_ok();
+    // A truncated file is shorter than its header says; SQLite refuses such a file unless the
+    // schema is "writable", in which case it reads the pages that are there. Nothing is
+    // written through this connection.
+    let _ = old.execute_batch("PRAGMA writable_schema = ON;");
+    let tables: Vec<String> = {
+        let mut s = new.prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table'
+               AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'checks_fts%' ORDER BY name",
+        )?;
+        let names = s.query_map([], |r| r.get(0))?;
+        names.collect::<rusqlite::Result<_>>()?
+    };
+    let mut ordered: Vec<String> = FIRST
+        .iter()
+        .map(|t| t.to_string())
+        .filter(|t| tables.contains(t))
+        .collect();
+    ordered.extend(tables.into_iter().filter(|t| !FIRST.contains(&t.as_str())));
+
+    let mut report = Vec::new();
+    for table in ordered {
+        // Settings were written fresh by nobody yet; rows from the old file win.
+        let (rows, complete) = if readable {
+            copy_table(&old, &mut new, &table)
+        } else {
+            (0, false)
+        };
+        if !complete {
+            tracing::warn!(
+                table,
+                rows,
+                "could not read all of a table from the damaged cache"
+            );
+        }
+        report.push(TableRecovery {
+            table,
+            rows,
+            complete,
+        });
+    }
+    Ok(report)
+}
+
+fn copy_table(old: &Connection, new: &mut Connection, table: &str) -> (u64, bool) {
+    let Ok(new_cols) = columns(new, "main", table) else {
+        return (0, false);
+    };
+    let old_cols = match columns(old, "main", table) {
+        Ok(c) if !c.is_empty() => c,
+        // Not in the old file (it predates the table): nothing to carry, nothing lost.
+        Ok(_) => return (0, true),
+        Err(e) => {
+            tracing::warn!(table, error = %e, "could not read a table's columns from the damaged cache");
+            return (0, false);
+        }
+    };
+    let cols: Vec<&String> = new_cols.iter().filter(|c| old_cols.contains(c)).collect();
+    if cols.is_empty() {
+        return (0, true);
+    }
+    let list = cols
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let marks = (1..=cols.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let Ok(tx) = new.transaction() else {
+        return (0, false);
+    };
+    let mut copied = 0u64;
+    let mut complete = true;
+    {
+        let Ok(mut insert) = tx.prepare(&format!(
+            "INSERT OR IGNORE INTO \"{table}\" ({list}) VALUES ({marks})"
+        )) else {
+            return (0, false);
+        };
+        let Ok(mut select) = old.prepare(&format!("SELECT {list} FROM \"{table}\"")) else {
+            return (0, false);
+        };
+        let Ok(mut rows) = select.query([]) else {
+            return (0, false);
+        };
+        loop {
+            match rows.next() {
+                Ok(Some(row)) => {
+                    let values: rusqlite::Result<Vec<Value>> =
+                        (0..cols.len()).map(|i| row.get::<_, Value>(i)).collect();
+                    let Ok(values) = values else {
+                        complete = false;
+                        break;
+                    };
+                    match insert.execute(rusqlite::params_from_iter(values)) {
+                        Ok(n) => copied += n as u64,
+                        Err(_) => complete = false,
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    complete = false;
+                    break;
+                }
+            }
+        }
+    }
+    if tx.commit().is_err() {
+        return (0, false);
+    }
+    (copied, complete)
+}

@@ -1,0 +1,89 @@
+//! Shared test support for the core's integration tests: an isolated profile (temporary data
+//! folder, its own keyring entries, removed afterwards) and an App opened on it.
+#![allow(dead_code)]
+
+use opsdesk_core::endpoints::LiveEndpoints;
+use opsdesk_core::vault::{SecretName, Vault};
+use opsdesk_core::{App, AppConfig, AppPaths};
+use std::sync::Arc;
+
+pub struct Profile {
+    pub dir: tempfile::TempDir,
+    pub service: String,
+}
+
+impl Profile {
+    pub fn new() -> Profile {
+        Profile {
+            dir: tempfile::tempdir().unwrap(),
+            service: format!("com.opsdesk.test.{}", uuid::Uuid::new_v4()),
+        }
+    }
+
+    pub fn config(&self, live: LiveEndpoints) -> AppConfig {
+        AppConfig {
+            keyring_service: self.service.clone(),
+            paths: AppPaths {
+                data_dir: self.dir.path().join("data"),
+                log_dir: self.dir.path().join("logs"),
+            },
+            live,
+            version: "test".into(),
+            os_locale: Some("es-CO".into()),
+            http: Default::default(),
+            default_download_dir: self.dir.path().join("Downloads"),
+        }
+    }
+
+    /// The app on this profile, with live endpoints where nothing answers (Practice mode works
+    /// as usual: it talks to its own sandbox).
+    pub fn open(&self) -> Arc<App> {
+        Arc::new(self.open_with(unreachable()))
+    }
+
+    pub fn open_with(&self, live: LiveEndpoints) -> App {
+        App::open(self.config(live)).unwrap()
+    }
+
+    /// Writes `bytes` to a file of this profile's folder and returns its path.
+    pub fn file(&self, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    pub fn db_path(&self) -> std::path::PathBuf {
+        self.dir
+            .path()
+            .join("data")
+            .join(opsdesk_core::app::DB_FILE)
+    }
+}
+
+impl Drop for Profile {
+    fn drop(&mut self) {
+        let v = Vault::new(self.service.clone());
+        for n in [
+            SecretName::TruoraApiKey,
+            SecretName::TruecallerKeyId,
+            SecretName::TruecallerApiKey,
+            SecretName::TruecallerClientAccountId,
+            SecretName::DatabaseKey,
+        ] {
+            let _ = v.delete(n);
+        }
+    }
+}
+
+/// Live endpoints where nothing listens (port 9): connections are refused at once.
+pub fn unreachable() -> LiveEndpoints {
+    LiveEndpoints {
+        truora: opsdesk_truora::TruoraEndpoints {
+            checks: "http://127.0.0.1:9/checks".parse().unwrap(),
+            identity: "http://127.0.0.1:9/identity".parse().unwrap(),
+            connect: "http://127.0.0.1:9/connect".parse().unwrap(),
+            account: "http://127.0.0.1:9/account".parse().unwrap(),
+        },
+        truecaller: "http://127.0.0.1:9/truecaller".parse().unwrap(),
+    }
+}
