@@ -6,7 +6,7 @@ import { hasKey, t } from './i18n/index.svelte';
 const CODES: ErrorCode[] = [
   'validation', 'not_configured', 'wrong_key', 'not_allowed', 'no_network', 'timeout', 'tls', 'proxy',
   'not_found', 'rate_limited', 'vendor_rejected', 'vendor_down', 'unexpected_response', 'cancelled',
-  'token_budget', 'keyring_unavailable', 'store_key_missing', 'store_unreadable', 'internal'
+  'token_budget', 'keyring_unavailable', 'store_key_missing', 'store_unreadable', 'disk_full', 'internal'
 ];
 
 export function asAppError(e: unknown): AppError {

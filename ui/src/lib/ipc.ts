@@ -1,5 +1,5 @@
 // The only door to the backend. Screens call `backend()`; tests install a fake with `setBackend`.
-import { Channel, invoke } from '@tauri-apps/api/core';
+import { Channel, invoke as tauriInvoke, type InvokeArgs } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { ActivityEntry } from './bindings/ActivityEntry';
 import type { AppStatus } from './bindings/AppStatus';
@@ -13,6 +13,8 @@ import type { DownloadedFile } from './bindings/DownloadedFile';
 import type { LinkForm } from './bindings/LinkForm';
 import type { LinkOutcome } from './bindings/LinkOutcome';
 import type { ProcessView } from './bindings/ProcessView';
+import type { RecoveryReport } from './bindings/RecoveryReport';
+import type { SavedFile } from './bindings/SavedFile';
 
 export type ProcessFile = 'pdf' | 'video_recordings';
 import type { CheckQuery } from './bindings/CheckQuery';
@@ -55,6 +57,12 @@ import type { LogRequest } from './bindings/LogRequest';
 export interface Backend {
   appStatus(): Promise<AppStatus>;
   resetLocalCache(): Promise<AppStatus>;
+  /** Opens and checks the cache again (after the keyring was unlocked, say). */
+  retryLocalCache(): Promise<AppStatus>;
+  /** Saves a copy of a damaged cache and carries what can be read into a fresh one. */
+  recoverLocalCache(): Promise<RecoveryReport>;
+  savedFiles(): Promise<SavedFile[]>;
+  deleteSavedFilesPastRetention(): Promise<number>;
   diagnostics(): Promise<string>;
   openLogFolder(): Promise<void>;
   saveSettings(settings: Settings): Promise<Settings>;
@@ -151,9 +159,31 @@ export interface Backend {
   onChanged(handler: (c: Changed) => void): Promise<() => void>;
 }
 
+// A damaged cache can be discovered by any call: the app then switches to the recovery page.
+let onStoreProblem: (() => void) | null = null;
+
+/** Registers what to do when a call finds the local cache unusable (the layout refreshes). */
+export function whenStoreFails(handler: () => void): void {
+  onStoreProblem = handler;
+}
+
+async function invoke<T>(cmd: string, args?: InvokeArgs): Promise<T> {
+  try {
+    return await tauriInvoke<T>(cmd, args);
+  } catch (e) {
+    const code = e && typeof e === 'object' && 'code' in e ? (e as { code: unknown }).code : null;
+    if (code === 'store_unreadable' || code === 'store_key_missing') onStoreProblem?.();
+    throw e;
+  }
+}
+
 export const tauriBackend: Backend = {
   appStatus: () => invoke('app_status'),
   resetLocalCache: () => invoke('reset_local_cache'),
+  retryLocalCache: () => invoke('retry_local_cache'),
+  recoverLocalCache: () => invoke('recover_local_cache'),
+  savedFiles: () => invoke('saved_files'),
+  deleteSavedFilesPastRetention: () => invoke('delete_saved_files_past_retention'),
   diagnostics: () => invoke('diagnostics'),
   openLogFolder: () => invoke('open_log_folder'),
   saveSettings: (settings) => invoke('save_settings', { settings }),

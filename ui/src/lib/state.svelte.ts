@@ -1,11 +1,17 @@
 // App-wide state: the backend's status, refreshed at start and whenever the backend says
 // settings, credentials or the local cache changed.
 import type { AppStatus } from './bindings/AppStatus';
+import type { RecoveryReport } from './bindings/RecoveryReport';
 import type { Theme } from './bindings/Theme';
 import { setLanguage } from './i18n/index.svelte';
 import { backend } from './ipc';
 
-export const app = $state<{ status: AppStatus | null; loadError: unknown }>({ status: null, loadError: null });
+export const app = $state<{ status: AppStatus | null; loadError: unknown; recovery: RecoveryReport | null }>({
+  status: null,
+  loadError: null,
+  // What the last "Recover" carried over, shown once above the screen it returns to.
+  recovery: null
+});
 
 export async function refreshStatus(): Promise<void> {
   try {

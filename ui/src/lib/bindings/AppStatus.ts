@@ -11,4 +11,9 @@ practice: boolean, settings: Settings | null, credentials: CredentialsStatus, da
 /**
  * Where downloads go (the setting, or the system Downloads folder).
  */
-download_dir: string, };
+download_dir: string, 
+/**
+ * Hosts that replace the vendors' own for live work (set by environment variables, e.g. a
+ * company gateway). Every screen names them while any is in effect.
+ */
+endpoint_overrides: Array<string>, };

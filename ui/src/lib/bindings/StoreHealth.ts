@@ -3,4 +3,4 @@
 /**
  * Whether the local cache could be opened, and if not, why (the UI offers a reset).
  */
-export type StoreHealth = "ok" | "key_missing" | "unreadable" | "too_new" | "keyring_unavailable" | "failed";
+export type StoreHealth = "ok" | "key_missing" | "unreadable" | "too_new" | "keyring_unavailable" | "failed" | "damaged";
