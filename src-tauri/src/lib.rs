@@ -161,8 +161,16 @@ pub fn run() {
             commands::truecaller::truecaller_labels_refresh,
             commands::truecaller::truecaller_download_log,
         ])
-        .run(tauri::generate_context!())
-        .expect("error while running OpsDesk");
+        .build(tauri::generate_context!())
+        .expect("error while starting OpsDesk")
+        .run(|app, event| {
+            // A normal exit: the next start can skip the full cache check.
+            if let tauri::RunEvent::Exit = event {
+                if let Some(core) = app.try_state::<Arc<App>>() {
+                    core.mark_clean_exit();
+                }
+            }
+        });
 }
 
 struct LogGuardState(#[allow(dead_code)] std::sync::Mutex<Option<opsdesk_core::logging::LogGuard>>);
@@ -174,7 +182,7 @@ fn check_cache(handle: tauri::AppHandle, core: Arc<App>) {
     let c = core.clone();
     let h = handle.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        if c.check_store_now() != opsdesk_core::StoreHealth::Ok {
+        if c.full_check_due() && c.full_check() != opsdesk_core::StoreHealth::Ok {
             events::changed(&h, &[events::Topic::LocalCache]);
         }
     });

@@ -156,6 +156,24 @@ fn a_damaged_page_met_at_run_time_switches_to_recovery() {
 }
 
 #[test]
+fn the_full_check_runs_after_an_unclean_exit_or_once_a_week() {
+    let p = Profile::new();
+    {
+        let app = p.open();
+        assert!(app.full_check_due(), "never checked yet");
+        assert_eq!(app.full_check(), StoreHealth::Ok);
+        app.mark_clean_exit();
+    }
+    {
+        let app = p.open();
+        assert!(!app.full_check_due(), "checked today and closed normally");
+        // No clean exit this time: killed, or the power went.
+    }
+    let app = p.open();
+    assert!(app.full_check_due(), "the last run did not end normally");
+}
+
+#[test]
 fn try_again_re_evaluates_without_a_restart() {
     let p = Profile::new();
     let app = p.open();
