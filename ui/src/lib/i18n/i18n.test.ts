@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalogs, locale, setLanguage, t } from './index.svelte';
+import { catalogs, codeText, locale, setLanguage, t } from './index.svelte';
 import { en } from './en';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
@@ -23,5 +23,14 @@ describe('translations', () => {
     expect(document.documentElement.lang).toBe('pt-BR');
     setLanguage('en');
     expect(locale.lang).toBe('en');
+  });
+
+  it('codes from the backend or a vendor read as words, and an unknown one as it came', () => {
+    setLanguage('es');
+    expect(codeText('country.', 'CO')).toBe(t('country.CO'));
+    expect(codeText('wa.status_', 'approved', '_long')).toBe(t('wa.status_approved_long'));
+    expect(codeText('wa.status_', 'SOMETHING_NEW')).toBe('SOMETHING_NEW');
+    expect(codeText('country.', null)).toBe('');
+    setLanguage('en');
   });
 });

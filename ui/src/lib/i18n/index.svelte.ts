@@ -31,6 +31,22 @@ export function hasKey(key: string): key is MessageKey {
   return key in en;
 }
 
+/**
+ * The words for a code that comes from the backend or a vendor (a country, a status, a database):
+ * the translation of `prefix + code + suffix` when the bundles have one, otherwise the code as it
+ * came. A vendor's own word is better than an internal key, and a new code never breaks a screen.
+ */
+export function codeText(
+  prefix: string,
+  code: string | null | undefined,
+  suffix = '',
+  params: Record<string, string | number> = {}
+): string {
+  if (code == null) return '';
+  const key = `${prefix}${code}${suffix}`;
+  return hasKey(key) ? t(key, params) : code;
+}
+
 export function formatTime(ms: number): string {
   return new Intl.DateTimeFormat(locale.lang, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
 }

@@ -1,5 +1,7 @@
 // Shared wording and small helpers for the WhatsApp screens.
+import type { Category } from '../bindings/Category';
 import type { TemplateStatus } from '../bindings/TemplateStatus';
+import type { TemplateType } from '../bindings/TemplateType';
 
 export const LANGUAGES = ['es', 'en', 'pt_BR'] as const;
 
@@ -67,4 +69,17 @@ export function countryName(iso: string, lang: string): string {
   } catch {
     return iso;
   }
+}
+
+const CATEGORIES: readonly Category[] = ['MARKETING', 'UTILITY', 'AUTHENTICATION'];
+const TEMPLATE_TYPES: readonly TemplateType[] = ['TEXT', 'IMAGE', 'VIDEO', 'DOCUMENT'];
+
+/** A template's category as the backend cached it, for the preview (an unknown one previews as utility). */
+export function asCategory(s: string | null): Category {
+  return CATEGORIES.find((c) => c === s) ?? 'UTILITY';
+}
+
+/** A template's type as the backend cached it, for the preview (an unknown one previews as text). */
+export function asTemplateType(s: string | null): TemplateType {
+  return TEMPLATE_TYPES.find((x) => x === s) ?? 'TEXT';
 }
