@@ -39,6 +39,7 @@ impl fmt::Display for Secret {
 }
 
 impl Drop for Secret {
+    #[allow(unsafe_code)]
     fn drop(&mut self) {
         // Best effort: overwrite the bytes before the allocation is released.
         // SAFETY: zero bytes are valid UTF-8, so the String stays well-formed.
