@@ -5,6 +5,7 @@ import type { ButtonKind } from '../bindings/ButtonKind';
 import type { Category } from '../bindings/Category';
 import type { TemplateButton } from '../bindings/TemplateButton';
 import type { TemplateType } from '../bindings/TemplateType';
+import { AUTH_BODY, AUTH_FOOTER } from '../bindings/whatsappRules';
 
 export type Segment = { text: string; variable?: string; missing?: boolean };
 
@@ -28,17 +29,14 @@ export function plain(segments: Segment[]): string {
   return segments.map((s) => s.text).join('');
 }
 
-/** Authentication templates: body and expiry footer are fixed per language (API reference). */
+/** Authentication templates: body and expiry footer are fixed per language (the texts come
+ * from the Rust rules, generated into the bindings). */
 export function authBody(lang: string): string {
-  if (lang === 'en') return '{{.code}} is your verification code. For your security, do not share this code.';
-  if (lang === 'pt_BR') return 'Seu código de verificação é {{.code}}. Para sua segurança, não o compartilhe.';
-  return 'Tu código de verificación es {{.code}}. Por tu seguridad, no lo compartas.';
+  return AUTH_BODY[lang] ?? AUTH_BODY.es ?? '';
 }
 
 export function authFooter(lang: string, minutes: number): string {
-  if (lang === 'en') return `This code expires in ${minutes} minutes.`;
-  if (lang === 'pt_BR') return `Este código expira em ${minutes} minutos.`;
-  return `Este código caduca en ${minutes} minutos.`;
+  return (AUTH_FOOTER[lang] ?? AUTH_FOOTER.es ?? '').replace('{minutes}', String(minutes));
 }
 
 /** WhatsApp labels the copy-code button itself, in the template's language. */
