@@ -6,6 +6,7 @@ mod support;
 use support::open_app;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the real window: needs a display and the OS keyring (./opsdesk test runs it)"]
 async fn switching_to_spanish_translates_the_navigation_and_survives_a_restart() {
     let profile = tempfile::tempdir().unwrap();
 

@@ -19,6 +19,7 @@ async fn click(w: &support::Window, css: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the real window: needs a display and the OS keyring (./opsdesk test runs it)"]
 async fn authoring_a_marketing_template_getting_it_approved_and_sending_it() {
     let profile = tempfile::tempdir().unwrap();
     let w = open_app(profile.path()).await;

@@ -37,6 +37,8 @@ pub struct AppConfig {
     pub http: HttpConfig,
     /// Where files are saved unless the user picked another folder in Settings.
     pub default_download_dir: PathBuf,
+    /// Where keys live: the OS keyring in the app, memory in tests.
+    pub secrets: std::sync::Arc<dyn crate::vault::SecretStore>,
 }
 
 /// Long-running operations the UI may cancel, by the ID the UI gave them.
@@ -180,7 +182,7 @@ impl App {
     /// Never fails: a cache that cannot be opened is reported through [`App::status`] so the UI
     /// can explain it and offer a reset.
     pub fn open(cfg: AppConfig) -> Result<App, AppError> {
-        let vault = Vault::new(cfg.keyring_service.clone());
+        let vault = Vault::with_store(cfg.keyring_service.clone(), cfg.secrets.clone());
         let http = build_client(&cfg.http)?;
         let store = open_store(&cfg, &vault);
         if let Err(h) = &store {

@@ -14,6 +14,7 @@ use opsdesk_sandbox::{
 use support::{unreachable, Profile};
 
 #[test]
+#[ignore = "needs the OS keyring (a Secret Service here): ./opsdesk test runs it"]
 fn the_vault_round_trips_through_the_os_keyring() {
     let p = Profile::new();
     let v = Vault::new(p.service.clone());
@@ -74,9 +75,7 @@ async fn invalid_settings_are_refused_with_the_field() {
 fn a_missing_cache_key_is_explained_and_reset_starts_fresh() {
     let p = Profile::new();
     drop(p.open_with(unreachable()));
-    Vault::new(p.service.clone())
-        .delete(SecretName::DatabaseKey)
-        .unwrap();
+    p.vault().delete(SecretName::DatabaseKey).unwrap();
     let app = p.open_with(unreachable());
     assert_eq!(app.status().store, StoreHealth::KeyMissing);
     assert_eq!(

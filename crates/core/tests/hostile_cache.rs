@@ -6,7 +6,7 @@ mod support;
 
 use futures_util::future::BoxFuture;
 use opsdesk_core::bulk::engine::{JobState, NewRow, RowOutcome, RowState, Sender};
-use opsdesk_core::vault::{SecretName, Vault};
+use opsdesk_core::vault::SecretName;
 use opsdesk_core::{ErrorCode, StoreHealth};
 use std::collections::HashMap;
 use std::io::{Seek, SeekFrom, Write};
@@ -178,7 +178,7 @@ fn try_again_re_evaluates_without_a_restart() {
     let p = Profile::new();
     let app = p.open();
     assert_eq!(app.store_health(), StoreHealth::Ok);
-    let vault = Vault::new(p.service.clone());
+    let vault = p.vault();
     let key = vault.get(SecretName::DatabaseKey).unwrap().unwrap();
     vault.delete(SecretName::DatabaseKey).unwrap();
     assert_eq!(app.retry_store(), StoreHealth::KeyMissing);

@@ -1,15 +1,18 @@
 //! Shared test support for the core's integration tests: an isolated profile (temporary data
-//! folder, its own keyring entries, removed afterwards) and an App opened on it.
+//! folder, its keys in an in-memory store) and an App opened on it.
 #![allow(dead_code)]
 
 use opsdesk_core::endpoints::LiveEndpoints;
-use opsdesk_core::vault::{SecretName, Vault};
+use opsdesk_core::vault::{MemoryStore, Vault};
 use opsdesk_core::{App, AppConfig, AppPaths};
 use std::sync::Arc;
 
 pub struct Profile {
     pub dir: tempfile::TempDir,
     pub service: String,
+    /// The profile's keys, in memory: tests need no OS keyring (the few about the real keyring
+    /// say so and use `Vault::new`).
+    pub secrets: Arc<MemoryStore>,
 }
 
 impl Profile {
@@ -17,6 +20,7 @@ impl Profile {
         Profile {
             dir: tempfile::tempdir().unwrap(),
             service: format!("com.opsdesk.test.{}", uuid::Uuid::new_v4()),
+            secrets: Arc::new(MemoryStore::default()),
         }
     }
 
@@ -32,6 +36,7 @@ impl Profile {
             os_locale: Some("es-CO".into()),
             http: Default::default(),
             default_download_dir: self.dir.path().join("Downloads"),
+            secrets: self.secrets.clone(),
         }
     }
 
@@ -60,18 +65,10 @@ impl Profile {
     }
 }
 
-impl Drop for Profile {
-    fn drop(&mut self) {
-        let v = Vault::new(self.service.clone());
-        for n in [
-            SecretName::TruoraApiKey,
-            SecretName::TruecallerKeyId,
-            SecretName::TruecallerApiKey,
-            SecretName::TruecallerClientAccountId,
-            SecretName::DatabaseKey,
-        ] {
-            let _ = v.delete(n);
-        }
+impl Profile {
+    /// The vault the profile's apps use, to look at or change their keys.
+    pub fn vault(&self) -> Vault {
+        Vault::with_store(self.service.clone(), self.secrets.clone())
     }
 }
 
