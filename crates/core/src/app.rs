@@ -157,7 +157,10 @@ pub struct App {
     cfg: AppConfig,
     vault: Vault,
     http: reqwest::Client,
-    store: RwLock<Result<Store, StoreHealth>>,
+    /// Shared (not only owned) so that long-lived callbacks, such as the Truecaller token log,
+    /// reach whatever cache is current instead of keeping an old one open: on Windows an open
+    /// connection stops "Recover" and "Start fresh" from replacing the file.
+    store: std::sync::Arc<RwLock<Result<Store, StoreHealth>>>,
     /// Set when the cache turned out to be damaged: at start (a quick check in the background)
     /// or at run time (any query that meets a damaged page). Every screen then shows the
     /// recovery page instead of errors.
@@ -193,7 +196,7 @@ impl App {
             cfg,
             vault,
             http,
-            store: RwLock::new(store),
+            store: std::sync::Arc::new(RwLock::new(store)),
             damaged,
             practice_sandbox: tokio::sync::OnceCell::new(),
             live_truecaller: tokio::sync::Mutex::new(None),
@@ -306,9 +309,12 @@ impl App {
         unclean || stale
     }
 
-    /// The run ended normally: the next start can skip the full check.
+    /// The run ended normally: the next start can skip the full check, unless damage was found
+    /// and not yet recovered (then the next start looks again).
     pub fn mark_clean_exit(&self) {
-        let _ = std::fs::remove_file(self.running_marker());
+        if self.store_health() == StoreHealth::Ok {
+            let _ = std::fs::remove_file(self.running_marker());
+        }
     }
 
     fn running_marker(&self) -> PathBuf {
@@ -354,13 +360,26 @@ impl App {
     /// the copy exists.
     #[tracing::instrument(skip(self))]
     pub fn recover_local_cache(&self) -> Result<RecoveryReport, AppError> {
+        // Only a cache that is damaged or cannot be opened: a second click after a recovery must
+        // not copy the fresh cache over the saved damaged one.
+        if self.store_health() == StoreHealth::Ok {
+            return Err(AppError::new(
+                ErrorCode::Validation,
+                "the local cache is not damaged",
+            ));
+        }
         let mut guard = self.store.write().unwrap();
         *guard = Err(StoreHealth::Failed); // drops the pool, closing every connection
         let dir = &self.cfg.paths.data_dir;
         let path = dir.join(DB_FILE);
         let copy_dir = dir.join("damaged");
         let stamp = chrono::Local::now().format("%Y-%m-%d %H-%M-%S");
-        let copy = copy_dir.join(format!("opsdesk {stamp}.db"));
+        let mut copy = copy_dir.join(format!("opsdesk {stamp}.db"));
+        let mut n = 2;
+        while copy.exists() {
+            copy = copy_dir.join(format!("opsdesk {stamp} ({n}).db"));
+            n += 1;
+        }
         let io = |what: &str, e: std::io::Error| {
             AppError::internal(format!("could not {what} before recovering: {e}"))
         };
@@ -382,7 +401,16 @@ impl App {
         let fresh = dir.join(format!("{DB_FILE}.recovering"));
         Store::delete_files(&fresh).map_err(|e| io("clear space", e))?;
         let tables = match &key {
-            Some(k) if copy.exists() => store::recover::carry_over(&copy, k, &fresh)?,
+            Some(k) if copy.exists() => match store::recover::carry_over(&copy, k, &fresh) {
+                Ok(t) => t,
+                Err(e) => {
+                    // The fresh cache could not be written (a full disk): keep the original
+                    // where it is, untouched, and say so.
+                    let _ = Store::delete_files(&fresh);
+                    *guard = open_store(&self.cfg, &self.vault);
+                    return Err(AppError::from(e));
+                }
+            },
             _ => Vec::new(),
         };
         Store::delete_files(&path).map_err(|e| io("remove the damaged file", e))?;
@@ -711,8 +739,11 @@ impl App {
                 Some(rows.flatten().collect())
             })
             .unwrap_or_default();
+        drop(store);
+        let slot = self.store.clone();
         let log: opsdesk_truecaller::MintLog = std::sync::Arc::new(move |at: i64| {
-            if let Ok(c) = store.conn() {
+            let current = slot.read().unwrap().as_ref().ok().cloned();
+            if let Some(c) = current.and_then(|s| s.conn().ok()) {
                 let _ = c.execute(
                     "INSERT INTO tc_token_mints (at_ms, practice) VALUES (?1, ?2)",
                     rusqlite::params![at, practice],
@@ -812,6 +843,7 @@ impl App {
             return;
         }
         let cutoff = self.retention_cutoff_ms();
+        self.purge_damaged_copies(cutoff);
         match self.with_conn(|c| crate::retention::purge(c, cutoff)) {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "purged cached personal data past retention"),
@@ -838,6 +870,25 @@ impl App {
             .map_err(|e| AppError::from(StoreError::from(e)))?;
         }
         Ok(())
+    }
+
+    /// Copies of damaged caches kept by "Recover" hold personal data too: gone with retention.
+    fn purge_damaged_copies(&self, cutoff_ms: i64) {
+        let dir = self.cfg.paths.data_dir.join("damaged");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let old = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .is_some_and(|d| (d.as_millis() as i64) < cutoff_ms);
+            if old {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
     }
 
     /// Anything older than this (milliseconds since the epoch) is past retention.

@@ -159,6 +159,9 @@ impl App {
         let now = crate::app::now_ms();
         let path = dest.display().to_string();
         let id = self.with_conn(|c| {
+            // A name is reused once the user moved the old file away: the old record must not
+            // make "delete files past retention" delete this new file.
+            c.execute("DELETE FROM downloads WHERE path = ?1", [&path])?;
             c.execute(
                 "INSERT INTO downloads (subject_id, kind, path, bytes, at_ms, openable) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![subject_id, kind, path, bytes as i64, now, content.openable()],
@@ -207,7 +210,16 @@ impl App {
     /// folder. A file saved inert is never opened, whatever the UI asks.
     pub fn download_to_open(&self, id: i64, reveal: bool) -> Result<PathBuf, AppError> {
         let (path, openable) = self.download_record(id)?;
-        if !reveal && !openable {
+        // Judged again at the moment of opening: files saved by earlier versions (their name's
+        // extension came from the server) are recorded as openable, and the system decides what
+        // to run by the extension, not by the content.
+        let content = files::sniff_file(&path);
+        let extension_matches = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case(content.extension()));
+        let safe_to_open = openable && content.openable() && extension_matches;
+        if !reveal && !safe_to_open {
             return Err(AppError::validation(
                 "file",
                 "unsafe_file",

@@ -118,6 +118,17 @@ mod tests {
                 plant(&c, t).unwrap();
             }
         }
+        // A list started long ago but paused yesterday keeps its unsent rows.
+        c.execute(
+            "INSERT INTO bulk_jobs (id, kind, title, state, params, practice, created_at_ms, started_at_ms) VALUES (8, 'whatsapp', 'paused', 'paused', '{}', 0, 1, 1)",
+            [],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO bulk_rows (job_id, row_no, state, payload, source, summary, updated_at_ms) VALUES (8, 2, 'pending', '{}', '[]', 'row 2', 5000)",
+            [],
+        )
+        .unwrap();
         // Something recent must survive: retention is not "delete everything".
         c.execute(
             "INSERT INTO checks (check_id, kind, status, score, subject, document, created_ms, fetched_at_ms, practice, body) VALUES ('CHK2', 'person', 'completed', 1, 'Reciente', '1', 5000, 5000, 0, '{}')",
@@ -171,5 +182,11 @@ mod tests {
             )
             .unwrap();
         assert_eq!(recent, 1);
+        let paused: i64 = c
+            .query_row("SELECT count(*) FROM bulk_rows WHERE job_id = 8", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(paused, 1, "a job active since the cutoff keeps its rows");
     }
 }

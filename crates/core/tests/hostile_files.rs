@@ -155,3 +155,29 @@ async fn the_download_folder_setting_only_takes_an_existing_folder() {
     app.save_settings(s).await.unwrap();
     assert_eq!(app.download_dir(), chosen);
 }
+
+#[test]
+fn a_program_saved_by_an_earlier_version_is_not_opened_either() {
+    // Before content decided the type, an attachment kept the server's name: factura.exe.
+    let p = Profile::new();
+    let app = p.open();
+    let path = p.file(
+        "CHK1-factura.exe",
+        b"MZ\x90\x00\x03 This program cannot be run in DOS mode.",
+    );
+    let id = app
+        .with_store_for_tests(|c| {
+            c.execute(
+                "INSERT INTO downloads (subject_id, kind, path, bytes, at_ms) VALUES ('CHK1', 'attachment', ?1, 40, 1)",
+                [path.display().to_string()],
+            )?;
+            Ok(c.last_insert_rowid())
+        })
+        .unwrap();
+    let e = app.download_to_open(id, false).unwrap_err();
+    assert_eq!(e.rule.as_deref(), Some("unsafe_file"));
+    assert!(
+        app.download_to_open(id, true).is_ok(),
+        "shown in its folder"
+    );
+}

@@ -300,8 +300,11 @@ fn mark_in_flight_uncertain(conn: &Connection, job: i64) -> rusqlite::Result<usi
 /// Retention: jobs that are not sending and whose last activity is past the cutoff go, with
 /// their rows (the source cells hold names and phone numbers).
 pub(crate) fn purge_before(conn: &Connection, cutoff_ms: i64) -> rusqlite::Result<usize> {
+    // Last activity, rows included: a job paused or interrupted yesterday (which clears
+    // finished_at_ms) must not go with its unsent rows because it was started long ago.
     const OLD: &str = "SELECT id FROM bulk_jobs WHERE state <> 'running'
-        AND COALESCE(finished_at_ms, started_at_ms, created_at_ms) < ?1";
+        AND MAX(created_at_ms, COALESCE(started_at_ms, 0), COALESCE(finished_at_ms, 0),
+                COALESCE((SELECT MAX(updated_at_ms) FROM bulk_rows WHERE job_id = bulk_jobs.id), 0)) < ?1";
     let rows = conn.execute(
         &format!("DELETE FROM bulk_rows WHERE job_id IN ({OLD})"),
         [cutoff_ms],
@@ -667,9 +670,15 @@ impl App {
             self.bulk.stopped.lock().unwrap().insert(id, e.code);
             // Best effort: with a full disk these writes fail too; the job still reads as
             // interrupted (see `bulk_job`) and the next run settles the rows caught in flight.
+            // A job the operator cancelled stays cancelled: "Continue" must not send its rows.
+            let end = if control.cancel.load(Ordering::SeqCst) {
+                JobState::Cancelled
+            } else {
+                JobState::Interrupted
+            };
             let _ = self.with_conn(|c| {
                 mark_in_flight_uncertain(c, id)?;
-                set_state(c, id, JobState::Interrupted)
+                set_state(c, id, end)
             });
             if let Ok(v) = self.bulk_job(id) {
                 progress(&v);

@@ -55,6 +55,8 @@ pub fn carry_over(
         damaged,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
+    // Read as it is: nothing is folded into the saved copy when this connection closes.
+    let _ = old.execute_batch("PRAGMA query_only = ON;");
     let readable = old
         .execute_batch(&format!("PRAGMA key = \"x'{key_hex}'\";"))
         .is_ok();
@@ -81,7 +83,7 @@ pub fn carry_over(
     for table in ordered {
         // Settings were written fresh by nobody yet; rows from the old file win.
         let (rows, complete) = if readable {
-            copy_table(&old, &mut new, &table)
+            copy_table(&old, &mut new, &table)?
         } else {
             (0, false)
         };
@@ -101,22 +103,27 @@ pub fn carry_over(
     Ok(report)
 }
 
-fn copy_table(old: &Connection, new: &mut Connection, table: &str) -> (u64, bool) {
-    let Ok(new_cols) = columns(new, "main", table) else {
-        return (0, false);
-    };
+/// Copies what can be read of one table. A read that fails is damage (the table is reported
+/// incomplete); a write that fails is not (the disk is full): that aborts the whole recovery so
+/// the original is never replaced by a cache missing what could have been carried.
+fn copy_table(
+    old: &Connection,
+    new: &mut Connection,
+    table: &str,
+) -> Result<(u64, bool), StoreError> {
+    let new_cols = columns(new, "main", table)?;
     let old_cols = match columns(old, "main", table) {
         Ok(c) if !c.is_empty() => c,
         // Not in the old file (it predates the table): nothing to carry, nothing lost.
-        Ok(_) => return (0, true),
+        Ok(_) => return Ok((0, true)),
         Err(e) => {
             tracing::warn!(table, error = %e, "could not read a table's columns from the damaged cache");
-            return (0, false);
+            return Ok((0, false));
         }
     };
     let cols: Vec<&String> = new_cols.iter().filter(|c| old_cols.contains(c)).collect();
     if cols.is_empty() {
-        return (0, true);
+        return Ok((0, true));
     }
     let list = cols
         .iter()
@@ -127,22 +134,18 @@ fn copy_table(old: &Connection, new: &mut Connection, table: &str) -> (u64, bool
         .map(|i| format!("?{i}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let Ok(tx) = new.transaction() else {
-        return (0, false);
-    };
+    let tx = new.transaction()?;
     let mut copied = 0u64;
     let mut complete = true;
     {
-        let Ok(mut insert) = tx.prepare(&format!(
+        let mut insert = tx.prepare(&format!(
             "INSERT OR IGNORE INTO \"{table}\" ({list}) VALUES ({marks})"
-        )) else {
-            return (0, false);
-        };
+        ))?;
         let Ok(mut select) = old.prepare(&format!("SELECT {list} FROM \"{table}\"")) else {
-            return (0, false);
+            return Ok((0, false));
         };
         let Ok(mut rows) = select.query([]) else {
-            return (0, false);
+            return Ok((0, false));
         };
         loop {
             match rows.next() {
@@ -153,10 +156,7 @@ fn copy_table(old: &Connection, new: &mut Connection, table: &str) -> (u64, bool
                         complete = false;
                         break;
                     };
-                    match insert.execute(rusqlite::params_from_iter(values)) {
-                        Ok(n) => copied += n as u64,
-                        Err(_) => complete = false,
-                    }
+                    copied += insert.execute(rusqlite::params_from_iter(values))? as u64;
                 }
                 Ok(None) => break,
                 Err(_) => {
@@ -166,8 +166,6 @@ fn copy_table(old: &Connection, new: &mut Connection, table: &str) -> (u64, bool
             }
         }
     }
-    if tx.commit().is_err() {
-        return (0, false);
-    }
-    (copied, complete)
+    tx.commit()?;
+    Ok((copied, complete))
 }
