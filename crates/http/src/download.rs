@@ -142,9 +142,18 @@ where
                     .get(reqwest::header::LOCATION)
                     .and_then(|v| v.to_str().ok())
                     .ok_or_else(|| ApiError::unexpected("redirect without a Location header"))?;
-                current = current
+                let next = current
                     .join(location)
                     .map_err(|_| ApiError::unexpected("redirect to an invalid address"))?;
+                // A report that started over https must not finish over plain http (personal data
+                // in the clear), and only http(s) is followed at all.
+                let downgrade = current.scheme() == "https" && next.scheme() != "https";
+                if downgrade || !matches!(next.scheme(), "http" | "https") {
+                    return Err(ApiError::unexpected(
+                        "the file was redirected to an address that is not secure",
+                    ));
+                }
+                current = next;
             }
             _ => {
                 let headers = resp.headers().clone();

@@ -646,3 +646,39 @@ async fn a_normal_download_still_works() {
     // 202, 302, file; then 302, file.
     assert_eq!(srv.hits(), 5);
 }
+
+#[tokio::test]
+async fn a_redirect_to_something_other_than_http_is_not_followed() {
+    // (https → http is refused the same way; a TLS server is out of reach of this test.)
+    let srv = serve(|_req, mut sock| async move {
+        write_head(
+            &mut sock,
+            "302 Found",
+            &[
+                "Location: file:///etc/passwd".into(),
+                "Content-Length: 0".into(),
+            ],
+        )
+        .await
+    })
+    .await;
+    let http = build_client(&HttpConfig::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let e = within(
+        Duration::from_secs(10),
+        download_file(
+            &http,
+            srv.url("v1/checks/CHK1/pdf"),
+            |rb| rb,
+            &dir.path().join("r.pdf"),
+            &DownloadOptions::default(),
+            &CancellationToken::new(),
+            |_| {},
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("not secure"), "{e}");
+    assert_eq!(srv.hits(), 1);
+    assert!(is_empty(dir.path()));
+}
