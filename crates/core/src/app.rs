@@ -235,8 +235,7 @@ impl App {
         f(&mut conn).map_err(|e| {
             if store::is_corruption(&e) {
                 tracing::error!(error = %e, "the local cache is damaged");
-                self.damaged
-                    .store(true, std::sync::atomic::Ordering::SeqCst);
+                self.set_damaged(true);
                 return health_error(StoreHealth::Damaged);
             }
             if matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull)
@@ -254,6 +253,11 @@ impl App {
         f: impl FnOnce(&mut rusqlite::Connection) -> rusqlite::Result<T>,
     ) -> Result<T, AppError> {
         self.with_conn(f)
+    }
+
+    fn set_damaged(&self, damaged: bool) {
+        self.damaged
+            .store(damaged, std::sync::atomic::Ordering::SeqCst);
     }
 
     fn is_damaged(&self) -> bool {
@@ -275,8 +279,7 @@ impl App {
                 "cache quick check"
             );
             if !ok {
-                self.damaged
-                    .store(true, std::sync::atomic::Ordering::SeqCst);
+                self.set_damaged(true);
             }
         }
         self.store_health()
@@ -345,8 +348,7 @@ impl App {
             let mut guard = self.store.write().unwrap();
             *guard = Err(StoreHealth::Failed); // closes every connection first
             *guard = open_store(&self.cfg, &self.vault);
-            self.damaged
-                .store(false, std::sync::atomic::Ordering::SeqCst);
+            self.set_damaged(false);
         }
         // The keyring may have become readable: ask it again.
         self.forget_credentials();
@@ -418,8 +420,7 @@ impl App {
             std::fs::rename(&fresh, &path).map_err(|e| io("put the new cache in place", e))?;
         }
         *guard = open_store(&self.cfg, &self.vault);
-        self.damaged
-            .store(false, std::sync::atomic::Ordering::SeqCst);
+        self.set_damaged(false);
         drop(guard);
         let carried: u64 = tables.iter().map(|t| t.rows).sum();
         tracing::info!(rows = carried, "local cache recovered");
@@ -455,8 +456,7 @@ impl App {
             .map_err(|e| AppError::internal(format!("could not delete the cache: {e}")))?;
         self.vault.delete(SecretName::DatabaseKey)?;
         *guard = open_store(&self.cfg, &self.vault);
-        self.damaged
-            .store(false, std::sync::atomic::Ordering::SeqCst);
+        self.set_damaged(false);
         match &*guard {
             Ok(_) => {
                 tracing::info!("local cache reset");

@@ -3,8 +3,8 @@
 //! can misbehave in ways a well-behaved framework would not allow.
 
 use opsdesk_http::{
-    build_client, download_file, execute, DownloadOptions, DownloadProgress, ErrorKind, HttpConfig,
-    Idempotency, RetryPolicy,
+    build_client, download_file, execute, ApiError, ApiResponse, DownloadOptions, DownloadProgress,
+    ErrorKind, HttpConfig, Idempotency, RetryPolicy,
 };
 use std::future::Future;
 use std::path::Path;
@@ -191,6 +191,31 @@ fn short_stall() -> DownloadOptions {
     }
 }
 
+/// One JSON API call as the clients make it: a read is a GET (retried when safe), a create a
+/// POST; bounded in time so a hung call fails the test instead of hanging it.
+async fn call(
+    url: &Url,
+    idempotency: Idempotency,
+    policy: &RetryPolicy,
+    limit: Duration,
+) -> Result<ApiResponse, ApiError> {
+    let http = build_client(&HttpConfig::default()).unwrap();
+    within(
+        limit,
+        execute(
+            || match idempotency {
+                Idempotency::Idempotent => http.get(url.clone()),
+                Idempotency::NotIdempotent => http.post(url.clone()),
+            },
+            idempotency,
+            policy,
+            None,
+            None,
+        ),
+    )
+    .await
+}
+
 fn is_empty(dir: &Path) -> bool {
     std::fs::read_dir(dir).unwrap().next().is_none()
 }
@@ -216,20 +241,9 @@ async fn a_20_mib_answer_with_content_length_is_refused_and_not_retried() {
         .await
     })
     .await;
-    let http = build_client(&HttpConfig::default()).unwrap();
     let url = srv.url("v1/checks");
-    let err = within(
-        Duration::from_secs(20),
-        execute(
-            || http.get(url.clone()),
-            // Idempotent: a plain glitch would be retried, so this proves the cap is final.
-            Idempotency::Idempotent,
-            &fast_retry(),
-            None,
-            None,
-        ),
-    )
-    .await
+    let err =     // Idempotent: a plain glitch would be retried, so this proves the cap is final.
+    call(&url, Idempotency::Idempotent, &fast_retry(), Duration::from_secs(20)).await
     .unwrap_err();
     assert_eq!(err.kind, ErrorKind::UnexpectedResponse);
     assert_eq!(err.status, Some(200));
@@ -242,17 +256,12 @@ async fn a_20_mib_chunked_answer_is_cut_off_and_not_retried() {
     let srv =
         serve(|_, mut sock| async move { write_chunked(&mut sock, "200 OK", 20 * MIB).await })
             .await;
-    let http = build_client(&HttpConfig::default()).unwrap();
     let url = srv.url("v1/checks");
-    let err = within(
+    let err = call(
+        &url,
+        Idempotency::Idempotent,
+        &fast_retry(),
         Duration::from_secs(20),
-        execute(
-            || http.get(url.clone()),
-            Idempotency::Idempotent,
-            &fast_retry(),
-            None,
-            None,
-        ),
     )
     .await
     .unwrap_err();
@@ -267,21 +276,16 @@ async fn a_smaller_cap_applies_too() {
     let srv =
         serve(|_, mut sock| async move { write_chunked(&mut sock, "200 OK", 300 * 1024).await })
             .await;
-    let http = build_client(&HttpConfig::default()).unwrap();
     let url = srv.url("x");
     let policy = RetryPolicy {
         max_body_bytes: 256 * 1024,
         ..fast_retry()
     };
-    let err = within(
+    let err = call(
+        &url,
+        Idempotency::Idempotent,
+        &policy,
         Duration::from_secs(20),
-        execute(
-            || http.get(url.clone()),
-            Idempotency::Idempotent,
-            &policy,
-            None,
-            None,
-        ),
     )
     .await
     .unwrap_err();
@@ -295,17 +299,12 @@ async fn a_huge_error_body_keeps_its_status_and_retry_rule() {
         write_chunked(&mut sock, "503 Service Unavailable", 20 * MIB).await
     })
     .await;
-    let http = build_client(&HttpConfig::default()).unwrap();
     let url = srv.url("v1/checks");
-    let err = within(
+    let err = call(
+        &url,
+        Idempotency::Idempotent,
+        &fast_retry(),
         Duration::from_secs(20),
-        execute(
-            || http.get(url.clone()),
-            Idempotency::Idempotent,
-            &fast_retry(),
-            None,
-            None,
-        ),
     )
     .await
     .unwrap_err();
@@ -328,22 +327,17 @@ async fn a_trickled_body_hits_the_deadline() {
         .await
     })
     .await;
-    let http = build_client(&HttpConfig::default()).unwrap();
     let url = srv.url("v1/checks");
     let policy = RetryPolicy {
         deadline: Duration::from_secs(1),
         ..fast_retry()
     };
     let started = Instant::now();
-    let err = within(
+    let err = call(
+        &url,
+        Idempotency::NotIdempotent,
+        &policy,
         Duration::from_secs(10),
-        execute(
-            || http.post(url.clone()),
-            Idempotency::NotIdempotent,
-            &policy,
-            None,
-            None,
-        ),
     )
     .await
     .unwrap_err();
@@ -367,22 +361,17 @@ async fn a_trickled_read_is_retried_within_the_deadline_each_time() {
         .await
     })
     .await;
-    let http = build_client(&HttpConfig::default()).unwrap();
     let url = srv.url("v1/checks");
     let policy = RetryPolicy {
         max_attempts: 2,
         deadline: Duration::from_millis(500),
         ..fast_retry()
     };
-    let err = within(
+    let err = call(
+        &url,
+        Idempotency::Idempotent,
+        &policy,
         Duration::from_secs(10),
-        execute(
-            || http.get(url.clone()),
-            Idempotency::Idempotent,
-            &policy,
-            None,
-            None,
-        ),
     )
     .await
     .unwrap_err();
@@ -402,17 +391,12 @@ async fn a_normal_json_answer_still_works() {
         .await
     })
     .await;
-    let http = build_client(&HttpConfig::default()).unwrap();
     let url = srv.url("v1/checks/CHK1");
-    let resp = within(
+    let resp = call(
+        &url,
+        Idempotency::Idempotent,
+        &fast_retry(),
         Duration::from_secs(10),
-        execute(
-            || http.get(url.clone()),
-            Idempotency::Idempotent,
-            &fast_retry(),
-            None,
-            None,
-        ),
     )
     .await
     .unwrap();
