@@ -56,6 +56,7 @@ pub fn run() {
                 http: opsdesk_http::HttpConfig::default(),
                 default_download_dir: download_dir(app.handle(), isolated_profile.as_deref()),
                 secrets: Arc::new(opsdesk_core::vault::OsKeyring),
+                clock: Arc::new(opsdesk_core::clock::SystemClock),
             };
             let core =
                 Arc::new(App::open(cfg).map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?);

@@ -180,6 +180,7 @@ fn webhook(path: &Path) -> String {
         http: Default::default(),
         default_download_dir: profile.path().join("Downloads"),
         secrets: std::sync::Arc::new(opsdesk_core::vault::MemoryStore::default()),
+        clock: std::sync::Arc::new(opsdesk_core::clock::SystemClock),
     })
     .expect("app");
     let outcome = match app.truecaller_import_events_file(path) {

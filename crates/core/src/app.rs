@@ -5,10 +5,8 @@ use opsdesk_http::{build_client, HttpConfig, Secret};
 use opsdesk_sandbox::{Sandbox, SandboxConfig};
 use opsdesk_truecaller::{TokenBudget, TokenManager, TruecallerClient};
 use opsdesk_truora::TruoraClient;
-use rusqlite::OptionalExtension;
 use serde::Serialize;
 use std::path::PathBuf;
-use std::sync::RwLock;
 use ts_rs::TS;
 
 use crate::activity::{self, ActivityEntry, Outcome};
@@ -39,6 +37,8 @@ pub struct AppConfig {
     pub default_download_dir: PathBuf,
     /// Where keys live: the OS keyring in the app, memory in tests.
     pub secrets: std::sync::Arc<dyn crate::vault::SecretStore>,
+    /// What "now" is: the system clock in the app; tests may set it.
+    pub clock: std::sync::Arc<dyn crate::clock::Clock>,
 }
 
 /// Long-running operations the UI may cancel, by the ID the UI gave them.
@@ -74,24 +74,8 @@ impl Jobs {
     }
 }
 
-/// Whether the local cache could be opened, and if not, why (the UI offers a reset).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum StoreHealth {
-    Ok,
-    /// The file exists but the keyring no longer has its key.
-    KeyMissing,
-    /// Wrong key or damaged file.
-    Unreadable,
-    /// Written by a newer OpsDesk.
-    TooNew,
-    KeyringUnavailable,
-    Failed,
-    /// The file opened but parts of it are damaged (a disk or power failure): what can still be
-    /// read can be carried into a fresh cache.
-    Damaged,
-}
+pub use crate::db::StoreHealth;
+use crate::db::{health_error, Db};
 
 /// What "Recover" saved and carried over.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -157,28 +141,18 @@ pub struct App {
     cfg: AppConfig,
     vault: Vault,
     http: reqwest::Client,
-    /// Shared (not only owned) so that long-lived callbacks, such as the Truecaller token log,
-    /// reach whatever cache is current instead of keeping an old one open: on Windows an open
-    /// connection stops "Recover" and "Start fresh" from replacing the file.
-    store: std::sync::Arc<RwLock<Result<Store, StoreHealth>>>,
-    /// Set when the cache turned out to be damaged: at start (a quick check in the background)
-    /// or at run time (any query that meets a damaged page). Every screen then shows the
-    /// recovery page instead of errors.
-    damaged: std::sync::atomic::AtomicBool,
+    /// The local cache, shared with the jobs engine.
+    db: Db,
     practice_sandbox: tokio::sync::OnceCell<Sandbox>,
     /// The live Truecaller client, kept between calls so its token (10 per 30 minutes) is
     /// reused, whichever mode is in effect. Reset whenever the keys change.
     live_truecaller: tokio::sync::Mutex<Option<TruecallerClient>>,
     practice_truecaller: tokio::sync::OnceCell<TruecallerClient>,
     pub jobs: Jobs,
-    pub(crate) bulk: crate::bulk::engine::Controls,
+    pub(crate) bulk: crate::bulk::engine::Engine,
     /// Which keys are saved, remembered: the OS keyring is slow (a D-Bus round trip per entry)
     /// and Practice mode is decided from it on every call. Cleared whenever keys change.
     creds_cache: std::sync::Mutex<Option<CredentialsStatus>>,
-}
-
-pub(crate) fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 impl App {
@@ -191,18 +165,18 @@ impl App {
         if let Err(h) = &store {
             tracing::warn!(health = ?h, "local cache not available");
         }
-        let damaged = std::sync::atomic::AtomicBool::new(false);
+        let db = Db::new(store);
+        let bulk = crate::bulk::engine::Engine::new(db.clone(), cfg.clock.clone());
         Ok(App {
             cfg,
             vault,
             http,
-            store: std::sync::Arc::new(RwLock::new(store)),
-            damaged,
+            db,
             practice_sandbox: tokio::sync::OnceCell::new(),
             live_truecaller: tokio::sync::Mutex::new(None),
             practice_truecaller: tokio::sync::OnceCell::new(),
             jobs: Jobs::default(),
-            bulk: Default::default(),
+            bulk,
             creds_cache: std::sync::Mutex::new(None),
         })
         .inspect(|app| app.purge_expired())
@@ -217,33 +191,19 @@ impl App {
     }
 
     pub fn store(&self) -> Result<Store, AppError> {
-        if self.is_damaged() {
-            return Err(health_error(StoreHealth::Damaged));
-        }
-        match &*self.store.read().unwrap() {
-            Ok(s) => Ok(s.clone()),
-            Err(h) => Err(health_error(*h)),
-        }
+        self.db.store()
     }
 
     pub(crate) fn with_conn<T>(
         &self,
         f: impl FnOnce(&mut rusqlite::Connection) -> rusqlite::Result<T>,
     ) -> Result<T, AppError> {
-        let store = self.store()?;
-        let mut conn = store.conn()?;
-        f(&mut conn).map_err(|e| {
-            if store::is_corruption(&e) {
-                tracing::error!(error = %e, "the local cache is damaged");
-                self.set_damaged(true);
-                return health_error(StoreHealth::Damaged);
-            }
-            if matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull)
-            {
-                return AppError::new(ErrorCode::DiskFull, "the disk is full");
-            }
-            AppError::from(StoreError::from(e))
-        })
+        self.db.with_conn(f)
+    }
+
+    /// The time on the clock the App was opened with.
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.cfg.clock.now_ms()
     }
 
     /// Tests only: a query through the same door every use case goes through.
@@ -256,12 +216,7 @@ impl App {
     }
 
     fn set_damaged(&self, damaged: bool) {
-        self.damaged
-            .store(damaged, std::sync::atomic::Ordering::SeqCst);
-    }
-
-    fn is_damaged(&self) -> bool {
-        self.damaged.load(std::sync::atomic::Ordering::SeqCst)
+        self.db.set_damaged(damaged);
     }
 
     /// Checks the whole cache now and returns the resulting health. The shell runs it once
@@ -269,7 +224,7 @@ impl App {
     /// on a large cache (see the cache_health benchmark); a damaged page met meanwhile is caught
     /// by the run-time check in `with_conn`.
     pub fn check_store_now(&self) -> StoreHealth {
-        let store = self.store.read().unwrap().as_ref().ok().cloned();
+        let store = self.db.slot().read().unwrap().as_ref().ok().cloned();
         if let Some(s) = store {
             let started = std::time::Instant::now();
             let ok = s.quick_check();
@@ -297,18 +252,11 @@ impl App {
             tracing::debug!(error = %e, "could not mark the run as started");
         }
         let last: Option<i64> = self
-            .with_conn(|c| {
-                c.query_row(
-                    "SELECT value FROM settings WHERE key = 'cache_checked_at_ms'",
-                    [],
-                    |r| r.get::<_, String>(0),
-                )
-                .optional()
-            })
+            .with_conn(|c| store::settings::get(c, "cache_checked_at_ms"))
             .ok()
             .flatten()
             .and_then(|v| v.parse().ok());
-        let stale = last.is_none_or(|t| now_ms() - t > 7 * 86_400_000);
+        let stale = last.is_none_or(|t| self.now_ms() - t > 7 * 86_400_000);
         unclean || stale
     }
 
@@ -328,14 +276,8 @@ impl App {
     pub fn full_check(&self) -> StoreHealth {
         let h = self.check_store_now();
         if h == StoreHealth::Ok {
-            let now = now_ms().to_string();
-            let _ = self.with_conn(|c| {
-                c.execute(
-                    "INSERT INTO settings (key, value) VALUES ('cache_checked_at_ms', ?1)
-                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    [now],
-                )
-            });
+            let now = self.now_ms().to_string();
+            let _ = self.with_conn(|c| store::settings::put(c, "cache_checked_at_ms", &now));
         }
         h
     }
@@ -345,7 +287,7 @@ impl App {
     #[tracing::instrument(skip(self))]
     pub fn retry_store(&self) -> StoreHealth {
         {
-            let mut guard = self.store.write().unwrap();
+            let mut guard = self.db.slot().write().unwrap();
             *guard = Err(StoreHealth::Failed); // closes every connection first
             *guard = open_store(&self.cfg, &self.vault);
             self.set_damaged(false);
@@ -370,7 +312,7 @@ impl App {
                 "the local cache is not damaged",
             ));
         }
-        let mut guard = self.store.write().unwrap();
+        let mut guard = self.db.slot().write().unwrap();
         *guard = Err(StoreHealth::Failed); // drops the pool, closing every connection
         let dir = &self.cfg.paths.data_dir;
         let path = dir.join(DB_FILE);
@@ -437,19 +379,13 @@ impl App {
     }
 
     pub fn store_health(&self) -> StoreHealth {
-        if self.is_damaged() {
-            return StoreHealth::Damaged;
-        }
-        match &*self.store.read().unwrap() {
-            Ok(_) => StoreHealth::Ok,
-            Err(h) => *h,
-        }
+        self.db.health()
     }
 
     /// Deletes the local cache and its key and starts an empty one. Saved API keys stay.
     #[tracing::instrument(skip(self))]
     pub fn reset_local_cache(&self) -> Result<(), AppError> {
-        let mut guard = self.store.write().unwrap();
+        let mut guard = self.db.slot().write().unwrap();
         *guard = Err(StoreHealth::Failed); // drops the pool, closing every connection
         let path = self.cfg.paths.data_dir.join(DB_FILE);
         Store::delete_files(&path)
@@ -725,29 +661,18 @@ impl App {
         let Ok(store) = self.store() else {
             return tokens;
         };
-        let since = now_ms() - 30 * 60_000;
+        let since = self.now_ms() - 30 * 60_000;
         let earlier: Vec<i64> = store
             .conn()
             .ok()
-            .and_then(|c| {
-                c.execute("DELETE FROM tc_token_mints WHERE at_ms < ?1", [since])
-                    .ok()?;
-                let mut s = c
-                    .prepare("SELECT at_ms FROM tc_token_mints WHERE practice = ?1")
-                    .ok()?;
-                let rows = s.query_map([practice], |r| r.get(0)).ok()?;
-                Some(rows.flatten().collect())
-            })
+            .and_then(|c| store::truecaller::token_mints(&c, since, practice).ok())
             .unwrap_or_default();
         drop(store);
-        let slot = self.store.clone();
+        let slot = self.db.slot().clone();
         let log: opsdesk_truecaller::MintLog = std::sync::Arc::new(move |at: i64| {
             let current = slot.read().unwrap().as_ref().ok().cloned();
             if let Some(c) = current.and_then(|s| s.conn().ok()) {
-                let _ = c.execute(
-                    "INSERT INTO tc_token_mints (at_ms, practice) VALUES (?1, ?2)",
-                    rusqlite::params![at, practice],
-                );
+                let _ = store::truecaller::add_token_mint(&c, at, practice);
             }
         });
         tokens.with_mint_history(&earlier, log)
@@ -818,7 +743,7 @@ impl App {
             service,
             ok,
             error,
-            checked_at_ms: now_ms(),
+            checked_at_ms: self.now_ms(),
         }
     }
 
@@ -829,9 +754,9 @@ impl App {
     /// Records an operator action. Failing to record must not fail the action itself.
     pub fn record(&self, area: &str, action: &str, outcome: Outcome, summary: &str) {
         let practice = self.is_practice();
-        if let Err(e) = self
-            .with_conn(|c| activity::record(c, now_ms(), area, action, outcome, summary, practice))
-        {
+        if let Err(e) = self.with_conn(|c| {
+            activity::record(c, self.now_ms(), area, action, outcome, summary, practice)
+        }) {
             tracing::warn!(error = %e, "could not record activity");
         }
     }
@@ -844,7 +769,7 @@ impl App {
         }
         let cutoff = self.retention_cutoff_ms();
         self.purge_damaged_copies(cutoff);
-        match self.with_conn(|c| crate::retention::purge(c, cutoff)) {
+        match self.with_conn(|c| store::retention::purge(c, cutoff)) {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "purged cached personal data past retention"),
             Err(e) => tracing::warn!(error = %e, "could not purge expired data"),
@@ -893,7 +818,7 @@ impl App {
 
     /// Anything older than this (milliseconds since the epoch) is past retention.
     pub fn retention_cutoff_ms(&self) -> i64 {
-        now_ms() - self.settings().retention_days as i64 * 86_400_000
+        self.now_ms() - self.settings().retention_days as i64 * 86_400_000
     }
 
     pub fn download_dir(&self) -> PathBuf {
@@ -904,35 +829,12 @@ impl App {
             .and_then(|d| crate::files::check_folder(&d).ok())
             .unwrap_or_else(|| self.cfg.default_download_dir.clone())
     }
-
-    pub fn diagnostics(&self) -> String {
-        let lines = crate::logging::recent_lines(&self.cfg.paths.log_dir, 200);
-        crate::diagnostics::render(&self.status(), &lines)
-    }
 }
 
 fn service_name(s: Service) -> &'static str {
     match s {
         Service::Truora => "truora",
         Service::Truecaller => "truecaller",
-    }
-}
-
-fn health_error(h: StoreHealth) -> AppError {
-    match h {
-        StoreHealth::KeyMissing => {
-            AppError::new(ErrorCode::StoreKeyMissing, "the local cache key is missing")
-        }
-        StoreHealth::KeyringUnavailable => AppError::new(
-            ErrorCode::KeyringUnavailable,
-            "the system keyring is not available",
-        ),
-        StoreHealth::Unreadable | StoreHealth::TooNew | StoreHealth::Damaged => {
-            AppError::new(ErrorCode::StoreUnreadable, "the local cache cannot be read")
-        }
-        StoreHealth::Failed | StoreHealth::Ok => {
-            AppError::internal("the local cache could not be opened")
-        }
     }
 }
 

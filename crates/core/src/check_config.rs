@@ -5,7 +5,6 @@ use opsdesk_truora::checks::config_rules::{
     parse_max_duration, validate_continuous, validate_custom_type,
 };
 use opsdesk_truora::checks::rules::RuleError;
-use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use ts_rs::TS;
@@ -127,17 +126,10 @@ impl App {
 
     /// What was last saved from this computer (the API offers no way to read it back).
     pub fn checks_account_settings(&self) -> Option<AccountCheckSettings> {
-        self.with_conn(|c| {
-            c.query_row(
-                "SELECT value FROM settings WHERE key = ?1",
-                [SETTINGS_KEY],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()
-        })
-        .ok()
-        .flatten()
-        .and_then(|v| serde_json::from_str(&v).ok())
+        self.with_conn(|c| crate::store::settings::get(c, SETTINGS_KEY))
+            .ok()
+            .flatten()
+            .and_then(|v| serde_json::from_str(&v).ok())
     }
 
     pub async fn checks_save_account_settings(
@@ -168,13 +160,8 @@ impl App {
             .await
             .map_err(|e| vec![e.into()])?;
         let json = serde_json::to_string(s).expect("settings serialise");
-        self.with_conn(|c| {
-            c.execute(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [SETTINGS_KEY, &json],
-            )
-        })
-        .map_err(|e| vec![e])?;
+        self.with_conn(|c| crate::store::settings::put(c, SETTINGS_KEY, &json))
+            .map_err(|e| vec![e])?;
         self.record("checks", "checks.settings_saved", Outcome::Ok, "");
         Ok(())
     }

@@ -1,6 +1,13 @@
 //! The text behind "Copy diagnostics": what support needs, nothing they must not see.
 
-use crate::app::{AppStatus, CredentialsStatus};
+use crate::app::{App, AppStatus, CredentialsStatus};
+
+impl App {
+    pub fn diagnostics(&self) -> String {
+        let lines = crate::logging::recent_lines(&self.config().paths.log_dir, 200);
+        render(&self.status(), &lines)
+    }
+}
 
 pub fn render(status: &AppStatus, log_lines: &[String]) -> String {
     let mut out = String::new();

@@ -7,94 +7,14 @@
 //! (never the one a server or a user suggested). Anything that is not a document, image,
 //! video or spreadsheet is saved inert (`.bin`) and can only be shown in its folder.
 
-use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
 use std::path::{Path, PathBuf};
-use ts_rs::TS;
 
 use crate::activity::Outcome;
 use crate::app::App;
 use crate::error::{AppError, ErrorCode};
 use crate::files;
-
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
-pub struct DownloadedFile {
-    #[ts(type = "number")]
-    pub id: i64,
-    pub kind: String,
-    pub file_name: String,
-    pub folder: String,
-    #[ts(type = "number")]
-    pub bytes: u64,
-    /// False when the content is not a document, image, video or spreadsheet: the file was
-    /// saved inert and the UI offers only "Show in folder", with a warning.
-    pub openable: bool,
-}
-
-fn split_path(path: &str) -> (String, String) {
-    let p = Path::new(path);
-    (
-        p.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        p.parent()
-            .map(|d| d.display().to_string())
-            .unwrap_or_default(),
-    )
-}
-
-pub(crate) fn downloads_for(
-    conn: &Connection,
-    subject: &str,
-) -> rusqlite::Result<Vec<DownloadedFile>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, kind, path, bytes, openable FROM downloads WHERE subject_id = ?1 ORDER BY id DESC",
-    )?;
-    let rows = stmt.query_map([subject], |r| {
-        let (file_name, folder) = split_path(&r.get::<_, String>(2)?);
-        Ok(DownloadedFile {
-            id: r.get(0)?,
-            kind: r.get(1)?,
-            file_name,
-            folder,
-            bytes: r.get::<_, i64>(3)? as u64,
-            openable: r.get(4)?,
-        })
-    })?;
-    rows.collect()
-}
-
-/// A saved file as Settings lists it.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
-pub struct SavedFile {
-    #[serde(flatten)]
-    #[ts(flatten)]
-    pub file: DownloadedFile,
-    #[ts(type = "number")]
-    pub saved_at_ms: i64,
-    /// Older than the retention setting: Settings offers to delete it.
-    pub past_retention: bool,
-}
-
-/// Retention: records of saved files whose file is gone (moved or deleted by the user) are
-/// forgotten once past the cutoff. Files still on disk stay listed so the user can see and
-/// delete them from Settings: OpsDesk never deletes a user's file behind their back.
-pub(crate) fn purge_before(conn: &Connection, cutoff_ms: i64) -> rusqlite::Result<usize> {
-    let old: Vec<(i64, String)> = {
-        let mut s = conn.prepare("SELECT id, path FROM downloads WHERE at_ms < ?1")?;
-        let rows = s.query_map([cutoff_ms], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
-    let mut n = 0;
-    for (id, path) in old {
-        if !Path::new(&path).exists() {
-            n += conn.execute("DELETE FROM downloads WHERE id = ?1", [id])?;
-        }
-    }
-    Ok(n)
-}
+use crate::store::downloads as sql;
+pub use crate::store::downloads::{downloads_for, DownloadedFile, SavedFile};
 
 impl App {
     /// Downloads (or writes) into a fresh, non-overwriting file named after `stem` and its real
@@ -156,20 +76,13 @@ impl App {
                 "saved a file whose content is not an allowed type, inert"
             );
         }
-        let now = crate::app::now_ms();
+        let now = self.now_ms();
         let path = dest.display().to_string();
         let id = self.with_conn(|c| {
-            // A name is reused once the user moved the old file away: the old record must not
-            // make "delete files past retention" delete this new file.
-            c.execute("DELETE FROM downloads WHERE path = ?1", [&path])?;
-            c.execute(
-                "INSERT INTO downloads (subject_id, kind, path, bytes, at_ms, openable) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![subject_id, kind, path, bytes as i64, now, content.openable()],
-            )?;
-            Ok(c.last_insert_rowid())
+            sql::insert(c, subject_id, kind, &path, bytes, now, content.openable())
         })?;
         self.record(area, &action, Outcome::Ok, subject_id);
-        let (file_name, _) = split_path(&path);
+        let (file_name, _) = sql::split_path(&path);
         Ok(DownloadedFile {
             id,
             kind: kind.into(),
@@ -186,14 +99,7 @@ impl App {
     }
 
     fn download_record(&self, id: i64) -> Result<(PathBuf, bool), AppError> {
-        let row: Option<(String, bool)> = self.with_conn(|c| {
-            c.query_row(
-                "SELECT path, openable FROM downloads WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-        })?;
+        let row = self.with_conn(|c| sql::path_of(c, id))?;
         let (path, openable) = row
             .map(|(p, o)| (PathBuf::from(p), o))
             .ok_or_else(|| AppError::new(ErrorCode::NotFound, "unknown download"))?;
@@ -232,39 +138,14 @@ impl App {
     /// Every file OpsDesk saved that is still where it was saved, newest first.
     pub fn saved_files(&self) -> Result<Vec<SavedFile>, AppError> {
         let cutoff = self.retention_cutoff_ms();
-        let rows: Vec<(i64, String, String, i64, i64, bool)> = self.with_conn(|c| {
-            let mut s = c.prepare(
-                "SELECT id, kind, path, bytes, at_ms, openable FROM downloads ORDER BY at_ms DESC, id DESC LIMIT 5000",
-            )?;
-            let rows = s.query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            })?;
-            rows.collect()
-        })?;
+        let rows = self.with_conn(|c| sql::list(c))?;
         Ok(rows
             .into_iter()
-            .filter(|r| Path::new(&r.2).exists())
-            .map(|(id, kind, path, bytes, at, openable)| {
-                let (file_name, folder) = split_path(&path);
-                SavedFile {
-                    file: DownloadedFile {
-                        id,
-                        kind,
-                        file_name,
-                        folder,
-                        bytes: bytes as u64,
-                        openable,
-                    },
-                    saved_at_ms: at,
-                    past_retention: at < cutoff,
-                }
+            .filter(|(f, _)| Path::new(&f.folder).join(&f.file_name).exists())
+            .map(|(file, at)| SavedFile {
+                file,
+                saved_at_ms: at,
+                past_retention: at < cutoff,
             })
             .collect())
     }
@@ -274,11 +155,7 @@ impl App {
     #[tracing::instrument(skip(self))]
     pub fn delete_saved_files_past_retention(&self) -> Result<usize, AppError> {
         let cutoff = self.retention_cutoff_ms();
-        let old: Vec<(i64, String)> = self.with_conn(|c| {
-            let mut s = c.prepare("SELECT id, path FROM downloads WHERE at_ms < ?1")?;
-            let rows = s.query_map([cutoff], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect()
-        })?;
+        let old = self.with_conn(|c| sql::older_than(c, cutoff))?;
         let mut deleted = 0;
         for (id, path) in old {
             match std::fs::remove_file(&path) {
@@ -289,7 +166,7 @@ impl App {
                     continue;
                 }
             }
-            self.with_conn(|c| c.execute("DELETE FROM downloads WHERE id = ?1", [id]))?;
+            self.with_conn(|c| sql::forget(c, id))?;
         }
         self.record(
             "settings",
@@ -308,7 +185,7 @@ mod tests {
     #[test]
     fn split_keeps_name_and_folder() {
         let p = Path::new("a").join("b").join("c.pdf");
-        let (n, f) = split_path(&p.display().to_string());
+        let (n, f) = sql::split_path(&p.display().to_string());
         assert_eq!(n, "c.pdf");
         assert_eq!(f, Path::new("a").join("b").display().to_string());
     }

@@ -5,7 +5,6 @@ use opsdesk_http::DownloadProgress;
 use opsdesk_truora::identity::{
     find_process_id, LinkChannel, ProcessFile, ProcessResult, SendLinkRequest, WebTokenRequest,
 };
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use ts_rs::TS;
@@ -14,6 +13,7 @@ use crate::activity::Outcome;
 use crate::app::App;
 use crate::downloads::{downloads_for, DownloadedFile};
 use crate::error::AppError;
+use crate::store::identity as sql;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -206,71 +206,6 @@ pub fn view_of(
         fetched_at_ms,
         downloads,
     }
-}
-
-// ---- cache ----
-
-pub fn save(
-    conn: &Connection,
-    r: &ProcessResult,
-    fetched_at_ms: i64,
-    practice: bool,
-) -> rusqlite::Result<()> {
-    let body = serde_json::to_string(r).expect("process serialises");
-    conn.execute(
-        "INSERT INTO identity_processes (process_id, effective_status, country, created_at, fetched_at_ms, practice, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT(process_id) DO UPDATE SET effective_status = excluded.effective_status, country = excluded.country,
-           created_at = excluded.created_at, fetched_at_ms = excluded.fetched_at_ms, practice = excluded.practice, body = excluded.body",
-        params![r.process_id, r.effective_status(), r.country, r.creation_date, fetched_at_ms, practice, body],
-    )?;
-    Ok(())
-}
-
-pub fn load(conn: &Connection, process_id: &str) -> rusqlite::Result<Option<ProcessView>> {
-    let row: Option<(String, i64)> = conn
-        .query_row(
-            "SELECT body, fetched_at_ms FROM identity_processes WHERE process_id = ?1",
-            [process_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let Some((body, fetched)) = row else {
-        return Ok(None);
-    };
-    let Ok(r) = serde_json::from_str::<ProcessResult>(&body) else {
-        return Ok(None);
-    };
-    Ok(Some(view_of(&r, fetched, downloads_for(conn, process_id)?)))
-}
-
-pub fn list(conn: &Connection, practice: bool) -> rusqlite::Result<Vec<ProcessView>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT process_id, body, fetched_at_ms FROM identity_processes WHERE practice = ?1 ORDER BY fetched_at_ms DESC LIMIT 1000",
-    )?;
-    let rows = stmt.query_map([practice], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, i64>(2)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (id, body, fetched) = row?;
-        if let Ok(r) = serde_json::from_str::<ProcessResult>(&body) {
-            out.push(view_of(&r, fetched, downloads_for(conn, &id)?));
-        }
-    }
-    Ok(out)
-}
-
-/// Retention: cached processes fetched before the cutoff are deleted.
-pub fn purge_before(conn: &Connection, cutoff_ms: i64) -> rusqlite::Result<usize> {
-    conn.execute(
-        "DELETE FROM identity_processes WHERE fetched_at_ms < ?1",
-        [cutoff_ms],
-    )
 }
 
 // ---- sending links ----
@@ -508,16 +443,26 @@ impl App {
             }
         };
         let practice = self.is_practice();
-        let now = crate::app::now_ms();
-        self.with_conn(|c| save(c, &r, now, practice))?;
+        let now = self.now_ms();
+        self.with_conn(|c| sql::save(c, &r, now, practice))?;
         self.record("identity", "identity.looked_up", Outcome::Ok, process_id);
-        self.with_conn(|c| load(c, process_id))?
-            .ok_or_else(|| AppError::internal("process vanished from the cache"))
+        self.with_conn(|c| {
+            let Some((r, fetched)) = sql::load(c, process_id)? else {
+                return Ok(None);
+            };
+            Ok(Some(view_of(&r, fetched, downloads_for(c, process_id)?)))
+        })?
+        .ok_or_else(|| AppError::internal("process vanished from the cache"))
     }
 
     pub fn identity_cached(&self) -> Result<Vec<ProcessView>, AppError> {
         let practice = self.is_practice();
-        self.with_conn(|c| list(c, practice))
+        self.with_conn(|c| {
+            sql::list(c, practice)?
+                .into_iter()
+                .map(|(r, fetched)| Ok(view_of(&r, fetched, downloads_for(c, &r.process_id)?)))
+                .collect()
+        })
     }
 
     /// Saves the PDF or recordings into `folder` (default: the download folder setting),

@@ -6,6 +6,8 @@ pub mod app;
 pub mod bulk;
 pub mod check_config;
 pub mod checks;
+pub mod clock;
+pub mod db;
 pub mod diagnostics;
 pub mod downloads;
 pub mod endpoints;
@@ -13,7 +15,7 @@ pub mod error;
 pub mod files;
 pub mod identity;
 pub mod logging;
-pub mod retention;
+
 pub mod settings;
 pub mod store;
 pub mod truecaller;

@@ -1,4 +1,4 @@
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -95,12 +95,7 @@ impl Settings {
     /// simply takes its default.
     pub fn load(conn: &Connection, os_locale: Option<&str>) -> rusqlite::Result<Settings> {
         let mut s = Settings::defaults(os_locale);
-        let get = |k: &str| -> rusqlite::Result<Option<String>> {
-            conn.query_row("SELECT value FROM settings WHERE key = ?1", [k], |r| {
-                r.get(0)
-            })
-            .optional()
-        };
+        let get = |k: &str| crate::store::settings::get(conn, k);
         if let Some(v) = get("language")?.and_then(|v| serde_json::from_str(&v).ok()) {
             s.language = v;
         }
@@ -132,10 +127,7 @@ impl Settings {
             ("download_dir", serde_json::to_string(&self.download_dir)),
         ] {
             let v = v.expect("settings serialise");
-            tx.execute(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [k, &v],
-            )?;
+            crate::store::settings::put(&tx, k, &v)?;
         }
         tx.commit()
     }

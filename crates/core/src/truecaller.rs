@@ -4,13 +4,14 @@
 
 use opsdesk_truecaller::numbers::NumberFilter;
 use opsdesk_truecaller::rules::{validate_record, ApiVersion, RecordDraft};
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::activity::Outcome;
-use crate::app::{now_ms, App};
+use crate::app::App;
 use crate::error::{AppError, ErrorCode};
+use crate::store::truecaller as sql;
+pub use crate::store::truecaller::CallbackView;
 
 #[derive(Debug, Clone, Deserialize, TS)]
 #[ts(export)]
@@ -80,31 +81,6 @@ pub struct EventImport {
     pub added: u32,
     pub duplicates: u32,
     pub unreadable: u32,
-}
-
-/// A Call Me Back request (or a feedback answer) as a to-do item.
-#[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
-pub struct CallbackView {
-    pub event_id: String,
-    pub event_type: String,
-    #[ts(type = "number | null")]
-    pub created_at_s: Option<i64>,
-    pub business_number: Option<String>,
-    /// The person's number, or `None` when Truecaller could not read it.
-    pub client_number: Option<String>,
-    pub alternate_number: Option<String>,
-    pub requested_date: Option<String>,
-    pub requested_slot: Option<String>,
-    #[ts(type = "number | null")]
-    pub preferred_from_s: Option<i64>,
-    #[ts(type = "number | null")]
-    pub preferred_to_s: Option<i64>,
-    pub interested: Option<bool>,
-    pub feature_set: Option<String>,
-    /// User Feedback: question and answer pairs.
-    pub responses: Vec<(String, String)>,
-    pub done: bool,
 }
 
 fn s_int(v: &serde_json::Value) -> Option<i64> {
@@ -288,11 +264,14 @@ impl App {
             starts_at_ms: f.starts_at_ms,
             ends_at_ms: f.ends_at_ms,
         };
-        let record = validate_record(&draft, ApiVersion::V2, now_ms(), false).map_err(|errs| {
-            errs.into_iter()
-                .map(|e| AppError::validation(e.field, e.rule, format!("{} {}", e.field, e.rule)))
-                .collect::<Vec<_>>()
-        })?;
+        let record =
+            validate_record(&draft, ApiVersion::V2, self.now_ms(), false).map_err(|errs| {
+                errs.into_iter()
+                    .map(|e| {
+                        AppError::validation(e.field, e.rule, format!("{} {}", e.field, e.rule))
+                    })
+                    .collect::<Vec<_>>()
+            })?;
         let masked = opsdesk_http::redact::mask_phone(&record.receiver_number);
         let client = self.truecaller().await.map_err(|e| vec![e])?;
         match client.push_call(&record).await {
@@ -460,46 +439,38 @@ impl App {
     pub fn truecaller_import_events(&self, content: &str) -> Result<EventImport, AppError> {
         let (events, mut unreadable) = parse_events(content);
         let practice = self.is_practice();
-        let (mut added, mut duplicates) = (0, 0);
-        self.with_conn(|c| {
-            let tx = c.transaction()?;
-            for e in &events {
-                let Some(id) = text(&e["event_id"]) else {
-                    unreadable += 1;
-                    continue;
-                };
-                let kind = text(&e["event_type"]).unwrap_or_default();
-                let p = if kind == "user_feedback" { &e["survey_payload"] } else { &e["cmb_payload"] };
-                let n = tx.execute(
-                    "INSERT OR IGNORE INTO tc_events (event_id, event_type, created_at_s, business_number, client_number, alternate,
-                        requested_date, requested_slot, preferred_from, preferred_to, interested, feature_set, body, practice, imported_at_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                    params![
-                        id,
-                        kind,
-                        s_int(&e["created_at"]),
-                        text(&p["business_number"]),
-                        text(&p["client_number"]).filter(|n| n.chars().any(|c| c.is_ascii_digit())),
-                        text(&p["alternate_number"]),
-                        text(&p["requested_date"]),
-                        text(&p["requested_slot"]),
-                        s_int(&p["preferred_from_time"]),
-                        s_int(&p["preferred_to_time"]),
-                        p["is_interested"].as_bool(),
-                        text(&p["feature_set"]),
-                        e.to_string(),
-                        practice,
-                        now_ms()
-                    ],
-                )?;
-                if n == 1 {
-                    added += 1;
-                } else {
-                    duplicates += 1;
-                }
-            }
-            tx.commit()
-        })?;
+        let mut rows = Vec::with_capacity(events.len());
+        for e in &events {
+            let Some(id) = text(&e["event_id"]) else {
+                unreadable += 1;
+                continue;
+            };
+            let kind = text(&e["event_type"]).unwrap_or_default();
+            let p = if kind == "user_feedback" {
+                &e["survey_payload"]
+            } else {
+                &e["cmb_payload"]
+            };
+            rows.push(sql::NewEvent {
+                event_id: id,
+                event_type: kind,
+                created_at_s: s_int(&e["created_at"]),
+                business_number: text(&p["business_number"]),
+                client_number: text(&p["client_number"])
+                    .filter(|n| n.chars().any(|c| c.is_ascii_digit())),
+                alternate_number: text(&p["alternate_number"]),
+                requested_date: text(&p["requested_date"]),
+                requested_slot: text(&p["requested_slot"]),
+                preferred_from_s: s_int(&p["preferred_from_time"]),
+                preferred_to_s: s_int(&p["preferred_to_time"]),
+                interested: p["is_interested"].as_bool(),
+                feature_set: text(&p["feature_set"]),
+                body: e.to_string(),
+            });
+        }
+        let now = self.now_ms();
+        let (added, duplicates) =
+            self.with_conn(|c| sql::insert_events(c, &rows, practice, now))?;
         self.record(
             "truecaller",
             "truecaller.events_imported",
@@ -516,51 +487,11 @@ impl App {
     /// Imported events, open ones first, newest first.
     pub fn truecaller_callbacks(&self) -> Result<Vec<CallbackView>, AppError> {
         let practice = self.is_practice();
-        self.with_conn(|c| {
-            let mut s = c.prepare_cached(
-                "SELECT event_id, event_type, created_at_s, business_number, client_number, alternate, requested_date,
-                        requested_slot, preferred_from, preferred_to, interested, feature_set, body, done
-                 FROM tc_events WHERE practice = ?1 ORDER BY done, created_at_s DESC LIMIT 1000",
-            )?;
-            let rows = s.query_map([practice], |r| {
-                let body: String = r.get(12)?;
-                let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-                let responses = v["survey_payload"]["user_responses"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .map(|x| (x["question"].as_str().unwrap_or("").to_string(), x["response"].as_str().map(str::to_string).unwrap_or_else(|| x["response"].to_string())))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                Ok(CallbackView {
-                    event_id: r.get(0)?,
-                    event_type: r.get(1)?,
-                    created_at_s: r.get(2)?,
-                    business_number: r.get(3)?,
-                    client_number: r.get(4)?,
-                    alternate_number: r.get(5)?,
-                    requested_date: r.get(6)?,
-                    requested_slot: r.get(7)?,
-                    preferred_from_s: r.get(8)?,
-                    preferred_to_s: r.get(9)?,
-                    interested: r.get(10)?,
-                    feature_set: r.get(11)?,
-                    responses,
-                    done: r.get(13)?,
-                })
-            })?;
-            rows.collect()
-        })
+        self.with_conn(|c| sql::callbacks(c, practice))
     }
 
     pub fn truecaller_callback_done(&self, event_id: &str, done: bool) -> Result<(), AppError> {
-        self.with_conn(|c| {
-            c.execute(
-                "UPDATE tc_events SET done = ?2 WHERE event_id = ?1",
-                params![event_id, done],
-            )
-        })?;
+        self.with_conn(|c| sql::set_done(c, event_id, done))?;
         Ok(())
     }
 }

@@ -8,14 +8,14 @@ use opsdesk_truora::whatsapp::rules::{
     SendableTemplate, TemplateDraft,
 };
 use opsdesk_truora::whatsapp::{Outbound, WireButton};
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::activity::Outcome;
-use crate::app::{now_ms, App};
+use crate::app::App;
 use crate::downloads::DownloadedFile;
 use crate::error::{AppError, ErrorCode};
+use crate::store::whatsapp as sql;
 
 /// Meta's verdict on a template (catalogue §4.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -135,68 +135,6 @@ fn view_of(o: &Outbound, line: &str, checked_at_ms: i64) -> TemplateView {
         default_flow_id: o.default_flow_id.clone(),
         checked_at_ms,
     }
-}
-
-/// Follow-up of a template in review: every 5 s for the first half minute (reviews are often
-/// quick), then twice as long each time, up to 5 minutes.
-const FIRST_CHECK_MS: i64 = 5_000;
-const MAX_CHECK_MS: i64 = 300_000;
-
-fn save(
-    conn: &Connection,
-    o: &Outbound,
-    line: &str,
-    now: i64,
-    practice: bool,
-) -> rusqlite::Result<()> {
-    let status = o.outbound_status.to_ascii_uppercase();
-    let pending = status == "PENDING";
-    let body = serde_json::to_string(o).unwrap_or_default();
-    conn.execute(
-        "INSERT INTO wa_outbounds (outbound_id, line, name, status, practice, checked_at_ms, next_check_ms, check_attempt, notified_status, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?7 THEN ?6 + ?8 END, 0, CASE WHEN ?7 THEN 'PENDING_REVIEW' ELSE ?4 END, ?9)
-         ON CONFLICT (outbound_id) DO UPDATE SET
-            line = excluded.line, name = excluded.name, status = excluded.status,
-            checked_at_ms = excluded.checked_at_ms, body = excluded.body,
-            next_check_ms = CASE WHEN ?7 THEN COALESCE(wa_outbounds.next_check_ms, excluded.next_check_ms) END,
-            check_attempt = CASE WHEN ?7 THEN wa_outbounds.check_attempt ELSE 0 END,
-            notified_status = CASE WHEN ?7 THEN 'PENDING_REVIEW' ELSE wa_outbounds.notified_status END",
-        params![o.outbound_id, line, o.outbound_name, status, practice, now, pending, FIRST_CHECK_MS, body],
-    )?;
-    Ok(())
-}
-
-fn load(conn: &Connection, id: &str) -> rusqlite::Result<Option<TemplateView>> {
-    conn.query_row(
-        "SELECT body, line, checked_at_ms FROM wa_outbounds WHERE outbound_id = ?1",
-        [id],
-        |r| {
-            let body: String = r.get(0)?;
-            let line: String = r.get(1)?;
-            Ok(serde_json::from_str::<Outbound>(&body)
-                .ok()
-                .map(|o| view_of(&o, &line, r.get(2).unwrap_or(0))))
-        },
-    )
-    .optional()
-    .map(Option::flatten)
-}
-
-fn load_line(conn: &Connection, line: &str, practice: bool) -> rusqlite::Result<Vec<TemplateView>> {
-    let mut s = conn.prepare_cached(
-        "SELECT body, checked_at_ms FROM wa_outbounds WHERE line = ?1 AND practice = ?2 ORDER BY name COLLATE NOCASE",
-    )?;
-    let rows = s.query_map(params![line, practice], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (body, at) = row?;
-        if let Ok(o) = serde_json::from_str::<Outbound>(&body) {
-            out.push(view_of(&o, line, at));
-        }
-    }
-    Ok(out)
 }
 
 /// What the editor learns from a draft as the user types.
@@ -333,13 +271,7 @@ impl App {
     /// The lines saved for the mode in effect. Practice mode always has its demo line.
     pub fn whatsapp_lines(&self) -> Result<Vec<String>, AppError> {
         let practice = self.is_practice();
-        let mut lines: Vec<String> = self.with_conn(|c| {
-            let mut s = c.prepare_cached(
-                "SELECT line FROM wa_lines WHERE practice = ?1 ORDER BY added_at_ms",
-            )?;
-            let rows = s.query_map([practice], |r| r.get(0))?;
-            rows.collect()
-        })?;
+        let mut lines = self.with_conn(|c| sql::lines(c, practice))?;
         if practice
             && !lines
                 .iter()
@@ -354,34 +286,22 @@ impl App {
         let clean = rules::clean_line(line)
             .ok_or_else(|| AppError::validation("line", "wa_not_a_line", "not a WABA line"))?;
         let practice = self.is_practice();
-        self.with_conn(|c| {
-            c.execute(
-                "INSERT OR IGNORE INTO wa_lines (line, practice, added_at_ms) VALUES (?1, ?2, ?3)",
-                params![clean, practice, now_ms()],
-            )
-        })?;
+        let now = self.now_ms();
+        self.with_conn(|c| sql::add_line(c, &clean, practice, now))?;
         Ok(clean)
     }
 
     pub fn whatsapp_remove_line(&self, line: &str) -> Result<(), AppError> {
         let practice = self.is_practice();
-        self.with_conn(|c| {
-            c.execute(
-                "DELETE FROM wa_lines WHERE line = ?1 AND practice = ?2",
-                params![line, practice],
-            )?;
-            c.execute(
-                "DELETE FROM wa_outbounds WHERE line = ?1 AND practice = ?2",
-                params![line, practice],
-            )
-        })?;
+        self.with_conn(|c| sql::remove_line(c, line, practice))?;
         Ok(())
     }
 
     /// The templates of a line as last fetched (instant, works offline).
     pub fn whatsapp_cached(&self, line: &str) -> Result<Vec<TemplateView>, AppError> {
         let practice = self.is_practice();
-        self.with_conn(|c| load_line(c, line, practice))
+        let rows = self.with_conn(|c| sql::load_line(c, line, practice))?;
+        Ok(rows.iter().map(|(o, at)| view_of(o, line, *at)).collect())
     }
 
     /// Fetches the line's templates, replaces the cache for that line, returns them.
@@ -390,36 +310,14 @@ impl App {
         let client = self.truora().await?;
         let list = client.list_outbounds(line).await?;
         let practice = self.is_practice();
-        let now = now_ms();
-        self.with_conn(|c| {
-            let tx = c.transaction()?;
-            // Templates removed upstream disappear here too.
-            let ids: Vec<&str> = list.iter().map(|o| o.outbound_id.as_str()).collect();
-            let mut stale: Vec<String> = Vec::new();
-            {
-                let mut s = tx.prepare_cached(
-                    "SELECT outbound_id FROM wa_outbounds WHERE line = ?1 AND practice = ?2",
-                )?;
-                for id in s.query_map(params![line, practice], |r| r.get::<_, String>(0))? {
-                    let id = id?;
-                    if !ids.contains(&id.as_str()) {
-                        stale.push(id);
-                    }
-                }
-            }
-            for id in stale {
-                tx.execute("DELETE FROM wa_outbounds WHERE outbound_id = ?1", [id])?;
-            }
-            for o in &list {
-                save(&tx, o, line, now, practice)?;
-            }
-            tx.commit()
-        })?;
+        let now = self.now_ms();
+        self.with_conn(|c| sql::replace_line(c, line, &list, now, practice))?;
         self.whatsapp_cached(line)
     }
 
     pub fn whatsapp_template(&self, id: &str) -> Result<TemplateView, AppError> {
-        self.with_conn(|c| load(c, id))?
+        self.with_conn(|c| sql::load(c, id))?
+            .map(|(o, line, at)| view_of(&o, &line, at))
             .ok_or_else(|| AppError::new(ErrorCode::NotFound, "template not in the cache"))
     }
 
@@ -429,7 +327,8 @@ impl App {
         let client = self.truora().await?;
         let o = client.get_outbound(id).await?;
         let practice = self.is_practice();
-        self.with_conn(|c| save(c, &o, &line, now_ms(), practice))?;
+        let now = self.now_ms();
+        self.with_conn(|c| sql::save(c, &o, &line, now, practice))?;
         self.whatsapp_template(id)
     }
 
@@ -473,12 +372,10 @@ impl App {
             }
         };
         let practice = self.is_practice();
+        let now = self.now_ms();
         self.with_conn(|c| {
-            c.execute(
-                "INSERT OR IGNORE INTO wa_lines (line, practice, added_at_ms) VALUES (?1, ?2, ?3)",
-                params![line, practice, now_ms()],
-            )?;
-            save(c, &o, &line, now_ms(), practice)
+            sql::add_line(c, &line, practice, now)?;
+            sql::save(c, &o, &line, now, practice)
         })
         .map_err(|e| vec![e])?;
         self.record(
@@ -501,7 +398,7 @@ impl App {
             Err(e) if e.kind == opsdesk_http::ErrorKind::NotFound => {}
             Err(e) => return Err(e.into()),
         }
-        self.with_conn(|c| c.execute("DELETE FROM wa_outbounds WHERE outbound_id = ?1", [id]))?;
+        self.with_conn(|c| sql::delete(c, id))?;
         self.record("whatsapp", "whatsapp.template_removed", Outcome::Ok, &name);
         Ok(())
     }
@@ -509,76 +406,35 @@ impl App {
     /// Follows templates in review whose time has come. Returns the verdicts not yet told to
     /// the operator (each told once), for a notification.
     pub async fn whatsapp_poll_due(&self, max: u32) -> Result<Vec<TemplateVerdict>, AppError> {
-        let now = now_ms();
+        let now = self.now_ms();
         let practice = self.is_practice();
-        let due: Vec<(String, String)> = self.with_conn(|c| {
-            let mut s = c.prepare_cached(
-                "SELECT outbound_id, line FROM wa_outbounds WHERE next_check_ms IS NOT NULL AND next_check_ms <= ?1 AND practice = ?2 ORDER BY next_check_ms LIMIT ?3",
-            )?;
-            let rows = s.query_map(params![now, practice, max], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect()
-        })?;
+        let due = self.with_conn(|c| sql::due(c, now, practice, max))?;
         if !due.is_empty() {
             let client = self.truora().await?;
             for (id, line) in due {
                 match client.get_outbound(&id).await {
-                    Ok(o) => self.with_conn(|c| save(c, &o, &line, now_ms(), practice))?,
+                    Ok(o) => self.with_conn(|c| sql::save(c, &o, &line, now, practice))?,
                     Err(e) if e.kind == opsdesk_http::ErrorKind::NotFound => {
-                        self.with_conn(|c| {
-                            c.execute("DELETE FROM wa_outbounds WHERE outbound_id = ?1", [&id])
-                        })?;
+                        self.with_conn(|c| sql::delete(c, &id))?;
                     }
                     Err(e) => {
                         tracing::debug!(error = %e, "template follow-up failed; backing off");
-                        self.with_conn(|c| {
-                            c.execute(
-                                "UPDATE wa_outbounds SET check_attempt = check_attempt + 1,
-                                 next_check_ms = ?2 + MIN(?3, ?4 << MAX(0, MIN(check_attempt, 12) - 5)) WHERE outbound_id = ?1",
-                                params![id, now, MAX_CHECK_MS, FIRST_CHECK_MS],
-                            )
-                        })?;
-                        continue;
                     }
                 };
-                // Still pending: wait a little longer each time.
-                self.with_conn(|c| {
-                    c.execute(
-                        "UPDATE wa_outbounds SET check_attempt = check_attempt + 1,
-                         next_check_ms = ?2 + MIN(?3, ?4 << MAX(0, MIN(check_attempt, 12) - 5))
-                         WHERE outbound_id = ?1 AND next_check_ms IS NOT NULL",
-                        params![id, now, MAX_CHECK_MS, FIRST_CHECK_MS],
-                    )
-                })?;
+                // Still pending (or the look failed): wait a little longer each time.
+                self.with_conn(|c| sql::back_off(c, &id, now))?;
             }
         }
         // Verdicts reached here or by a list refresh, told once.
-        self.with_conn(|c| {
-            let tx = c.transaction()?;
-            let found: Vec<(String, String, String)> = {
-                let mut s = tx.prepare_cached(
-                    "SELECT outbound_id, name, status FROM wa_outbounds
-                     WHERE practice = ?1 AND status IN ('APPROVED', 'REJECTED')
-                       AND notified_status = 'PENDING_REVIEW'",
-                )?;
-                let rows = s.query_map([practice], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-                rows.collect::<rusqlite::Result<_>>()?
-            };
-            for (id, _, status) in &found {
-                tx.execute(
-                    "UPDATE wa_outbounds SET notified_status = ?2 WHERE outbound_id = ?1",
-                    params![id, status],
-                )?;
-            }
-            tx.commit()?;
-            Ok(found
-                .into_iter()
-                .map(|(outbound_id, name, status)| TemplateVerdict {
-                    outbound_id,
-                    name,
-                    status: TemplateStatus::from_wire(&status),
-                })
-                .collect())
-        })
+        let found = self.with_conn(|c| sql::take_untold_verdicts(c, practice))?;
+        Ok(found
+            .into_iter()
+            .map(|(outbound_id, name, status)| TemplateVerdict {
+                outbound_id,
+                name,
+                status: TemplateStatus::from_wire(&status),
+            })
+            .collect())
     }
 
     /// Sends an approved template to one person. The send is written down before the request
@@ -656,28 +512,20 @@ impl App {
     ) -> Result<Result<i64, SendState>, AppError> {
         let practice = self.is_practice();
         let recipient = clean.e164();
-        let now = now_ms();
-        self.with_conn(|c| {
-            let tx = c.transaction()?;
-            let previous: Option<String> = tx
-                .query_row(
-                    "SELECT state FROM wa_sends WHERE recipient = ?1 AND outbound_id = ?2 AND at_ms > ?3
-                     AND state IN ('sent', 'sending', 'uncertain') ORDER BY at_ms DESC LIMIT 1",
-                    params![recipient, clean.outbound_id, now - REPEAT_WINDOW_MS],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(state) = previous.filter(|_| !send_again) {
-                return Ok(Err(SendState::from_db(&state)));
-            }
-            tx.execute(
-                "INSERT INTO wa_sends (outbound_id, recipient, state, practice, at_ms) VALUES (?1, ?2, 'sending', ?3, ?4)",
-                params![clean.outbound_id, recipient, practice, now],
-            )?;
-            let id = tx.last_insert_rowid();
-            tx.commit()?;
-            Ok(Ok(id))
-        })
+        let now = self.now_ms();
+        let since = now - REPEAT_WINDOW_MS;
+        let r = self.with_conn(|c| {
+            sql::begin_send(
+                c,
+                &clean.outbound_id,
+                &recipient,
+                since,
+                send_again,
+                practice,
+                now,
+            )
+        })?;
+        Ok(r.map_err(|state| SendState::from_db(&state)))
     }
 
     /// Records how a send ended. A request that left without an answer coming back may have
@@ -696,9 +544,12 @@ impl App {
             Err(e) => (SendState::Failed, None, Some(e.to_string())),
         };
         self.with_conn(|c| {
-            c.execute(
-                "UPDATE wa_sends SET state = ?2, session_id = ?3, error = ?4 WHERE id = ?1",
-                params![row_id, state.as_db(), session, err_text],
+            sql::settle_send(
+                c,
+                row_id,
+                state.as_db(),
+                session.as_deref(),
+                err_text.as_deref(),
             )
         })?;
         Ok(state)
@@ -769,10 +620,17 @@ impl App {
         let link = rules::inbound_link(&line, text);
         let (qr_size, qr) = qr_of(&link).map_err(|e| vec![e])?;
         let practice = self.is_practice();
+        let now = self.now_ms();
         self.with_conn(|c| {
-            c.execute(
-                "INSERT INTO wa_inbounds (inbound_id, line, flow_id, message, link, practice, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![created.inbound_id, line, flow, text, link, practice, now_ms()],
+            sql::add_inbound(
+                c,
+                created.inbound_id.as_deref(),
+                &line,
+                flow,
+                text,
+                &link,
+                practice,
+                now,
             )
         })
         .map_err(|e| vec![e])?;
@@ -811,12 +669,4 @@ impl App {
         )
         .await
     }
-}
-
-/// Forgets sends and inbound links older than the retention period.
-pub(crate) fn purge_before(conn: &Connection, cutoff_ms: i64) -> rusqlite::Result<usize> {
-    Ok(
-        conn.execute("DELETE FROM wa_sends WHERE at_ms < ?1", [cutoff_ms])?
-            + conn.execute("DELETE FROM wa_inbounds WHERE at_ms < ?1", [cutoff_ms])?,
-    )
 }

@@ -2,5 +2,6 @@
 
 pub mod engine;
 pub mod import;
+pub mod jobs;
 pub mod truecaller;
 pub mod whatsapp;

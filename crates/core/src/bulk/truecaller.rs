@@ -17,7 +17,7 @@ use ts_rs::TS;
 
 use super::engine::{NewRow, RowOutcome, Sender};
 use super::import::Sheet;
-use crate::app::{now_ms, App};
+use crate::app::App;
 use crate::error::{AppError, ErrorCode};
 
 pub const KIND: &str = "truecaller";
@@ -289,15 +289,11 @@ impl App {
 
     pub fn truecaller_labels_cached(&self) -> Result<Vec<LabelView>, AppError> {
         let practice = self.is_practice();
-        self.with_conn(|c| {
-            let mut s = c.prepare_cached(
-                "SELECT body FROM tc_labels WHERE practice = ?1 ORDER BY name COLLATE NOCASE",
-            )?;
-            let rows = s.query_map([practice], |r| r.get::<_, String>(0))?;
-            Ok(rows
-                .filter_map(|b| b.ok().and_then(|b| serde_json::from_str(&b).ok()))
-                .collect())
-        })
+        let bodies = self.with_conn(|c| crate::store::truecaller::labels(c, practice))?;
+        Ok(bodies
+            .iter()
+            .filter_map(|b| serde_json::from_str(b).ok())
+            .collect())
     }
 
     /// Every label of the account (up to 10 pages of 100), replacing the cache.
@@ -322,18 +318,15 @@ impl App {
             }
         }
         let practice = self.is_practice();
-        let now = now_ms();
-        self.with_conn(|c| {
-            let tx = c.transaction()?;
-            tx.execute("DELETE FROM tc_labels WHERE practice = ?1", [practice])?;
-            for l in &out {
-                tx.execute(
-                    "INSERT INTO tc_labels (id, practice, name, body, fetched_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    rusqlite::params![l.id, practice, l.name, serde_json::to_string(l).unwrap_or_default(), now],
-                )?;
-            }
-            tx.commit()
-        })?;
+        let now = self.now_ms();
+        let rows: Vec<(String, String, String)> = out
+            .iter()
+            .map(|l| {
+                let body = serde_json::to_string(l).unwrap_or_default();
+                (l.id.clone(), l.name.clone(), body)
+            })
+            .collect();
+        self.with_conn(|c| crate::store::truecaller::replace_labels(c, practice, &rows, now))?;
         self.truecaller_labels_cached()
     }
 
@@ -352,12 +345,16 @@ impl App {
         let (_, sheet) = guard
             .as_ref()
             .ok_or_else(|| AppError::validation("file", "required", "choose a file"))?;
-        Ok(super::whatsapp::preview_of(&rows_of(sheet, m, now_ms())?))
+        Ok(super::whatsapp::preview_of(&rows_of(
+            sheet,
+            m,
+            self.now_ms(),
+        )?))
     }
 
     pub fn truecaller_bulk_create(&self, m: &TcMapping, title: &str) -> Result<i64, AppError> {
         self.bulk_create_from_sheet(KIND, "truecaller", m, title, |sheet| {
-            rows_of(sheet, m, now_ms())
+            rows_of(sheet, m, self.now_ms())
         })
     }
 

@@ -7,7 +7,16 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub mod activity;
+pub mod bulk;
+pub mod checks;
+pub mod downloads;
+pub mod identity;
 pub mod recover;
+pub mod retention;
+pub mod settings;
+pub mod truecaller;
+pub mod whatsapp;
 
 pub type Pooled = r2d2::PooledConnection<SqliteConnectionManager>;
 

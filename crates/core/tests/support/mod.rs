@@ -37,6 +37,7 @@ impl Profile {
             http: Default::default(),
             default_download_dir: self.dir.path().join("Downloads"),
             secrets: self.secrets.clone(),
+            clock: Arc::new(opsdesk_core::clock::SystemClock),
         }
     }
 

@@ -54,12 +54,12 @@ pub fn policy(table: &str) -> Option<Policy> {
 pub fn purge(conn: &mut Connection, cutoff_ms: i64) -> rusqlite::Result<usize> {
     let tx = conn.transaction()?;
     let mut n = 0;
-    n += crate::identity::purge_before(&tx, cutoff_ms)?;
-    n += crate::checks::purge_before(&tx, cutoff_ms)?;
-    n += crate::whatsapp::purge_before(&tx, cutoff_ms)?;
-    n += crate::activity::purge_before(&tx, cutoff_ms)?;
-    n += crate::downloads::purge_before(&tx, cutoff_ms)?;
-    n += crate::bulk::engine::purge_before(&tx, cutoff_ms)?;
+    n += super::identity::purge_before(&tx, cutoff_ms)?;
+    n += super::checks::purge_before(&tx, cutoff_ms)?;
+    n += super::whatsapp::purge_before(&tx, cutoff_ms)?;
+    n += super::activity::purge_before(&tx, cutoff_ms)?;
+    n += super::downloads::purge_before(&tx, cutoff_ms)?;
+    n += super::bulk::purge_before(&tx, cutoff_ms)?;
     n += tx.execute(
         "DELETE FROM tc_events WHERE imported_at_ms < ?1",
         [cutoff_ms],

@@ -1,0 +1,249 @@
+//! List-send use cases every kind shares: a job from the loaded spreadsheet, running it with
+//! the sender of its kind, recording it in Activity, and the export of what did not go out.
+//! The engine itself (`bulk::engine`) does not know the App.
+
+use serde::Serialize;
+use std::sync::Arc;
+
+use super::engine::{
+    ExportLabels, JobState, JobView, NewRow, RowOutcome, RowState, RowView, Sender,
+};
+use crate::app::App;
+use crate::error::AppError;
+
+impl App {
+    /// Makes a job of `kind` from the spreadsheet loaded for it, rows checked by `check`, then
+    /// forgets the file (it holds personal data). `area` names it in Activity.
+    pub(crate) fn bulk_create_from_sheet<M: Serialize>(
+        &self,
+        kind: &str,
+        area: &str,
+        mapping: &M,
+        title: &str,
+        check: impl FnOnce(&super::import::Sheet) -> Result<Vec<NewRow>, AppError>,
+    ) -> Result<i64, AppError> {
+        let mut guard = self.bulk.sheet.lock().unwrap();
+        let (name, sheet) = guard
+            .as_ref()
+            .ok_or_else(|| AppError::validation("file", "required", "choose a file"))?;
+        let rows = check(sheet)?;
+        if rows.iter().all(|r| r.payload.is_err()) {
+            return Err(AppError::validation(
+                "file",
+                "bulk_nothing_valid",
+                "no valid rows",
+            ));
+        }
+        let params =
+            serde_json::json!({ "mapping": mapping, "headers": sheet.headers, "file_name": name });
+        let title = if title.trim().is_empty() {
+            name.clone()
+        } else {
+            title.trim().to_string()
+        };
+        let id = self.bulk_create(kind, &title, &params, rows)?;
+        *guard = None;
+        self.record(
+            area,
+            &format!("{area}.bulk_created"),
+            crate::activity::Outcome::Ok,
+            &title,
+        );
+        Ok(id)
+    }
+
+    /// Runs a job with the sender of its kind (WhatsApp or Truecaller).
+    pub async fn bulk_run_job(
+        self: &Arc<Self>,
+        id: i64,
+        progress: impl FnMut(&JobView),
+    ) -> Result<JobView, AppError> {
+        match self.bulk_job(id)?.kind.as_str() {
+            super::truecaller::KIND => self.truecaller_bulk_run(id, progress).await,
+            super::whatsapp::KIND => self.whatsapp_bulk_run(id, progress).await,
+            other => Err(AppError::internal(format!("unknown job kind {other}"))),
+        }
+    }
+
+    /// Writes a finished job in Activity: failed if any row did not go out.
+    pub(crate) fn bulk_record_finished(&self, area: &str, v: &JobView) {
+        if v.state != JobState::Finished {
+            return;
+        }
+        let outcome = if v.counts.failed + v.counts.uncertain == 0 {
+            crate::activity::Outcome::Ok
+        } else {
+            crate::activity::Outcome::Failed
+        };
+        let summary = format!("{} ({} / {})", v.title, v.counts.done, v.counts.total);
+        self.record(area, &format!("{area}.bulk_finished"), outcome, &summary);
+    }
+
+    /// Stores a checked job and its rows in the mode in effect.
+    pub fn bulk_create(
+        &self,
+        kind: &str,
+        title: &str,
+        params: &serde_json::Value,
+        rows: Vec<NewRow>,
+    ) -> Result<i64, AppError> {
+        self.bulk
+            .create(kind, title, params, self.is_practice(), rows)
+    }
+
+    pub fn bulk_job(&self, id: i64) -> Result<JobView, AppError> {
+        self.bulk.job(id)
+    }
+
+    /// Jobs of the mode in effect, newest first.
+    pub fn bulk_jobs(&self, kind: &str) -> Result<Vec<JobView>, AppError> {
+        self.bulk.jobs(kind, self.is_practice())
+    }
+
+    /// Rows of a job, optionally only in some states, a page at a time.
+    pub fn bulk_rows(
+        &self,
+        id: i64,
+        states: &[RowState],
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<RowView>, AppError> {
+        self.bulk.rows(id, states, offset, limit)
+    }
+
+    /// After a restart: see [`super::engine::Engine::recover`].
+    pub fn bulk_recover(&self) -> Result<Vec<i64>, AppError> {
+        self.bulk.recover()
+    }
+
+    /// The operator's decision on uncertain rows: send them again, or leave them as not sent.
+    pub fn bulk_resolve_uncertain(&self, id: i64, resend: bool) -> Result<JobView, AppError> {
+        self.bulk.resolve_uncertain(id, resend)
+    }
+
+    pub fn bulk_note_outcome(&self, id: i64, rows: &[i64], outcome: &str) -> Result<(), AppError> {
+        self.bulk.note_outcome(id, rows, outcome)
+    }
+
+    pub(crate) fn bulk_uncertain_outcomes(
+        &self,
+        id: i64,
+    ) -> Result<Vec<(i64, String, String)>, AppError> {
+        self.bulk.uncertain_outcomes(id)
+    }
+
+    pub(crate) fn bulk_settle_uncertain(
+        &self,
+        id: i64,
+        results: &[(i64, RowOutcome)],
+    ) -> Result<(), AppError> {
+        self.bulk.settle_uncertain(id, results)
+    }
+
+    pub fn bulk_pause(&self, id: i64) -> bool {
+        self.bulk.pause(id)
+    }
+
+    /// Stops a job for good: rows not yet sent stay unsent (and are exported as such).
+    pub fn bulk_cancel(&self, id: i64) -> Result<(), AppError> {
+        self.bulk.cancel(id)
+    }
+
+    pub fn bulk_is_running(&self, id: i64) -> bool {
+        self.bulk.is_running(id)
+    }
+
+    /// Runs a job until every row is settled, or it is paused or cancelled. `progress` is called
+    /// after every recorded batch. Safe to call again after a pause, a cancel or a crash.
+    pub async fn bulk_run(
+        &self,
+        id: i64,
+        sender: Arc<dyn Sender>,
+        progress: impl FnMut(&JobView),
+    ) -> Result<JobView, AppError> {
+        self.bulk.run(id, sender, progress).await
+    }
+}
+
+impl App {
+    /// Every row that did not go out (failed, uncertain, invalid, skipped, and unsent rows of a
+    /// cancelled job) as a spreadsheet in the file's own columns plus result and reason, saved in
+    /// `folder` (or the download folder).
+    pub async fn bulk_export(
+        &self,
+        id: i64,
+        labels: &ExportLabels,
+        folder: Option<std::path::PathBuf>,
+    ) -> Result<crate::downloads::DownloadedFile, AppError> {
+        let job = self.bulk_job(id)?;
+        let (headers, rows) = self.with_conn(|c| crate::store::bulk::unsent_rows(c, id))?;
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        let bold = rust_xlsxwriter::Format::new().set_bold();
+        let xerr = |e: rust_xlsxwriter::XlsxError| {
+            AppError::internal(format!("cannot write the spreadsheet: {e}"))
+        };
+        for (i, h) in headers
+            .iter()
+            .chain([&labels.result, &labels.reason])
+            .enumerate()
+        {
+            ws.write_string_with_format(0, i as u16, super::engine::xlsx_text(h), &bold)
+                .map_err(xerr)?;
+        }
+        for (n, (_, state, source, reason)) in rows.iter().enumerate() {
+            let r = (n + 1) as u32;
+            for (i, cell) in source.iter().enumerate().take(headers.len()) {
+                // Written as text cells: phone numbers keep their digits and "+", and a text cell
+                // is never evaluated as a formula, so no apostrophe is needed (one would make
+                // the export differ from the file it came from, and not re-import).
+                ws.write_string(r, i as u16, super::engine::xlsx_text(cell))
+                    .map_err(xerr)?;
+            }
+            let word = labels
+                .states
+                .get(state)
+                .cloned()
+                .unwrap_or_else(|| state.clone());
+            ws.write_string(r, headers.len() as u16, super::engine::xlsx_text(&word))
+                .map_err(xerr)?;
+            let why = reason
+                .as_deref()
+                .unwrap_or("")
+                .split(' ')
+                .filter(|k| !k.is_empty())
+                .map(|k| {
+                    labels
+                        .reasons
+                        .get(k)
+                        .cloned()
+                        .unwrap_or_else(|| k.to_string())
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            ws.write_string(r, headers.len() as u16 + 1, super::engine::xlsx_text(&why))
+                .map_err(xerr)?;
+        }
+        ws.autofit();
+        let bytes = wb.save_to_buffer().map_err(xerr)?;
+        let stem = format!(
+            "{} - not sent",
+            job.title.trim_end_matches(".csv").trim_end_matches(".xlsx")
+        );
+        let subject = format!("{}-bulk-{id}", job.kind);
+        self.save_download(
+            &subject,
+            "bulk_export",
+            &stem,
+            folder,
+            &subject,
+            |dest, _| async move {
+                crate::files::write_private(&dest, &bytes).map_err(|e| {
+                    opsdesk_http::ApiError::unexpected(format!("cannot write the file: {e}"))
+                })?;
+                Ok(bytes.len() as u64)
+            },
+        )
+        .await
+    }
+}

@@ -1,0 +1,79 @@
+use rusqlite::Connection;
+use serde::Serialize;
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Outcome {
+    Ok,
+    Failed,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// One line of the Activity screen. `action` is a stable key the UI translates
+/// (e.g. `settings.saved`, `connection.tested`); `summary` holds vendor IDs and counts only.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ActivityEntry {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub at_ms: i64,
+    pub area: String,
+    pub action: String,
+    pub outcome: Outcome,
+    pub summary: String,
+    pub practice: bool,
+}
+
+pub fn record(
+    conn: &Connection,
+    at_ms: i64,
+    area: &str,
+    action: &str,
+    outcome: Outcome,
+    summary: &str,
+    practice: bool,
+) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO activity (at_ms, area, action, outcome, summary, practice) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        rusqlite::params![at_ms, area, action, outcome.as_str(), summary, practice],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn list(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<ActivityEntry>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, at_ms, area, action, outcome, summary, practice FROM activity ORDER BY at_ms DESC, id DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit], |r| {
+        Ok(ActivityEntry {
+            id: r.get(0)?,
+            at_ms: r.get(1)?,
+            area: r.get(2)?,
+            action: r.get(3)?,
+            outcome: if r.get::<_, String>(4)? == "ok" {
+                Outcome::Ok
+            } else {
+                Outcome::Failed
+            },
+            summary: r.get(5)?,
+            practice: r.get(6)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Retention: entries older than the cutoff go. Returns how many were deleted.
+pub fn purge_before(conn: &Connection, cutoff_ms: i64) -> rusqlite::Result<usize> {
+    conn.execute("DELETE FROM activity WHERE at_ms < ?1", [cutoff_ms])
+}

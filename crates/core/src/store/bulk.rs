@@ -1,0 +1,449 @@
+//! Jobs and rows of list sends, as SQLite holds them: every statement the jobs engine runs.
+//! A row moves `pending → in_flight → done | failed | uncertain | skipped` (or `pending` again
+//! for a safe retry), and each move is written together with its outcome.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export, rename = "BulkJobState")]
+pub enum JobState {
+    /// Imported and checked, not started.
+    Ready,
+    Running,
+    Paused,
+    Cancelled,
+    Finished,
+    /// It was running when the app stopped; it goes on with one click.
+    Interrupted,
+}
+
+impl JobState {
+    pub fn db(self) -> &'static str {
+        match self {
+            Self::Ready => "ready",
+            Self::Running => "running",
+            Self::Paused => "paused",
+            Self::Cancelled => "cancelled",
+            Self::Finished => "finished",
+            Self::Interrupted => "interrupted",
+        }
+    }
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "running" => Self::Running,
+            "paused" => Self::Paused,
+            "cancelled" => Self::Cancelled,
+            "finished" => Self::Finished,
+            "interrupted" => Self::Interrupted,
+            _ => Self::Ready,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export, rename = "BulkRowState")]
+pub enum RowState {
+    Pending,
+    InFlight,
+    Done,
+    Failed,
+    /// Sent, but no answer came back (or the app stopped mid-send): it may have arrived.
+    Uncertain,
+    /// Broke a rule at import; never sent.
+    Invalid,
+    /// Not sent on purpose (e.g. the person already got this message today).
+    Skipped,
+}
+
+impl RowState {
+    pub fn db(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::InFlight => "in_flight",
+            Self::Done => "done",
+            Self::Failed => "failed",
+            Self::Uncertain => "uncertain",
+            Self::Invalid => "invalid",
+            Self::Skipped => "skipped",
+        }
+    }
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "in_flight" => Self::InFlight,
+            "done" => Self::Done,
+            "failed" => Self::Failed,
+            "uncertain" => Self::Uncertain,
+            "invalid" => Self::Invalid,
+            "skipped" => Self::Skipped,
+            _ => Self::Pending,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct JobCounts {
+    pub total: u32,
+    pub pending: u32,
+    pub in_flight: u32,
+    pub done: u32,
+    pub failed: u32,
+    pub uncertain: u32,
+    pub invalid: u32,
+    pub skipped: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct RowView {
+    pub row_no: u32,
+    pub state: RowState,
+    pub summary: String,
+    pub outcome: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Reasons are keys the UI translates: `rule:<field>:<rule>`, `error:<code>` or `bulk:<what>`.
+/// How one row ended, as the sender reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowOutcome {
+    /// Accepted; the vendor's reference (session ID, batch ID).
+    Done(String),
+    Failed(String),
+    Uncertain(String),
+    /// Nothing happened and it is safe to try again (e.g. a rate limit).
+    Retry(String),
+    Skipped(String),
+}
+
+pub fn counts(conn: &Connection, job: i64) -> rusqlite::Result<JobCounts> {
+    let mut c = JobCounts::default();
+    let mut s = conn
+        .prepare_cached("SELECT state, COUNT(*) FROM bulk_rows WHERE job_id = ?1 GROUP BY state")?;
+    let rows = s.query_map([job], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?;
+    for row in rows {
+        let (state, n) = row?;
+        c.total += n;
+        match RowState::parse(&state) {
+            RowState::Pending => c.pending = n,
+            RowState::InFlight => c.in_flight = n,
+            RowState::Done => c.done = n,
+            RowState::Failed => c.failed = n,
+            RowState::Uncertain => c.uncertain = n,
+            RowState::Invalid => c.invalid = n,
+            RowState::Skipped => c.skipped = n,
+        }
+    }
+    Ok(c)
+}
+
+/// Claims the next rows to send, marking them in flight in the same statement.
+pub fn claim(
+    conn: &Connection,
+    job: i64,
+    n: usize,
+    now: i64,
+) -> rusqlite::Result<Vec<(i64, serde_json::Value)>> {
+    let mut s = conn.prepare_cached(
+        "UPDATE bulk_rows SET state = 'in_flight', attempts = attempts + 1, updated_at_ms = ?3
+         WHERE job_id = ?1 AND row_no IN (
+            SELECT row_no FROM bulk_rows WHERE job_id = ?1 AND state = 'pending' ORDER BY row_no LIMIT ?2)
+         RETURNING row_no, payload",
+    )?;
+    let rows = s.query_map(params![job, n as i64, now], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (no, payload) = row?;
+        out.push((
+            no,
+            serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+        ));
+    }
+    out.sort_by_key(|(n, _)| *n);
+    Ok(out)
+}
+
+/// Retries of one row before it is given up as failed.
+const MAX_ATTEMPTS: i64 = 5;
+
+pub fn record(
+    conn: &mut Connection,
+    job: i64,
+    results: &[(i64, RowOutcome)],
+    now: i64,
+) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut s = tx.prepare_cached(
+            "UPDATE bulk_rows SET state = CASE WHEN ?3 = 'pending' AND attempts >= ?6 THEN 'failed' ELSE ?3 END,
+                 outcome = ?4, reason = ?5, updated_at_ms = ?7
+             WHERE job_id = ?1 AND row_no = ?2 AND state = 'in_flight'",
+        )?;
+        for (no, o) in results {
+            let (state, outcome, reason) = match o {
+                RowOutcome::Done(x) => ("done", Some(x.as_str()), None),
+                RowOutcome::Failed(r) => ("failed", None, Some(r.as_str())),
+                RowOutcome::Uncertain(r) => ("uncertain", None, Some(r.as_str())),
+                RowOutcome::Retry(r) => ("pending", None, Some(r.as_str())),
+                RowOutcome::Skipped(r) => ("skipped", None, Some(r.as_str())),
+            };
+            s.execute(params![job, no, state, outcome, reason, MAX_ATTEMPTS, now])?;
+        }
+    }
+    tx.commit()
+}
+
+pub fn set_state(conn: &Connection, job: i64, state: JobState, now: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE bulk_jobs SET state = ?2,
+            started_at_ms = CASE WHEN ?2 = 'running' THEN COALESCE(started_at_ms, ?3) ELSE started_at_ms END,
+            finished_at_ms = CASE WHEN ?2 IN ('finished', 'cancelled') THEN ?3 ELSE NULL END
+         WHERE id = ?1",
+        params![job, state.db(), now],
+    )?;
+    Ok(())
+}
+
+pub fn mark_in_flight_uncertain(conn: &Connection, job: i64) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE bulk_rows SET state = 'uncertain', reason = 'bulk:app_stopped' WHERE job_id = ?1 AND state = 'in_flight'",
+        [job],
+    )
+}
+
+/// Retention: jobs that are not sending and whose last activity is past the cutoff go, with
+/// their rows (the source cells hold names and phone numbers).
+pub fn purge_before(conn: &Connection, cutoff_ms: i64) -> rusqlite::Result<usize> {
+    // Last activity, rows included: a job paused or interrupted yesterday (which clears
+    // finished_at_ms) must not go with its unsent rows because it was started long ago.
+    const OLD: &str = "SELECT id FROM bulk_jobs WHERE state <> 'running'
+        AND MAX(created_at_ms, COALESCE(started_at_ms, 0), COALESCE(finished_at_ms, 0),
+                COALESCE((SELECT MAX(updated_at_ms) FROM bulk_rows WHERE job_id = bulk_jobs.id), 0)) < ?1";
+    let rows = conn.execute(
+        &format!("DELETE FROM bulk_rows WHERE job_id IN ({OLD})"),
+        [cutoff_ms],
+    )?;
+    let jobs = conn.execute(
+        &format!("DELETE FROM bulk_jobs WHERE id IN ({OLD})"),
+        [cutoff_ms],
+    )?;
+    Ok(rows + jobs)
+}
+
+/// kind, title, state, created, started, finished.
+pub type JobRow = (String, String, String, i64, Option<i64>, Option<i64>);
+
+pub fn load_job(conn: &Connection, id: i64) -> rusqlite::Result<Option<JobRow>> {
+    conn.query_row(
+        "SELECT kind, title, state, created_at_ms, started_at_ms, finished_at_ms FROM bulk_jobs WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+    )
+    .optional()
+}
+
+/// A checked job and its rows (valid ones pending, invalid ones with their reason), in one
+/// transaction. `rows`: row number, payload or reason, summary, original cells (JSON).
+pub fn create(
+    c: &mut Connection,
+    kind: &str,
+    title: &str,
+    params: &serde_json::Value,
+    practice: bool,
+    rows: Vec<(u32, Result<serde_json::Value, String>, String, String)>,
+    now: i64,
+) -> rusqlite::Result<i64> {
+    let tx = c.transaction()?;
+    tx.execute(
+        "INSERT INTO bulk_jobs (kind, title, state, params, practice, created_at_ms) VALUES (?1, ?2, 'ready', ?3, ?4, ?5)",
+        params![kind, title, params.to_string(), practice, now],
+    )?;
+    let id = tx.last_insert_rowid();
+    {
+        let mut s = tx.prepare_cached(
+            "INSERT INTO bulk_rows (job_id, row_no, state, payload, source, summary, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for (row_no, payload, summary, source) in rows {
+            match payload {
+                Ok(p) => s.execute(params![
+                    id,
+                    row_no,
+                    "pending",
+                    p.to_string(),
+                    source,
+                    summary,
+                    None::<String>
+                ])?,
+                Err(reason) => s.execute(params![
+                    id, row_no, "invalid", "null", source, summary, reason
+                ])?,
+            };
+        }
+    }
+    tx.commit()?;
+    Ok(id)
+}
+
+/// The newest 50 jobs of a kind and mode.
+pub fn job_ids(c: &Connection, kind: &str, practice: bool) -> rusqlite::Result<Vec<i64>> {
+    let mut s = c.prepare_cached(
+        "SELECT id FROM bulk_jobs WHERE kind = ?1 AND practice = ?2 ORDER BY id DESC LIMIT 50",
+    )?;
+    let rows = s.query_map(params![kind, practice], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// Rows of a job, optionally only in some states, a page at a time.
+pub fn rows(
+    c: &Connection,
+    job: i64,
+    states: &[RowState],
+    offset: u32,
+    limit: u32,
+) -> rusqlite::Result<Vec<RowView>> {
+    let filter: Vec<&str> = states.iter().map(|s| s.db()).collect();
+    let mut s = c.prepare_cached(
+        "SELECT row_no, state, summary, outcome, reason FROM bulk_rows
+         WHERE job_id = ?1 AND (?2 = '' OR instr(?2, ',' || state || ',') > 0)
+         ORDER BY row_no LIMIT ?3 OFFSET ?4",
+    )?;
+    let f = if filter.is_empty() {
+        String::new()
+    } else {
+        format!(",{},", filter.join(","))
+    };
+    let rows = s.query_map(params![job, f, limit, offset], |r| {
+        Ok(RowView {
+            row_no: r.get(0)?,
+            state: RowState::parse(&r.get::<_, String>(1)?),
+            summary: r.get(2)?,
+            outcome: r.get(3)?,
+            reason: r.get(4)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// After a restart: jobs that were running become interrupted, rows caught in flight
+/// uncertain. Returns the interrupted jobs.
+pub fn recover(c: &mut Connection) -> rusqlite::Result<Vec<i64>> {
+    let tx = c.transaction()?;
+    let ids: Vec<i64> = {
+        let mut s = tx.prepare("SELECT id FROM bulk_jobs WHERE state = 'running'")?;
+        let rows = s.query_map([], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    tx.execute(
+        "UPDATE bulk_rows SET state = 'uncertain', reason = 'bulk:app_stopped' WHERE state = 'in_flight'",
+        [],
+    )?;
+    tx.execute(
+        "UPDATE bulk_jobs SET state = 'interrupted' WHERE state = 'running'",
+        [],
+    )?;
+    tx.commit()?;
+    Ok(ids)
+}
+
+/// The operator's decision on uncertain rows: send them again, or leave them as not sent.
+pub fn resolve_uncertain(c: &Connection, job: i64, resend: bool) -> rusqlite::Result<usize> {
+    if resend {
+        // The payload carries the decision, so the sender does not stop them as repeats.
+        c.execute(
+            "UPDATE bulk_rows SET state = 'pending', reason = NULL, attempts = 0,
+                payload = json_set(payload, '$.send_again', json('true'))
+             WHERE job_id = ?1 AND state = 'uncertain'",
+            [job],
+        )
+    } else {
+        c.execute(
+            "UPDATE bulk_rows SET state = 'failed', reason = 'bulk:left_unsent'
+             WHERE job_id = ?1 AND state = 'uncertain'",
+            [job],
+        )
+    }
+}
+
+/// A finished job with rows to send again can be started again.
+pub fn reopen_if_pending(c: &Connection, job: i64) -> rusqlite::Result<usize> {
+    c.execute("UPDATE bulk_jobs SET state = 'paused' WHERE id = ?1 AND state = 'finished' AND EXISTS (SELECT 1 FROM bulk_rows WHERE job_id = ?1 AND state = 'pending')", [job])
+}
+
+/// Writes what a sender learned mid-request (a batch ID) on rows still in flight.
+pub fn note_outcome(
+    c: &mut Connection,
+    job: i64,
+    rows: &[i64],
+    outcome: &str,
+) -> rusqlite::Result<()> {
+    let tx = c.transaction()?;
+    {
+        let mut s = tx.prepare_cached("UPDATE bulk_rows SET outcome = ?3 WHERE job_id = ?1 AND row_no = ?2 AND state = 'in_flight'")?;
+        for no in rows {
+            s.execute(params![job, no, outcome])?;
+        }
+    }
+    tx.commit()
+}
+
+/// Uncertain rows that carry an outcome (e.g. a batch ID): row number, outcome, payload.
+pub fn uncertain_outcomes(
+    c: &Connection,
+    job: i64,
+) -> rusqlite::Result<Vec<(i64, String, String)>> {
+    let mut s = c.prepare_cached("SELECT row_no, outcome, payload FROM bulk_rows WHERE job_id = ?1 AND state = 'uncertain' AND outcome IS NOT NULL")?;
+    let rows = s.query_map([job], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.collect()
+}
+
+/// Settles uncertain rows from what the vendor says now; rows not in `results` stay uncertain.
+pub fn settle_uncertain(
+    c: &mut Connection,
+    job: i64,
+    results: &[(i64, RowOutcome)],
+    now: i64,
+) -> rusqlite::Result<()> {
+    let tx = c.transaction()?;
+    tx.execute("UPDATE bulk_rows SET state = 'in_flight' WHERE job_id = ?1 AND state = 'uncertain' AND outcome IS NOT NULL", [job])?;
+    tx.commit()?;
+    record(c, job, results, now)?;
+    c.execute(
+        "UPDATE bulk_rows SET state = 'uncertain' WHERE job_id = ?1 AND state = 'in_flight'",
+        [job],
+    )?;
+    Ok(())
+}
+
+/// Row number, state, original cells, reason.
+pub type ExportRow = (u32, String, Vec<String>, Option<String>);
+
+/// The file's column headers and every row that did not go out, for the export.
+pub fn unsent_rows(c: &Connection, job: i64) -> rusqlite::Result<(Vec<String>, Vec<ExportRow>)> {
+    let params: String = c.query_row("SELECT params FROM bulk_jobs WHERE id = ?1", [job], |r| {
+        r.get(0)
+    })?;
+    let params: serde_json::Value = serde_json::from_str(&params).unwrap_or_default();
+    let headers = serde_json::from_value(params["headers"].clone()).unwrap_or_default();
+    let mut s = c.prepare(
+        "SELECT row_no, state, source, reason FROM bulk_rows
+         WHERE job_id = ?1 AND state NOT IN ('done', 'in_flight') ORDER BY row_no",
+    )?;
+    let rows = s
+        .query_map([job], |r| {
+            let source: String = r.get(2)?;
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                serde_json::from_str(&source).unwrap_or_default(),
+                r.get(3)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((headers, rows))
+}
