@@ -11,6 +11,7 @@ use opsdesk_sandbox::{
     Sandbox, SandboxConfig, PRACTICE_TC_CLIENT_ID, PRACTICE_TC_KEY_ID, PRACTICE_TC_SECRET,
     PRACTICE_TRUORA_KEY,
 };
+use std::sync::Arc;
 use support::{unreachable, Profile};
 
 #[test]
@@ -632,4 +633,37 @@ async fn truecaller_one_call_numbers_by_feature_set_and_callbacks_without_duplic
         .unwrap()
         .iter()
         .any(|c| c.event_id == "e1" && c.done));
+}
+
+/// The repeat guard lasts 24 hours by the app's clock: within it a second send to the same
+/// person waits for "send again"; after it the send goes without asking.
+#[test]
+fn the_repeat_guard_ends_after_a_day_by_the_apps_clock() {
+    use opsdesk_core::clock::ManualClock;
+    use opsdesk_core::whatsapp::SendState;
+    use opsdesk_truora::whatsapp::rules::CleanSend;
+    let p = Profile::new();
+    let clock = Arc::new(ManualClock::at(1_800_000_000_000));
+    let app = p.open_at(clock.clone());
+    let send = CleanSend {
+        outbound_id: "OTB1".into(),
+        country_code: "+57".into(),
+        phone_number: "3007654321".into(),
+        flow_id: None,
+        values: Default::default(),
+        account_id: None,
+    };
+    let first = app.begin_send(&send, false).unwrap().unwrap();
+    app.settle_send(
+        first,
+        &Ok(opsdesk_truora::whatsapp::SendResult {
+            session_id: "WDIS1".into(),
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    clock.advance(23 * 3_600_000);
+    assert_eq!(app.begin_send(&send, false).unwrap(), Err(SendState::Sent));
+    clock.advance(2 * 3_600_000);
+    assert!(app.begin_send(&send, false).unwrap().is_ok());
 }

@@ -85,3 +85,12 @@ pub fn unreachable() -> LiveEndpoints {
         truecaller: "http://127.0.0.1:9/truecaller".parse().unwrap(),
     }
 }
+
+impl Profile {
+    /// The app on this profile with a clock the test moves by hand.
+    pub fn open_at(&self, clock: Arc<opsdesk_core::clock::ManualClock>) -> Arc<App> {
+        let mut cfg = self.config(unreachable());
+        cfg.clock = clock;
+        Arc::new(App::open(cfg).unwrap())
+    }
+}

@@ -1,6 +1,14 @@
-import { render, screen } from '@testing-library/svelte';
-import { describe, expect, it } from 'vitest';
+import { cleanup, render, screen } from '@testing-library/svelte';
+import { createRawSnippet } from 'svelte';
+import { afterEach, describe, expect, it } from 'vitest';
 import Field from './Field.svelte';
+import Select from './Select.svelte';
+import TextArea from './TextArea.svelte';
+import { fieldId } from './field';
+
+afterEach(cleanup);
+
+const options = createRawSnippet(() => ({ render: () => '<option value="es">Spanish</option>' }));
 
 describe('Field', () => {
   it('ties its label, help and error to the input for screen readers', () => {
@@ -14,5 +22,47 @@ describe('Field', () => {
   it('is not marked invalid without an error', () => {
     render(Field, { id: 'k2', label: 'Key ID' });
     expect(screen.getByLabelText('Key ID').getAttribute('aria-invalid')).toBeNull();
+  });
+
+  it('finds its message in the form errors by path, and its id from the path', () => {
+    render(Field, { path: 'buttons.0.text', label: 'Button text', errors: { 'buttons.0.text': 'Too long.', name: 'x' } });
+    const input = screen.getByLabelText('Button text');
+    expect(input.id).toBe('f-buttons-0-text');
+    expect(input.getAttribute('aria-describedby')).toBe('f-buttons-0-text-error');
+    expect(screen.getByRole('alert').textContent).toBe('Too long.');
+  });
+
+  it('counts characters as people do and marks going over the limit', () => {
+    const { container } = render(Field, { path: 'header', label: 'Title', value: 'hé👍', limit: 2 });
+    const counter = container.querySelector('#f-header-count');
+    expect(counter?.textContent).toBe('3 / 2');
+    expect(counter?.classList.contains('over')).toBe(true);
+    expect(screen.getByLabelText('Title').getAttribute('aria-describedby')).toBe('f-header-count');
+  });
+
+  it('passes other attributes to the input', () => {
+    render(Field, { path: 'phone', label: 'Phone', type: 'tel', placeholder: '300', 'data-testid': 'p' });
+    const input = screen.getByTestId('p');
+    expect(input.getAttribute('type')).toBe('tel');
+    expect(input.getAttribute('placeholder')).toBe('300');
+  });
+});
+
+describe('TextArea and Select', () => {
+  it('are tied the same way', () => {
+    render(TextArea, { path: 'body', label: 'Message', help: 'Up to a few words', errors: { body: 'Required.' } });
+    const area = screen.getByLabelText('Message');
+    expect(area.tagName).toBe('TEXTAREA');
+    expect(area.getAttribute('aria-describedby')).toBe('f-body-help f-body-error');
+    render(Select, { path: 'language', label: 'Language', value: 'es', children: options });
+    const select = screen.getByLabelText('Language') as HTMLSelectElement;
+    expect(select.tagName).toBe('SELECT');
+    expect(select.value).toBe('es');
+    expect(select.getAttribute('aria-invalid')).toBeNull();
+  });
+
+  it('names ids after paths the way the forms always did', () => {
+    expect(fieldId('samples.day')).toBe('f-samples-day');
+    expect(fieldId('name')).toBe('f-name');
   });
 });
