@@ -1,0 +1,34 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { AppError } from './bindings/AppError';
+import { setLanguage, t } from './i18n/index.svelte';
+import { isValidation, splitErrors } from './formErrors';
+
+const err = (code: AppError['code'], field: string | null, rule: string | null = null): AppError => ({
+  code,
+  message: '',
+  field,
+  rule,
+  retry_after_secs: null
+});
+
+describe('splitErrors', () => {
+  setLanguage('en');
+
+  it('puts each error with a field next to it and the rest in the general message', () => {
+    const out = splitErrors([err('validation', 'phone', 'required'), err('timeout', null)]);
+    expect(out.fields).toEqual({ phone: t('rule.required') });
+    expect(out.general).toBe(t('error.timeout', { seconds: 60, minutes: 1 }));
+  });
+
+  it('takes a single error as well as a list, and can keep some fields general', () => {
+    expect(splitErrors(err('not_found', 'id'), isValidation)).toEqual({ fields: {}, general: t('error.not_found') });
+    expect(splitErrors(err('validation', 'type', 'required'), (e) => e.field !== 'type').general).toBe(
+      t('rule.required')
+    );
+  });
+
+  it('never shows what is not an error from the backend', () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    expect(splitErrors(new Error('boom')).general).toBe(t('error.internal'));
+  });
+});
