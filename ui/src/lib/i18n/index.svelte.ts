@@ -3,6 +3,7 @@
 import type { Language } from '../bindings/Language';
 import { en, type MessageKey } from './en';
 import { es } from './es';
+import { limitParams } from './limits';
 import { ptBR } from './pt-BR';
 
 export type { MessageKey };
@@ -22,9 +23,17 @@ export function setLanguage(lang: Language): void {
   if (typeof document !== 'undefined') document.documentElement.lang = lang;
 }
 
+/**
+ * The message for `key` in the current language, with `{name}` placeholders filled from
+ * `params`. The rule limits (`{limit_body}`…) are filled in here for every message, wherever it
+ * is shown: a rule's message reaches the screen through several lookups (field errors, file
+ * rows), and each would otherwise have to pass them.
+ */
 export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
   const template = catalogs[locale.lang][key] ?? en[key];
-  return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+  return template.replace(/\{(\w+)\}/g, (m, name: string) =>
+    name in params ? String(params[name]) : (limitParams(locale.lang)[name] ?? m)
+  );
 }
 
 export function hasKey(key: string): key is MessageKey {

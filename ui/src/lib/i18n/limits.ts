@@ -1,0 +1,21 @@
+// The rule limits as message parameters. Bundles write `{limit_body}`, never the number, so a
+// limit changed in the Rust rules (generated into bindings/whatsappRules.ts) reaches every
+// sentence that states it, in every language.
+import { LIMITS } from '../bindings/whatsappRules';
+
+const PREFIX = 'limit_';
+const cache = new Map<string, Record<string, string>>();
+
+/**
+ * Each of LIMITS as `limit_<name>`, written the way `lang` writes numbers. Thousands are always
+ * grouped: Spanish would otherwise leave four-digit numbers ungrouped, unlike the other two.
+ */
+export function limitParams(lang: string): Record<string, string> {
+  let params = cache.get(lang);
+  if (!params) {
+    const n = new Intl.NumberFormat(lang, { useGrouping: 'always' });
+    params = Object.fromEntries(Object.entries(LIMITS).map(([k, v]) => [`${PREFIX}${k}`, n.format(v)]));
+    cache.set(lang, params);
+  }
+  return params;
+}
