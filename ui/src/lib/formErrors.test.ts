@@ -3,7 +3,7 @@ import type { AppError } from './bindings/AppError';
 import { setLanguage, t } from './i18n/index.svelte';
 import { isValidation, splitErrors } from './formErrors';
 
-const err = (code: AppError['code'], field: string | null, rule: string | null = null): AppError => ({
+const err = (code: AppError['code'], field: string | null, rule: AppError['rule'] = null): AppError => ({
   code,
   message: '',
   field,

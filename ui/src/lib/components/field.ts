@@ -37,3 +37,13 @@ export type FieldProps = {
   error?: string | null;
   errors?: FieldErrors;
 };
+
+const SHELL_PROPS = ['path', 'id', 'label', 'help', 'optional', 'limit', 'error', 'errors'] as const;
+
+/** Splits a field's props into the frame's (FieldShell) and the control's own attributes. */
+export function splitProps<P extends FieldProps>(props: P): { shell: FieldProps; control: Omit<P, keyof FieldProps> } {
+  const shell: Record<string, unknown> = {};
+  const control: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(props)) ((SHELL_PROPS as readonly string[]).includes(k) ? shell : control)[k] = v;
+  return { shell: shell as FieldProps, control: control as Omit<P, keyof FieldProps> };
+}
