@@ -45,4 +45,19 @@ describe('liveCheck', () => {
     expect(seen[0]?.ok).toBe(false);
     vi.useRealTimers();
   });
+
+  it('lets one input wait longer than the others, and a quicker one replaces it', async () => {
+    vi.useFakeTimers();
+    const check = vi.fn(async (x: string) => x);
+    const seen: CheckResult<string>[] = [];
+    const run = liveCheck(check, (r) => seen.push(r), 0);
+    run('typed', 120);
+    await vi.advanceTimersByTimeAsync(60);
+    expect(check).not.toHaveBeenCalled();
+    run('chosen');
+    await vi.advanceTimersByTimeAsync(200);
+    expect(check.mock.calls).toEqual([['chosen']]);
+    expect(seen).toEqual([{ ok: true, value: 'chosen' }]);
+    vi.useRealTimers();
+  });
 });
