@@ -1,6 +1,7 @@
 //! The application's use cases. The Tauri shell holds one [`App`] and calls its methods; each
 //! returns a typed value or an [`AppError`].
 
+use opsdesk_http::RuleCode;
 use opsdesk_http::{build_client, HttpConfig, Secret};
 use opsdesk_sandbox::{Sandbox, SandboxConfig};
 use opsdesk_truecaller::{TokenBudget, TokenManager, TruecallerClient};
@@ -871,7 +872,7 @@ pub fn validate_truora_key(key: &str) -> Result<(), AppError> {
     if key.is_empty() {
         return Err(AppError::validation(
             "truora_api_key",
-            "required",
+            RuleCode::Required,
             "enter the Truora API key",
         ));
     }
@@ -889,7 +890,7 @@ pub fn validate_truora_key(key: &str) -> Result<(), AppError> {
     {
         return Err(AppError::validation(
             "truora_api_key",
-            "not_a_truora_key",
+            RuleCode::NotATruoraKey,
             "this does not look like a Truora API key (it starts with eyJ and has two dots)",
         ));
     }
@@ -901,14 +902,14 @@ pub fn validate_uuid(field: &str, value: &str) -> Result<(), AppError> {
     if value.is_empty() {
         return Err(AppError::validation(
             field,
-            "required",
+            RuleCode::Required,
             "this field is required",
         ));
     }
     if uuid::Uuid::try_parse(value).is_err() {
         return Err(AppError::validation(
             field,
-            "not_a_uuid",
+            RuleCode::NotAUuid,
             "expected an ID like 0f8fad5b-d9cb-469f-a165-70867728950e",
         ));
     }
@@ -929,7 +930,7 @@ mod tests {
             ("eyJa b.c.d", "not_a_truora_key"),
         ] {
             let e = validate_truora_key(bad).unwrap_err();
-            assert_eq!(e.rule.as_deref(), Some(rule), "{bad}");
+            assert_eq!(e.rule.map(|r| r.as_str()), Some(rule), "{bad}");
             assert_eq!(e.field.as_deref(), Some("truora_api_key"));
         }
     }
@@ -938,11 +939,14 @@ mod tests {
     fn truecaller_ids_must_be_uuids() {
         assert!(validate_uuid("f", opsdesk_sandbox::PRACTICE_TC_KEY_ID).is_ok());
         assert_eq!(
-            validate_uuid("f", "").unwrap_err().rule.as_deref(),
-            Some("required")
+            validate_uuid("f", "").unwrap_err().rule,
+            Some(RuleCode::Required)
         );
         assert_eq!(
-            validate_uuid("f", "12345").unwrap_err().rule.as_deref(),
+            validate_uuid("f", "12345")
+                .unwrap_err()
+                .rule
+                .map(|r| r.as_str()),
             Some("not_a_uuid")
         );
     }

@@ -1,5 +1,6 @@
 //! Custom check types, the account's check settings and continuous checks.
 
+use opsdesk_http::RuleCode;
 use opsdesk_truora::checks::config::CustomType;
 use opsdesk_truora::checks::config_rules::{
     parse_max_duration, validate_continuous, validate_custom_type,
@@ -143,7 +144,7 @@ impl App {
         if s.names_matching != "soft" && s.names_matching != "exact" {
             errs.push(AppError::validation(
                 "names_matching",
-                "required",
+                RuleCode::Required,
                 "choose soft or exact",
             ));
         }

@@ -7,6 +7,7 @@
 //! (never the one a server or a user suggested). Anything that is not a document, image,
 //! video or spreadsheet is saved inert (`.bin`) and can only be shown in its folder.
 
+use opsdesk_http::RuleCode;
 use std::path::{Path, PathBuf};
 
 use crate::activity::Outcome;
@@ -128,7 +129,7 @@ impl App {
         if !reveal && !safe_to_open {
             return Err(AppError::validation(
                 "file",
-                "unsafe_file",
+                RuleCode::UnsafeFile,
                 "this file is not a document OpsDesk can open safely",
             ));
         }

@@ -1,9 +1,9 @@
-use opsdesk_http::{ApiError, ErrorKind};
+use opsdesk_http::{ApiError, ErrorKind, RuleCode};
 use serde::Serialize;
 use ts_rs::TS;
 
 /// Every failure that reaches the UI, as a code the UI translates into the user's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum ErrorCode {
@@ -40,6 +40,61 @@ pub enum ErrorCode {
     Internal,
 }
 
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 20] = [
+        Self::Validation,
+        Self::NotConfigured,
+        Self::WrongKey,
+        Self::NotAllowed,
+        Self::NoNetwork,
+        Self::Timeout,
+        Self::Tls,
+        Self::Proxy,
+        Self::NotFound,
+        Self::RateLimited,
+        Self::VendorRejected,
+        Self::VendorDown,
+        Self::UnexpectedResponse,
+        Self::Cancelled,
+        Self::TokenBudget,
+        Self::KeyringUnavailable,
+        Self::StoreKeyMissing,
+        Self::StoreUnreadable,
+        Self::DiskFull,
+        Self::Internal,
+    ];
+
+    /// The code as it travels (serde's name for it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Validation => "validation",
+            Self::NotConfigured => "not_configured",
+            Self::WrongKey => "wrong_key",
+            Self::NotAllowed => "not_allowed",
+            Self::NoNetwork => "no_network",
+            Self::Timeout => "timeout",
+            Self::Tls => "tls",
+            Self::Proxy => "proxy",
+            Self::NotFound => "not_found",
+            Self::RateLimited => "rate_limited",
+            Self::VendorRejected => "vendor_rejected",
+            Self::VendorDown => "vendor_down",
+            Self::UnexpectedResponse => "unexpected_response",
+            Self::Cancelled => "cancelled",
+            Self::TokenBudget => "token_budget",
+            Self::KeyringUnavailable => "keyring_unavailable",
+            Self::StoreKeyMissing => "store_key_missing",
+            Self::StoreUnreadable => "store_unreadable",
+            Self::DiskFull => "disk_full",
+            Self::Internal => "internal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
 /// The one error type that crosses the IPC boundary. `message` is a plain English fallback for
 /// logs and diagnostics; the UI shows its own translation of `code`. Neither carries secrets or
 /// personal data.
@@ -51,11 +106,46 @@ pub struct AppError {
     pub message: String,
     /// The input the message belongs next to, for validation errors.
     pub field: Option<String>,
-    /// A rule-specific reason key for validation errors (e.g. `too_long`), so the UI can
+    /// Which rule was broken, for validation errors (e.g. `too_long`), so the UI can
     /// translate the exact rule.
-    pub rule: Option<String>,
+    pub rule: Option<RuleCode>,
     #[ts(type = "number | null")]
     pub retry_after_secs: Option<u64>,
+    /// Every input's problem when a form broke several rules at once (this error is then the
+    /// first of them); empty otherwise.
+    pub problems: Vec<FieldProblem>,
+}
+
+/// One input's broken rule, for forms that report every problem at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct FieldProblem {
+    pub field: String,
+    pub rule: RuleCode,
+}
+
+/// Use cases check every input before anything leaves and return all problems together; the
+/// commands hand them to the UI as one error with the list inside.
+impl From<Vec<AppError>> for AppError {
+    fn from(errs: Vec<AppError>) -> Self {
+        let problems: Vec<FieldProblem> = errs
+            .iter()
+            .filter_map(|e| {
+                Some(FieldProblem {
+                    field: e.field.clone()?,
+                    rule: e.rule?,
+                })
+            })
+            .collect();
+        let mut first = errs
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| AppError::internal("an empty list of problems"));
+        if problems.len() > 1 {
+            first.problems = problems;
+        }
+        first
+    }
 }
 
 impl AppError {
@@ -66,16 +156,18 @@ impl AppError {
             field: None,
             rule: None,
             retry_after_secs: None,
+            problems: Vec::new(),
         }
     }
 
-    pub fn validation(field: &str, rule: &str, message: impl Into<String>) -> Self {
+    pub fn validation(field: &str, rule: RuleCode, message: impl Into<String>) -> Self {
         AppError {
             code: ErrorCode::Validation,
             message: message.into(),
             field: Some(field.into()),
-            rule: Some(rule.into()),
+            rule: Some(rule),
             retry_after_secs: None,
+            problems: Vec::new(),
         }
     }
 
@@ -130,19 +222,46 @@ impl From<opsdesk_truecaller::TruecallerError> for AppError {
     }
 }
 
-impl From<crate::store::StoreError> for AppError {
-    fn from(e: crate::store::StoreError) -> Self {
-        use crate::store::StoreError::*;
-        match e {
-            KeyMissing => AppError::new(ErrorCode::StoreKeyMissing, e.to_string()),
-            WrongKey | TooNew { .. } => AppError::new(ErrorCode::StoreUnreadable, e.to_string()),
-            _ => AppError::internal(e.to_string()),
-        }
-    }
-}
-
 impl From<crate::vault::VaultError> for AppError {
     fn from(e: crate::vault::VaultError) -> Self {
         AppError::new(ErrorCode::KeyringUnavailable, e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod code_tests {
+    use super::*;
+
+    #[test]
+    fn several_problems_travel_inside_one_error() {
+        let one = AppError::from(vec![AppError::new(ErrorCode::NoNetwork, "offline")]);
+        assert_eq!(one.code, ErrorCode::NoNetwork);
+        assert!(one.problems.is_empty());
+        let many = AppError::from(vec![
+            AppError::validation("name", RuleCode::Required, "name"),
+            AppError::validation("body", RuleCode::WaBodyTooLong, "body"),
+        ]);
+        assert_eq!(many.field.as_deref(), Some("name"));
+        assert_eq!(
+            many.problems,
+            [
+                FieldProblem {
+                    field: "name".into(),
+                    rule: RuleCode::Required
+                },
+                FieldProblem {
+                    field: "body".into(),
+                    rule: RuleCode::WaBodyTooLong
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn every_code_travels_under_its_name() {
+        for c in ErrorCode::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+            assert_eq!(ErrorCode::parse(c.as_str()), Some(c));
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! evidence, and send process links.
 
 use opsdesk_http::DownloadProgress;
+use opsdesk_http::RuleCode;
 use opsdesk_truora::identity::{
     find_process_id, LinkChannel, ProcessFile, ProcessResult, SendLinkRequest, WebTokenRequest,
 };
@@ -300,7 +301,7 @@ pub fn validate_link_form(f: &LinkForm) -> Vec<AppError> {
     if flow.is_empty() {
         errs.push(AppError::validation(
             "flow_id",
-            "required",
+            RuleCode::Required,
             "flow is required",
         ));
     } else if !flow.starts_with("IPF")
@@ -309,21 +310,21 @@ pub fn validate_link_form(f: &LinkForm) -> Vec<AppError> {
     {
         errs.push(AppError::validation(
             "flow_id",
-            "not_a_flow_id",
+            RuleCode::NotAFlowId,
             "flow IDs start with IPF",
         ));
     }
     if !COUNTRIES.contains(&f.country.as_str()) {
         errs.push(AppError::validation(
             "country",
-            "required",
+            RuleCode::Required,
             "choose a country",
         ));
     }
     if !LANGUAGES.contains(&f.language.as_str()) {
         errs.push(AppError::validation(
             "language",
-            "required",
+            RuleCode::Required,
             "choose a language",
         ));
     }
@@ -333,13 +334,13 @@ pub fn validate_link_form(f: &LinkForm) -> Vec<AppError> {
             if phone.is_empty() {
                 errs.push(AppError::validation(
                     "phone",
-                    "required",
+                    RuleCode::Required,
                     "phone is required for this channel",
                 ));
             } else if !is_e164(&phone) {
                 errs.push(AppError::validation(
                     "phone",
-                    "not_e164",
+                    RuleCode::NotE164,
                     "phone must include + and the country code",
                 ));
             }
@@ -348,13 +349,13 @@ pub fn validate_link_form(f: &LinkForm) -> Vec<AppError> {
             if f.email.trim().is_empty() {
                 errs.push(AppError::validation(
                     "email",
-                    "required",
+                    RuleCode::Required,
                     "e-mail is required for this channel",
                 ));
             } else if !is_email(f.email.trim()) {
                 errs.push(AppError::validation(
                     "email",
-                    "not_an_email",
+                    RuleCode::NotAnEmail,
                     "not a valid e-mail address",
                 ));
             }
@@ -363,7 +364,7 @@ pub fn validate_link_form(f: &LinkForm) -> Vec<AppError> {
             if !phone.is_empty() && !is_e164(&phone) {
                 errs.push(AppError::validation(
                     "phone",
-                    "not_e164",
+                    RuleCode::NotE164,
                     "phone must include + and the country code",
                 ));
             }
@@ -371,7 +372,7 @@ pub fn validate_link_form(f: &LinkForm) -> Vec<AppError> {
             if url.is_empty() {
                 errs.push(AppError::validation(
                     "redirect_url",
-                    "required",
+                    RuleCode::Required,
                     "where to send the person afterwards",
                 ));
             } else if !(url.starts_with("https://") || url.starts_with("http://"))
@@ -379,7 +380,7 @@ pub fn validate_link_form(f: &LinkForm) -> Vec<AppError> {
             {
                 errs.push(AppError::validation(
                     "redirect_url",
-                    "not_a_url",
+                    RuleCode::NotAUrl,
                     "must be a web address",
                 ));
             }
@@ -388,7 +389,7 @@ pub fn validate_link_form(f: &LinkForm) -> Vec<AppError> {
     if f.delivery == LinkDelivery::Whatsapp && f.outbound_id.trim().is_empty() {
         errs.push(AppError::validation(
             "outbound_id",
-            "required",
+            RuleCode::Required,
             "WhatsApp needs an approved template",
         ));
     }
@@ -400,7 +401,7 @@ pub fn validate_link_form(f: &LinkForm) -> Vec<AppError> {
     {
         errs.push(AppError::validation(
             "account_id",
-            "bad_account_id",
+            RuleCode::BadAccountId,
             "letters, digits, _ . - only",
         ));
     }
@@ -420,7 +421,7 @@ impl App {
         let Some(id) = find_process_id(input) else {
             return Err(AppError::validation(
                 "process",
-                "not_a_process_id",
+                RuleCode::NotAProcessId,
                 "no process ID (IDP…) found",
             ));
         };
@@ -596,7 +597,7 @@ mod tests {
 
     fn rules(errs: &[AppError]) -> Vec<(String, String)> {
         errs.iter()
-            .map(|e| (e.field.clone().unwrap(), e.rule.clone().unwrap()))
+            .map(|e| (e.field.clone().unwrap(), e.rule.unwrap().to_string()))
             .collect()
     }
 

@@ -1,3 +1,4 @@
+use opsdesk_http::RuleCode;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -70,7 +71,7 @@ impl Settings {
         if !(RETENTION_MIN..=RETENTION_MAX).contains(&self.retention_days) {
             return Err(AppError::validation(
                 "retention_days",
-                "out_of_range",
+                RuleCode::OutOfRange,
                 format!("retention must be between {RETENTION_MIN} and {RETENTION_MAX} days"),
             ));
         }
@@ -83,7 +84,7 @@ impl Settings {
             if crate::files::check_folder(d).is_err() {
                 return Err(AppError::validation(
                     "download_dir",
-                    "not_a_folder",
+                    RuleCode::NotAFolder,
                     "choose an existing folder",
                 ));
             }
@@ -174,7 +175,7 @@ mod tests {
             s.download_dir = Some(bad.into());
             let e = s.validate().unwrap_err();
             assert_eq!(e.field.as_deref(), Some("download_dir"), "{bad}");
-            assert_eq!(e.rule.as_deref(), Some("not_a_folder"));
+            assert_eq!(e.rule, Some(RuleCode::NotAFolder));
         }
         s.download_dir = None;
         assert!(s.validate().is_ok());

@@ -2,6 +2,7 @@
 //! sets (one filter at a time), publish and delist, and the Call Me Back / User Feedback events
 //! imported from webhook files as a to-do list.
 
+use opsdesk_http::RuleCode;
 use opsdesk_truecaller::numbers::NumberFilter;
 use opsdesk_truecaller::rules::{validate_record, ApiVersion, RecordDraft};
 use serde::{Deserialize, Serialize};
@@ -302,7 +303,7 @@ impl App {
             (Some(_), true) => {
                 return Err(AppError::validation(
                     "filter_value",
-                    "required",
+                    RuleCode::Required,
                     "give the ID",
                 ))
             }
@@ -365,14 +366,14 @@ impl App {
         if clean.is_empty() {
             return Err(AppError::validation(
                 "numbers",
-                "required",
+                RuleCode::Required,
                 "give at least one number",
             ));
         }
         if feature_set.trim().is_empty() {
             return Err(AppError::validation(
                 "feature_set",
-                "required",
+                RuleCode::Required,
                 "choose a feature set",
             ));
         }
@@ -409,10 +410,16 @@ impl App {
         path: &std::path::Path,
     ) -> Result<EventImport, AppError> {
         use std::io::Read;
-        let unreadable =
-            |e: std::io::Error| AppError::validation("file", "bulk_unreadable", e.to_string());
-        let too_big =
-            || AppError::validation("file", "bulk_too_big", "the file is larger than 64 MB");
+        let unreadable = |e: std::io::Error| {
+            AppError::validation("file", RuleCode::BulkUnreadable, e.to_string())
+        };
+        let too_big = || {
+            AppError::validation(
+                "file",
+                RuleCode::BulkTooBig,
+                "the file is larger than 64 MB",
+            )
+        };
         let meta = std::fs::metadata(path).map_err(unreadable)?;
         if meta.len() > MAX_EVENTS_FILE_BYTES {
             return Err(too_big());
@@ -428,7 +435,7 @@ impl App {
         if parse_events(&text).0.too_many() {
             return Err(AppError::validation(
                 "file",
-                "tc_too_many_events",
+                RuleCode::TcTooManyEvents,
                 format!("more than {MAX_EVENTS} events"),
             ));
         }
@@ -548,7 +555,7 @@ impl App {
                 if to_ms <= from_ms {
                     return Err(AppError::validation(
                         "to",
-                        "ends_before_start",
+                        RuleCode::EndsBeforeStart,
                         "end before start",
                     ));
                 }
@@ -565,7 +572,7 @@ impl App {
                 if !(id.len() == 36 && id.matches('-').count() == 4) {
                     return Err(AppError::validation(
                         "survey_id",
-                        "not_a_uuid",
+                        RuleCode::NotAUuid,
                         "not a survey ID",
                     ));
                 }
@@ -582,7 +589,7 @@ impl App {
         let url = client.log_url(&kind).await.map_err(|e| {
             let mut e = AppError::from(e);
             // The API is flagged "not working" upstream: say so instead of a generic failure.
-            e.rule = Some("tc_log_unavailable".into());
+            e.rule = Some(RuleCode::TcLogUnavailable);
             e
         })?;
         let url = url::Url::parse(&url)

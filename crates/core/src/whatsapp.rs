@@ -3,6 +3,7 @@
 //! documented rule, sending to one person without ever sending twice by accident, and inbound
 //! links with a QR code.
 
+use opsdesk_http::RuleCode;
 use opsdesk_truora::whatsapp::rules::{
     self, validate_send, validate_template, Button, ButtonKind, CleanSend, SendDraft,
     SendableTemplate, TemplateDraft,
@@ -284,7 +285,7 @@ impl App {
 
     pub fn whatsapp_add_line(&self, line: &str) -> Result<String, AppError> {
         let clean = rules::clean_line(line)
-            .ok_or_else(|| AppError::validation("line", "wa_not_a_line", "not a WABA line"))?;
+            .ok_or_else(|| AppError::validation("line", RuleCode::WaNotALine, "not a WABA line"))?;
         let practice = self.is_practice();
         let now = self.now_ms();
         self.with_conn(|c| sql::add_line(c, &clean, practice, now))?;
@@ -449,7 +450,7 @@ impl App {
         let t = self.whatsapp_template(&draft.outbound_id).map_err(|_| {
             vec![AppError::validation(
                 "outbound_id",
-                "required",
+                RuleCode::Required,
                 "choose a template",
             )]
         })?;
@@ -470,9 +471,9 @@ impl App {
             Ok(id) => id,
             Err(earlier) => {
                 let rule = if earlier == SendState::Sent {
-                    "wa_already_sent"
+                    RuleCode::WaAlreadySent
                 } else {
-                    "wa_maybe_sent"
+                    RuleCode::WaMaybeSent
                 };
                 return Err(vec![AppError::validation(
                     "phone_number",
@@ -566,21 +567,33 @@ impl App {
         let mut errs = Vec::new();
         let line = rules::clean_line(line);
         if line.is_none() {
-            errs.push(AppError::validation("line", "wa_not_a_line", "not a line"));
+            errs.push(AppError::validation(
+                "line",
+                RuleCode::WaNotALine,
+                "not a line",
+            ));
         }
         let flow = flow_id.trim();
         if flow.is_empty() {
-            errs.push(AppError::validation("flow_id", "required", "flow required"));
+            errs.push(AppError::validation(
+                "flow_id",
+                RuleCode::Required,
+                "flow required",
+            ));
         } else if !flow.starts_with("IPF") {
             errs.push(AppError::validation(
                 "flow_id",
-                "not_a_flow_id",
+                RuleCode::NotAFlowId,
                 "not a flow",
             ));
         }
         let text = text.trim();
         if text.is_empty() {
-            errs.push(AppError::validation("message", "required", "text required"));
+            errs.push(AppError::validation(
+                "message",
+                RuleCode::Required,
+                "text required",
+            ));
         } else if opsdesk_http::text::has_unsafe_chars(text, true) {
             errs.push(AppError::validation(
                 "message",
@@ -590,7 +603,7 @@ impl App {
         } else if rules::chars(text) > 1024 {
             errs.push(AppError::validation(
                 "message",
-                "wa_body_too_long",
+                RuleCode::WaBodyTooLong,
                 "too long",
             ));
         }
@@ -610,7 +623,7 @@ impl App {
                 if e.message.contains("409") || e.message.to_ascii_lowercase().contains("unique") {
                     e = AppError::validation(
                         "message",
-                        "wa_inbound_not_unique",
+                        RuleCode::WaInboundNotUnique,
                         "already used on this line",
                     );
                 }

@@ -127,7 +127,7 @@ fn malformed_keys_are_refused_at_the_field() {
     let app = p.open_with(unreachable());
     let e = app.save_truora_key("not a key").unwrap_err();
     assert_eq!(
-        (e.field.as_deref(), e.rule.as_deref()),
+        (e.field.as_deref(), e.rule.map(|r| r.as_str())),
         (Some("truora_api_key"), Some("not_a_truora_key"))
     );
 }
@@ -324,7 +324,7 @@ async fn a_check_is_created_found_followed_to_completion_and_its_report_saved() 
     let errs = app.checks_create(&form).await.unwrap_err();
     let fields: Vec<_> = errs
         .iter()
-        .map(|e| (e.field.clone().unwrap(), e.rule.clone().unwrap()))
+        .map(|e| (e.field.clone().unwrap(), e.rule.unwrap().to_string()))
         .collect();
     assert_eq!(
         fields,
@@ -491,7 +491,7 @@ async fn whatsapp_templates_are_authored_followed_to_a_verdict_and_sent_once_per
         account_id: String::new(),
     };
     let errs = app.whatsapp_send(&send, false).await.unwrap_err();
-    assert_eq!(errs[0].rule.as_deref(), Some("wa_opt_in_required"));
+    assert_eq!(errs[0].rule.map(|r| r.as_str()), Some("wa_opt_in_required"));
     send.opt_in = true;
     let sent = app.whatsapp_send(&send, false).await.unwrap();
     assert!(sent.session_id.starts_with("WDIS"));
@@ -502,7 +502,7 @@ async fn whatsapp_templates_are_authored_followed_to_a_verdict_and_sent_once_per
     );
     // The same template to the same person again needs an explicit "send again".
     let errs = app.whatsapp_send(&send, false).await.unwrap_err();
-    assert_eq!(errs[0].rule.as_deref(), Some("wa_already_sent"));
+    assert_eq!(errs[0].rule.map(|r| r.as_str()), Some("wa_already_sent"));
     app.whatsapp_send(&send, true).await.unwrap();
     let sb = app.practice_sandbox().await.unwrap();
     assert_eq!(sb.with_state(|st| st.truora.whatsapp.sent.len()), 2);
@@ -516,7 +516,7 @@ async fn whatsapp_templates_are_authored_followed_to_a_verdict_and_sent_once_per
     assert!(app.whatsapp_send(&send, false).await.is_err());
     sb.set_faults(Default::default());
     let errs = app.whatsapp_send(&send, false).await.unwrap_err();
-    assert_eq!(errs[0].rule.as_deref(), Some("wa_maybe_sent"));
+    assert_eq!(errs[0].rule.map(|r| r.as_str()), Some("wa_maybe_sent"));
     assert_eq!(sb.with_state(|st| st.truora.whatsapp.sent.len()), 3);
 
     let activity = app.activity(50).unwrap();
@@ -548,7 +548,10 @@ async fn an_inbound_link_comes_with_a_qr_code_that_can_be_saved() {
         .whatsapp_create_inbound(line, "IPF42", "Quiero mi préstamo")
         .await
         .unwrap_err();
-    assert_eq!(errs[0].rule.as_deref(), Some("wa_inbound_not_unique"));
+    assert_eq!(
+        errs[0].rule.map(|r| r.as_str()),
+        Some("wa_inbound_not_unique")
+    );
     let f = app.whatsapp_save_qr(&v.link, None).await.unwrap();
     let bytes = std::fs::read(app.download_path(f.id).unwrap()).unwrap();
     assert!(bytes.starts_with(b"\x89PNG"));
@@ -573,7 +576,7 @@ async fn truecaller_one_call_numbers_by_feature_set_and_callbacks_without_duplic
     let errs = app.truecaller_push_call(&form).await.unwrap_err();
     let got: Vec<_> = errs
         .iter()
-        .map(|e| (e.field.clone().unwrap(), e.rule.clone().unwrap()))
+        .map(|e| (e.field.clone().unwrap(), e.rule.unwrap().to_string()))
         .collect();
     assert_eq!(
         got,

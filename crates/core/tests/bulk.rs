@@ -4,9 +4,13 @@
 mod support;
 
 use futures_util::future::BoxFuture;
-use opsdesk_core::bulk::engine::{JobState, NewRow, RowOutcome, RowState, Sender};
+use opsdesk_core::bulk::engine::{
+    BulkReason, JobState, NewRow, RowOutcome, RowReason, RowState, Sender,
+};
 use opsdesk_core::bulk::whatsapp::WaMapping;
 use opsdesk_core::App;
+use opsdesk_core::ErrorCode;
+use opsdesk_http::RuleCode;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use support::Profile;
@@ -43,7 +47,10 @@ impl Sender for Sx {
                     let n = r.entry(no).or_default();
                     *n += 1;
                     if *n == 1 {
-                        out.push((no, RowOutcome::Retry("error:rate_limited".into())));
+                        out.push((
+                            no,
+                            RowOutcome::Retry(RowReason::error(ErrorCode::RateLimited)),
+                        ));
                         continue;
                     }
                 }
@@ -60,7 +67,7 @@ impl Sender for Sx {
                 out.push((
                     no,
                     if no % 10 == 0 {
-                        RowOutcome::Failed("error:vendor_rejected".into())
+                        RowOutcome::Failed(RowReason::error(ErrorCode::VendorRejected))
                     } else {
                         RowOutcome::Done(format!("S{no}"))
                     },
@@ -76,7 +83,7 @@ fn rows(n: u32, invalid_every: u32) -> Vec<NewRow> {
         .map(|no| NewRow {
             row_no: no,
             payload: if no % invalid_every == 0 {
-                Err("rule:phone_number:not_a_phone".into())
+                Err(vec![RowReason::rule("phone_number", RuleCode::NotAPhone)])
             } else {
                 Ok(serde_json::json!({ "n": no }))
             },
@@ -111,7 +118,10 @@ async fn every_row_ends_done_failed_or_invalid_and_none_is_sent_twice() {
     assert_eq!(unique.len(), sent.len(), "no row sent twice");
     assert_eq!(sent.len() as u32, c.done + c.failed);
     let failed = app.bulk_rows(id, &[RowState::Failed], 0, 10).unwrap();
-    assert_eq!(failed[0].reason.as_deref(), Some("error:vendor_rejected"));
+    assert_eq!(
+        failed[0].reasons,
+        [RowReason::error(ErrorCode::VendorRejected)]
+    );
 }
 
 #[tokio::test]
@@ -202,7 +212,10 @@ async fn a_crash_leaves_rows_in_flight_uncertain_until_the_operator_decides() {
     assert_eq!(v.counts.uncertain, 2);
     assert_eq!(v.counts.pending, 18);
     let uncertain = app.bulk_rows(id, &[RowState::Uncertain], 0, 10).unwrap();
-    assert_eq!(uncertain[0].reason.as_deref(), Some("bulk:app_stopped"));
+    assert_eq!(
+        uncertain[0].reasons,
+        [RowReason::bulk(BulkReason::AppStopped)]
+    );
 
     // Resuming sends only the rows never sent; the uncertain ones wait.
     let s = Arc::new(Scripted::default());
@@ -280,17 +293,13 @@ async fn a_whatsapp_spreadsheet_is_checked_sent_once_and_its_failures_exported()
     let m = mapping(&id);
     let preview = app.whatsapp_bulk_check(&m).unwrap();
     assert_eq!((preview.valid, preview.invalid), (40, 3));
-    let reasons: Vec<_> = preview
-        .problems
-        .iter()
-        .map(|p| p.reasons.join(" "))
-        .collect();
+    let reasons: Vec<_> = preview.problems.iter().map(|p| p.reasons.clone()).collect();
     assert_eq!(
         reasons,
         [
-            "rule:phone_number:not_a_phone",
-            "bulk:duplicate_in_file",
-            "rule:opt_in:wa_opt_in_required"
+            vec![RowReason::rule("phone_number", RuleCode::NotAPhone)],
+            vec![RowReason::bulk(BulkReason::DuplicateInFile)],
+            vec![RowReason::rule("opt_in", RuleCode::WaOptInRequired)]
         ]
     );
 
@@ -317,12 +326,11 @@ async fn a_whatsapp_spreadsheet_is_checked_sent_once_and_its_failures_exported()
     let labels = opsdesk_core::bulk::engine::ExportLabels {
         result: "Resultado".into(),
         reason: "Motivo".into(),
-        states: [("invalid".to_string(), "No válido".to_string())].into(),
-        reasons: [(
-            "bulk:duplicate_in_file".to_string(),
+        states: [(RowState::Invalid, "No válido".to_string())].into(),
+        reasons: vec![(
+            RowReason::bulk(BulkReason::DuplicateInFile),
             "Repetido en el archivo".to_string(),
-        )]
-        .into(),
+        )],
     };
     let f = app.bulk_export(job, &labels, None).await.unwrap();
     let bytes = std::fs::read(app.download_path(f.id).unwrap()).unwrap();
@@ -371,7 +379,7 @@ async fn with_injected_faults_every_row_ends_accounted_for_and_nobody_gets_two()
         .bulk_rows(job, &[RowState::Failed, RowState::Uncertain], 0, 2000)
         .unwrap();
     assert!(
-        not_done.iter().all(|r| r.reason.is_some()),
+        not_done.iter().all(|r| !r.reasons.is_empty()),
         "every failure says why"
     );
     let sent = sb.with_state(|st| st.truora.whatsapp.sent.clone());
@@ -434,7 +442,7 @@ async fn a_truecaller_list_goes_out_in_batches_and_every_record_gets_its_result(
         .bulk_rows(job, &[opsdesk_core::bulk::engine::RowState::Failed], 0, 1)
         .unwrap();
     assert!(
-        failed[0].reason.as_deref().unwrap().starts_with("vendor:"),
+        matches!(failed[0].reasons[..], [RowReason::Vendor { .. }]),
         "{failed:?}"
     );
     let batches = app.practice_sandbox().await.unwrap().with_state(|st| {

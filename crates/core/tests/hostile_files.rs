@@ -4,7 +4,7 @@
 
 mod support;
 
-use opsdesk_core::bulk::engine::{ExportLabels, NewRow};
+use opsdesk_core::bulk::engine::{ExportLabels, NewRow, RowReason};
 use opsdesk_core::checks::{CheckSubject, NewCheckForm};
 use opsdesk_core::ErrorCode;
 use support::Profile;
@@ -63,7 +63,7 @@ async fn an_attachment_that_is_a_program_is_saved_inert_and_never_opened() {
         assert!(!f.file_name.contains(".exe") && !f.file_name.contains(".hta"));
         assert!(!f.openable);
         let e = app.download_to_open(f.id, false).unwrap_err();
-        assert_eq!(e.rule.as_deref(), Some("unsafe_file"));
+        assert_eq!(e.rule.map(|r| r.as_str()), Some("unsafe_file"));
         // Showing it in its folder is still possible.
         assert!(app.download_to_open(f.id, true).is_ok());
     }
@@ -97,7 +97,10 @@ async fn an_export_named_after_a_hostile_title_stays_in_the_download_folder() {
     ] {
         let rows = vec![NewRow {
             row_no: 2,
-            payload: Err("rule:phone_number:required".into()),
+            payload: Err(vec![RowReason::rule(
+                "phone_number",
+                opsdesk_http::RuleCode::Required,
+            )]),
             summary: "row 2".into(),
             // A cell longer than Excel allows, and a phone that must come back as it went.
             source: vec!["+57 315 000 0000".into(), "x".repeat(40_000)],
@@ -175,7 +178,7 @@ fn a_program_saved_by_an_earlier_version_is_not_opened_either() {
         })
         .unwrap();
     let e = app.download_to_open(id, false).unwrap_err();
-    assert_eq!(e.rule.as_deref(), Some("unsafe_file"));
+    assert_eq!(e.rule.map(|r| r.as_str()), Some("unsafe_file"));
     assert!(
         app.download_to_open(id, true).is_ok(),
         "shown in its folder"

@@ -8,6 +8,7 @@ pub mod error;
 pub mod ratelimit;
 pub mod redact;
 pub mod retry;
+pub mod rule;
 pub mod secret;
 pub mod text;
 
@@ -16,4 +17,5 @@ pub use download::{download_file, DownloadOptions, DownloadProgress};
 pub use error::{ApiError, ErrorKind, VendorError};
 pub use ratelimit::RateLimit;
 pub use retry::{execute, ApiResponse, Idempotency, RetryPolicy};
+pub use rule::RuleCode;
 pub use secret::Secret;

@@ -28,7 +28,7 @@ pub fn has_unsafe_chars(s: &str, multiline: bool) -> bool {
 }
 
 /// The rule key the UI translates ("remove invisible or control characters").
-pub const UNSAFE_CHARS_RULE: &str = "unsafe_characters";
+pub const UNSAFE_CHARS_RULE: crate::RuleCode = crate::RuleCode::UnsafeCharacters;
 
 #[cfg(test)]
 mod tests {

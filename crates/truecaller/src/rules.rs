@@ -1,5 +1,6 @@
 //! Call-personalisation record rules (catalogue §5.3, §6.4), as pure functions.
 
+use opsdesk_http::RuleCode;
 use serde::{Deserialize, Serialize};
 
 /// Which API version a record goes to: the phone format differs per version (catalogue §5.3).
@@ -13,21 +14,21 @@ pub enum ApiVersion {
 
 /// The one place phone formats per API version are decided. Accepts what people type
 /// (`+91 98765 43210`, `91-98765-43210`) and returns the version's wire format.
-pub fn wire_number(raw: &str, version: ApiVersion) -> Result<String, &'static str> {
+pub fn wire_number(raw: &str, version: ApiVersion) -> Result<String, RuleCode> {
     let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
     let has_plus = raw.trim_start().starts_with('+');
     if raw
         .chars()
         .any(|c| !(c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.')))
     {
-        return Err("not_a_phone");
+        return Err(RuleCode::NotAPhone);
     }
     // A number without its country code is the usual mistake (10 local digits in India).
     if !has_plus && digits.len() == 10 {
-        return Err("needs_country_code");
+        return Err(RuleCode::NeedsCountryCode);
     }
     if !(11..=15).contains(&digits.len()) || digits.starts_with('0') {
-        return Err("not_a_phone");
+        return Err(RuleCode::NotAPhone);
     }
     Ok(match version {
         ApiVersion::V2 => digits,
@@ -81,7 +82,7 @@ pub struct WireRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleError {
     pub field: &'static str,
-    pub rule: &'static str,
+    pub rule: RuleCode,
 }
 
 /// Checks a record against every rule and returns it in the version's wire format, or every
@@ -104,7 +105,7 @@ pub fn validate_record(
         "" => {
             errs.push(RuleError {
                 field,
-                rule: "required",
+                rule: RuleCode::Required,
             });
             None
         }
@@ -124,7 +125,7 @@ pub fn validate_record(
         if !uuid_like {
             errs.push(RuleError {
                 field: "label_id",
-                rule: "not_a_label",
+                rule: RuleCode::NotALabel,
             });
         }
     }
@@ -134,13 +135,13 @@ pub fn validate_record(
         if label_name_required {
             errs.push(RuleError {
                 field: "label_name",
-                rule: "required",
+                rule: RuleCode::Required,
             });
         }
     } else if !(LABEL_NAME_MIN..=LABEL_NAME_MAX).contains(&name_len) {
         errs.push(RuleError {
             field: "label_name",
-            rule: "label_name_length",
+            rule: RuleCode::LabelNameLength,
         });
     }
     let reason = d.reason.trim();
@@ -149,30 +150,30 @@ pub fn validate_record(
         if !(REASON_MIN..=REASON_MAX).contains(&reason_len) {
             errs.push(RuleError {
                 field: "reason",
-                rule: "reason_length",
+                rule: RuleCode::ReasonLength,
             });
         } else if !reason.chars().all(reason_char_ok) {
             errs.push(RuleError {
                 field: "reason",
-                rule: "reason_characters",
+                rule: RuleCode::ReasonCharacters,
             });
         }
     }
     if d.ends_at_ms <= d.starts_at_ms {
         errs.push(RuleError {
             field: "ends_at",
-            rule: "ends_before_start",
+            rule: RuleCode::EndsBeforeStart,
         });
     } else if d.ends_at_ms - d.starts_at_ms > MAX_WINDOW_MS {
         errs.push(RuleError {
             field: "ends_at",
-            rule: "window_over_24h",
+            rule: RuleCode::WindowOver24h,
         });
     }
     if d.ends_at_ms < now_ms {
         errs.push(RuleError {
             field: "ends_at",
-            rule: "ends_in_the_past",
+            rule: RuleCode::EndsInThePast,
         });
     }
     match (caller, receiver, errs.is_empty()) {
@@ -212,7 +213,7 @@ mod tests {
             .err()
             .unwrap_or_default()
             .into_iter()
-            .map(|e| (e.field, e.rule))
+            .map(|e| (e.field, e.rule.as_str()))
             .collect()
     }
 
@@ -228,11 +229,11 @@ mod tests {
         );
         assert_eq!(
             wire_number("98765 43210", ApiVersion::V3),
-            Err("needs_country_code")
+            Err(RuleCode::NeedsCountryCode)
         );
         assert_eq!(
             wire_number("+91 98765 4321x", ApiVersion::V3),
-            Err("not_a_phone")
+            Err(RuleCode::NotAPhone)
         );
         let ok = validate_record(&draft(), ApiVersion::V2, NOW, false).unwrap();
         assert_eq!(
@@ -271,7 +272,7 @@ mod tests {
             validate_record(&d, ApiVersion::V2, NOW, true).unwrap_err(),
             [RuleError {
                 field: "label_name",
-                rule: "required"
+                rule: RuleCode::Required
             }]
         );
     }

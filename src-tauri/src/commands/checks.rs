@@ -19,16 +19,17 @@ pub fn checks_form_fields(
     core.checks_form_fields(subject, &country)
 }
 
-/// Field problems come back as a list so each input shows its own message.
+/// Every field problem comes back at once (inside the error) so each input shows its own
+/// message.
 #[tauri::command]
 pub async fn checks_create(
     app: tauri::AppHandle,
     core: Core<'_>,
     form: NewCheckForm,
-) -> Result<CreateOutcome, Vec<AppError>> {
+) -> CmdResult<CreateOutcome> {
     let out = core.checks_create(&form).await;
     changed(&app, &[Topic::Checks, Topic::Activity]);
-    out
+    out.map_err(AppError::from)
 }
 
 #[tauri::command]
@@ -111,10 +112,10 @@ pub async fn checks_save_custom_type(
     app: tauri::AppHandle,
     core: Core<'_>,
     form: CustomTypeForm,
-) -> Result<(), Vec<AppError>> {
+) -> CmdResult<()> {
     let r = core.checks_save_custom_type(&form).await;
     changed(&app, &[Topic::Checks, Topic::Activity]);
-    r
+    r.map_err(AppError::from)
 }
 
 #[tauri::command]
@@ -139,10 +140,10 @@ pub async fn checks_save_account_settings(
     app: tauri::AppHandle,
     core: Core<'_>,
     settings: AccountCheckSettings,
-) -> Result<(), Vec<AppError>> {
+) -> CmdResult<()> {
     let r = core.checks_save_account_settings(&settings).await;
     changed(&app, &[Topic::Activity]);
-    r
+    r.map_err(AppError::from)
 }
 
 #[tauri::command]
@@ -152,12 +153,12 @@ pub async fn checks_make_continuous(
     check_id: String,
     frequency: String,
     end_date: String,
-) -> Result<ContinuousView, Vec<AppError>> {
+) -> CmdResult<ContinuousView> {
     let r = core
         .checks_make_continuous(&check_id, &frequency, &end_date)
         .await;
     changed(&app, &[Topic::Checks, Topic::Activity]);
-    r
+    r.map_err(AppError::from)
 }
 
 #[tauri::command]

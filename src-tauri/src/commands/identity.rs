@@ -51,8 +51,8 @@ pub async fn identity_send_link(
     app: tauri::AppHandle,
     core: Core<'_>,
     form: LinkForm,
-) -> Result<LinkOutcome, Vec<AppError>> {
+) -> CmdResult<LinkOutcome> {
     let result = core.identity_send_link(&form).await;
     changed(&app, &[Topic::Activity]);
-    result
+    result.map_err(AppError::from)
 }

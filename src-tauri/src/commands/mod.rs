@@ -54,4 +54,25 @@ mod tests {
             "registered but never called from ipc.ts: {missing_in_ui:?}; called but not registered: {missing_in_shell:?}"
         );
     }
+
+    /// Every command answers in one shape, `CmdResult<T>`: several field problems travel inside
+    /// the one error (`AppError::problems`), so the UI reads every failure the same way.
+    #[test]
+    fn every_command_fails_with_one_error_shape() {
+        for (name, src) in [
+            ("activity", include_str!("activity.rs")),
+            ("bulk", include_str!("bulk.rs")),
+            ("checks", include_str!("checks.rs")),
+            ("identity", include_str!("identity.rs")),
+            ("settings", include_str!("settings.rs")),
+            ("system", include_str!("system.rs")),
+            ("truecaller", include_str!("truecaller.rs")),
+            ("whatsapp", include_str!("whatsapp.rs")),
+        ] {
+            assert!(
+                !src.contains("Vec<AppError>"),
+                "{name}.rs returns a list of errors: convert it with AppError::from"
+            );
+        }
+    }
 }

@@ -13,10 +13,10 @@ pub async fn truecaller_push_call(
     app: tauri::AppHandle,
     core: Core<'_>,
     form: OneCallForm,
-) -> Result<(), Vec<AppError>> {
+) -> CmdResult<()> {
     let r = core.truecaller_push_call(&form).await;
     changed(&app, &[Topic::Activity]);
-    r
+    r.map_err(AppError::from)
 }
 
 #[tauri::command]

@@ -67,10 +67,10 @@ pub async fn whatsapp_create(
     app: tauri::AppHandle,
     core: Core<'_>,
     draft: TemplateDraft,
-) -> Result<TemplateView, Vec<AppError>> {
+) -> CmdResult<TemplateView> {
     let r = core.whatsapp_create(&draft).await;
     changed(&app, &[Topic::Whatsapp, Topic::Activity]);
-    r
+    r.map_err(AppError::from)
 }
 
 #[tauri::command]
@@ -86,10 +86,10 @@ pub async fn whatsapp_send(
     core: Core<'_>,
     draft: SendDraft,
     send_again: bool,
-) -> Result<SendOutcome, Vec<AppError>> {
+) -> CmdResult<SendOutcome> {
     let r = core.whatsapp_send(&draft, send_again).await;
     changed(&app, &[Topic::Activity]);
-    r
+    r.map_err(AppError::from)
 }
 
 #[tauri::command]
@@ -99,12 +99,12 @@ pub async fn whatsapp_create_inbound(
     line: String,
     flow_id: String,
     message: String,
-) -> Result<InboundView, Vec<AppError>> {
+) -> CmdResult<InboundView> {
     let r = core
         .whatsapp_create_inbound(&line, &flow_id, &message)
         .await;
     changed(&app, &[Topic::Activity]);
-    r
+    r.map_err(AppError::from)
 }
 
 #[tauri::command]

@@ -21,7 +21,9 @@ use crate::clock::Clock;
 use crate::db::Db;
 use crate::error::{AppError, ErrorCode};
 use crate::store::bulk as sql;
-pub use crate::store::bulk::{JobCounts, JobState, RowOutcome, RowState, RowView};
+pub use crate::store::bulk::{
+    BulkReason, JobCounts, JobState, RowOutcome, RowReason, RowState, RowView,
+};
 
 /// How rows of one kind leave the app.
 pub trait Sender: Send + Sync + 'static {
@@ -47,7 +49,7 @@ pub trait Sender: Send + Sync + 'static {
 /// what to show for it, and its original cells.
 pub struct NewRow {
     pub row_no: u32,
-    pub payload: Result<serde_json::Value, String>,
+    pub payload: Result<serde_json::Value, Vec<RowReason>>,
     pub summary: String,
     pub source: Vec<String>,
 }
@@ -440,9 +442,9 @@ pub struct ExportLabels {
     pub result: String,
     pub reason: String,
     /// Row state → word.
-    pub states: HashMap<String, String>,
-    /// Reason key → sentence.
-    pub reasons: HashMap<String, String>,
+    pub states: HashMap<RowState, String>,
+    /// Each reason the export may meet, and its sentence.
+    pub reasons: Vec<(RowReason, String)>,
 }
 
 /// Excel refuses cells longer than 32,767 characters (the whole export used to fail on one):

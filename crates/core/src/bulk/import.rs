@@ -9,6 +9,7 @@
 //! strings and styles of an `.xlsx`) are measured first by [`guard`], which refuses a file whose
 //! reading would cost more than a fixed budget.
 
+use opsdesk_http::RuleCode;
 use std::io::{self, Cursor, Read};
 use std::path::Path;
 
@@ -68,17 +69,17 @@ pub enum ImportError {
 
 impl ImportError {
     /// The rule key the UI translates.
-    pub fn rule(&self) -> &'static str {
+    pub fn rule(&self) -> RuleCode {
         match self {
-            Self::Empty => "bulk_file_empty",
-            Self::NoRows => "bulk_no_rows",
-            Self::TooManyRows => "bulk_too_many_rows",
-            Self::TooBig => "bulk_too_big",
-            Self::TooManyColumns(_) => "bulk_too_many_columns",
-            Self::CellsTooFarRight(_) => "bulk_cells_too_far_right",
-            Self::TooManyCells => "bulk_too_many_cells",
-            Self::ValuesPastHeader(_) => "bulk_values_past_header",
-            Self::Unreadable(_) => "bulk_unreadable",
+            Self::Empty => RuleCode::BulkFileEmpty,
+            Self::NoRows => RuleCode::BulkNoRows,
+            Self::TooManyRows => RuleCode::BulkTooManyRows,
+            Self::TooBig => RuleCode::BulkTooBig,
+            Self::TooManyColumns(_) => RuleCode::BulkTooManyColumns,
+            Self::CellsTooFarRight(_) => RuleCode::BulkCellsTooFarRight,
+            Self::TooManyCells => RuleCode::BulkTooManyCells,
+            Self::ValuesPastHeader(_) => RuleCode::BulkValuesPastHeader,
+            Self::Unreadable(_) => RuleCode::BulkUnreadable,
         }
     }
 }

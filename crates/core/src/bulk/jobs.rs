@@ -2,11 +2,12 @@
 //! the sender of its kind, recording it in Activity, and the export of what did not go out.
 //! The engine itself (`bulk::engine`) does not know the App.
 
+use opsdesk_http::RuleCode;
 use serde::Serialize;
 use std::sync::Arc;
 
 use super::engine::{
-    ExportLabels, JobState, JobView, NewRow, RowOutcome, RowState, RowView, Sender,
+    ExportLabels, JobState, JobView, NewRow, RowOutcome, RowReason, RowState, RowView, Sender,
 };
 use crate::app::App;
 use crate::error::AppError;
@@ -25,12 +26,12 @@ impl App {
         let mut guard = self.bulk.sheet.lock().unwrap();
         let (name, sheet) = guard
             .as_ref()
-            .ok_or_else(|| AppError::validation("file", "required", "choose a file"))?;
+            .ok_or_else(|| AppError::validation("file", RuleCode::Required, "choose a file"))?;
         let rows = check(sheet)?;
         if rows.iter().all(|r| r.payload.is_err()) {
             return Err(AppError::validation(
                 "file",
-                "bulk_nothing_valid",
+                RuleCode::BulkNothingValid,
                 "no valid rows",
             ));
         }
@@ -204,20 +205,22 @@ impl App {
                 .states
                 .get(state)
                 .cloned()
-                .unwrap_or_else(|| state.clone());
+                .unwrap_or_else(|| state.db().to_string());
             ws.write_string(r, headers.len() as u16, super::engine::xlsx_text(&word))
                 .map_err(xerr)?;
             let why = reason
-                .as_deref()
-                .unwrap_or("")
-                .split(' ')
-                .filter(|k| !k.is_empty())
+                .iter()
                 .map(|k| {
                     labels
                         .reasons
-                        .get(k)
-                        .cloned()
-                        .unwrap_or_else(|| k.to_string())
+                        .iter()
+                        .find(|(r, _)| r == k)
+                        .map(|(_, words)| words.clone())
+                        // Not among the words the UI sent: the vendor's text, or the code.
+                        .unwrap_or_else(|| match k {
+                            RowReason::Vendor { text } => text.clone(),
+                            other => serde_json::to_string(other).unwrap_or_default(),
+                        })
                 })
                 .collect::<Vec<_>>()
                 .join(" ");

@@ -7,6 +7,7 @@
 //! instead of being re-sent ([`App::truecaller_bulk_settle`]); only rows whose batch never got an
 //! ID stay uncertain for the operator.
 
+use opsdesk_http::RuleCode;
 use opsdesk_truecaller::rules::{validate_record, ApiVersion, RecordDraft, WireRecord, BATCH_MAX};
 use opsdesk_truecaller::{RecordStatus, TruecallerClient, TruecallerError};
 use serde::{Deserialize, Serialize};
@@ -15,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use ts_rs::TS;
 
-use super::engine::{NewRow, RowOutcome, Sender};
+use super::engine::{BulkReason, NewRow, RowOutcome, RowReason, Sender};
 use super::import::Sheet;
 use crate::app::App;
 use crate::error::{AppError, ErrorCode};
@@ -59,16 +60,17 @@ pub fn rows_of(sheet: &Sheet, m: &TcMapping, now: i64) -> Result<Vec<NewRow>, Ap
             return Ok(None);
         }
         sheet.column(name).map(Some).ok_or_else(|| {
-            AppError::validation(field, "bulk_no_such_column", "column not in the file")
+            AppError::validation(field, RuleCode::BulkNoSuchColumn, "column not in the file")
         })
     };
-    let receiver = col(&m.receiver_column, "receiver_column")?
-        .ok_or_else(|| AppError::validation("receiver_column", "required", "choose the column"))?;
+    let receiver = col(&m.receiver_column, "receiver_column")?.ok_or_else(|| {
+        AppError::validation("receiver_column", RuleCode::Required, "choose the column")
+    })?;
     let caller_col = col(&m.caller_column, "caller_column")?;
     if caller_col.is_none() && m.caller_number.trim().is_empty() {
         return Err(AppError::validation(
             "caller_number",
-            "required",
+            RuleCode::Required,
             "who is calling",
         ));
     }
@@ -108,14 +110,13 @@ pub fn rows_of(sheet: &Sheet, m: &TcMapping, now: i64) -> Result<Vec<NewRow>, Ap
         };
         let payload = match validate_record(&draft, ApiVersion::V3, now, false) {
             Ok(w) if !seen.insert(w.receiver_number.clone()) => {
-                Err("bulk:duplicate_in_file".to_string())
+                Err(vec![RowReason::bulk(BulkReason::DuplicateInFile)])
             }
             Ok(w) => Ok(serde_json::to_value(&w).unwrap_or_default()),
             Err(errs) => Err(errs
                 .iter()
-                .map(|e| format!("rule:{}:{}", e.field, e.rule))
-                .collect::<Vec<_>>()
-                .join(" ")),
+                .map(|e| RowReason::rule(e.field, e.rule))
+                .collect()),
         };
         out.push(NewRow {
             row_no: *row_no,
@@ -132,13 +133,9 @@ fn outcome_of(s: &RecordStatus, batch: &str) -> Option<RowOutcome> {
     let info = s.status_info.as_ref()?;
     match info.status.as_deref()? {
         "success" => Some(RowOutcome::Done(format!("batch:{batch}"))),
-        "failure" | "error" => Some(RowOutcome::Failed(format!(
-            "vendor:{}",
-            info.message
-                .clone()
-                .unwrap_or_default()
-                .replace(' ', "\u{a0}")
-        ))),
+        "failure" | "error" => Some(RowOutcome::Failed(RowReason::Vendor {
+            text: info.message.clone().unwrap_or_default(),
+        })),
         _ => None,
     }
 }
@@ -147,21 +144,15 @@ fn error_outcome(e: TruecallerError) -> RowOutcome {
     use opsdesk_http::ErrorKind as K;
     match &e {
         TruecallerError::Api(a) if a.kind == K::RateLimited => {
-            RowOutcome::Retry("error:rate_limited".into())
+            RowOutcome::Retry(RowReason::error(ErrorCode::RateLimited))
         }
         // The request left and no answer came back: the batch may exist upstream.
         TruecallerError::Api(a)
             if matches!(a.kind, K::Timeout | K::NoNetwork | K::UnexpectedResponse) =>
         {
-            RowOutcome::Uncertain("bulk:no_answer".into())
+            RowOutcome::Uncertain(RowReason::bulk(BulkReason::NoAnswer))
         }
-        _ => {
-            let code = serde_json::to_value(AppError::from(e).code)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_else(|| "internal".into());
-            RowOutcome::Failed(format!("error:{code}"))
-        }
+        _ => RowOutcome::Failed(RowReason::error(AppError::from(e).code)),
     }
 }
 
@@ -239,7 +230,12 @@ impl Sender for TcSender {
                     Err(_) => {
                         return rows
                             .iter()
-                            .map(|(n, _)| (*n, RowOutcome::Failed("error:internal".into())))
+                            .map(|(n, _)| {
+                                (
+                                    *n,
+                                    RowOutcome::Failed(RowReason::error(ErrorCode::Internal)),
+                                )
+                            })
                             .collect()
                     }
                 }
@@ -344,7 +340,7 @@ impl App {
         let guard = self.bulk.sheet.lock().unwrap();
         let (_, sheet) = guard
             .as_ref()
-            .ok_or_else(|| AppError::validation("file", "required", "choose a file"))?;
+            .ok_or_else(|| AppError::validation("file", RuleCode::Required, "choose a file"))?;
         Ok(super::whatsapp::preview_of(&rows_of(
             sheet,
             m,
@@ -391,7 +387,7 @@ impl App {
                     let o = match by_receiver.get(receiver.as_str()) {
                         Some(s) => outcome_of(s, &batch)
                             .unwrap_or_else(|| RowOutcome::Done(format!("batch:{batch}"))),
-                        None => RowOutcome::Uncertain("bulk:no_answer".into()),
+                        None => RowOutcome::Uncertain(RowReason::bulk(BulkReason::NoAnswer)),
                     };
                     (*no, o)
                 })

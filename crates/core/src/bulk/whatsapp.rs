@@ -1,13 +1,14 @@
 //! Bulk WhatsApp sends: a template to every row of a spreadsheet, through the same rules and
 //! the same "never twice" ledger as sending to one person.
 
+use opsdesk_http::RuleCode;
 use opsdesk_truora::whatsapp::rules::{validate_send, CleanSend, SendDraft, SendableTemplate};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use ts_rs::TS;
 
-use super::engine::{NewRow, RowOutcome, Sender};
+use super::engine::{BulkReason, NewRow, RowOutcome, RowReason, Sender};
 use super::import::Sheet;
 use crate::app::App;
 use crate::error::{AppError, ErrorCode};
@@ -56,8 +57,7 @@ pub struct SheetInfo {
 #[ts(export)]
 pub struct RowProblem {
     pub row_no: u32,
-    /// Reason keys (see `engine::RowOutcome`).
-    pub reasons: Vec<String>,
+    pub reasons: Vec<RowReason>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -97,18 +97,22 @@ pub fn rows_of(
             return Ok(None);
         }
         sheet.column(name).map(Some).ok_or_else(|| {
-            AppError::validation(field, "bulk_no_such_column", "column not in the file")
+            AppError::validation(field, RuleCode::BulkNoSuchColumn, "column not in the file")
         })
     };
     let phone = col(&m.phone_column, "phone_column")?.ok_or_else(|| {
-        AppError::validation("phone_column", "required", "choose the phone column")
+        AppError::validation(
+            "phone_column",
+            RuleCode::Required,
+            "choose the phone column",
+        )
     })?;
     let country = col(&m.country_column, "country_column")?;
     let opt_in = col(&m.opt_in_column, "opt_in_column")?;
     if opt_in.is_none() && !m.all_opted_in {
         return Err(AppError::validation(
             "opt_in_column",
-            "bulk_opt_in_needed",
+            RuleCode::BulkOptInNeeded,
             "say how people agreed",
         ));
     }
@@ -116,7 +120,11 @@ pub fn rows_of(
     for v in &t.variables {
         let c = m.value_columns.get(v).map(String::as_str).unwrap_or("");
         let c = col(c, &format!("value_columns.{v}"))?.ok_or_else(|| {
-            AppError::validation(&format!("value_columns.{v}"), "required", "choose a column")
+            AppError::validation(
+                &format!("value_columns.{v}"),
+                RuleCode::Required,
+                "choose a column",
+            )
         })?;
         values.push((v.clone(), c));
     }
@@ -140,13 +148,14 @@ pub fn rows_of(
             account_id: String::new(),
         };
         let payload = match validate_send(&draft, t) {
-            Ok(clean) if !seen.insert(clean.e164()) => Err("bulk:duplicate_in_file".to_string()),
+            Ok(clean) if !seen.insert(clean.e164()) => {
+                Err(vec![RowReason::bulk(BulkReason::DuplicateInFile)])
+            }
             Ok(clean) => Ok(payload_of(&clean)),
             Err(errs) => Err(errs
                 .iter()
-                .map(|e| format!("rule:{}:{}", e.field, e.rule))
-                .collect::<Vec<_>>()
-                .join(" ")),
+                .map(|e| RowReason::rule(e.field.clone(), e.rule))
+                .collect()),
         };
         let summary = match &payload {
             Ok(p) => opsdesk_http::redact::mask_phone(p["e164"].as_str().unwrap_or_default()),
@@ -174,12 +183,7 @@ pub fn preview_of(rows: &[NewRow]) -> WaPreview {
             .take(200)
             .map(|r| RowProblem {
                 row_no: r.row_no,
-                reasons: r
-                    .payload
-                    .as_ref()
-                    .err()
-                    .map(|e| e.split(' ').map(str::to_string).collect())
-                    .unwrap_or_default(),
+                reasons: r.payload.as_ref().err().cloned().unwrap_or_default(),
             })
             .collect(),
     }
@@ -240,32 +244,29 @@ async fn send_one(
     p: &serde_json::Value,
 ) -> RowOutcome {
     let Some(clean) = clean_of(p) else {
-        return RowOutcome::Failed("error:internal".into());
+        return RowOutcome::Failed(RowReason::error(ErrorCode::Internal));
     };
     let again = p["send_again"].as_bool().unwrap_or(false);
     let ledger = match app.begin_send(&clean, again) {
         Ok(Ok(id)) => id,
-        Ok(Err(SendState::Sent)) => return RowOutcome::Skipped("bulk:already_sent".into()),
-        Ok(Err(_)) => return RowOutcome::Skipped("bulk:maybe_sent".into()),
-        Err(e) => return RowOutcome::Retry(format!("error:{}", code(&e))),
+        Ok(Err(SendState::Sent)) => {
+            return RowOutcome::Skipped(RowReason::bulk(BulkReason::AlreadySent))
+        }
+        Ok(Err(_)) => return RowOutcome::Skipped(RowReason::bulk(BulkReason::MaybeSent)),
+        Err(e) => return RowOutcome::Retry(RowReason::error(e.code)),
     };
     let result = client.send_outbound(&clean).await;
     match (app.settle_send(ledger, &result), result) {
         (_, Ok(r)) => RowOutcome::Done(r.session_id),
-        (Ok(SendState::Uncertain), Err(_)) => RowOutcome::Uncertain("bulk:no_answer".into()),
+        (Ok(SendState::Uncertain), Err(_)) => {
+            RowOutcome::Uncertain(RowReason::bulk(BulkReason::NoAnswer))
+        }
         (_, Err(e)) if e.kind == opsdesk_http::ErrorKind::RateLimited => {
             // Nothing was sent; the ledger row says failed, so the retry is not seen as a repeat.
-            RowOutcome::Retry("error:rate_limited".into())
+            RowOutcome::Retry(RowReason::error(ErrorCode::RateLimited))
         }
-        (_, Err(e)) => RowOutcome::Failed(format!("error:{}", code(&AppError::from(e)))),
+        (_, Err(e)) => RowOutcome::Failed(RowReason::error(AppError::from(e).code)),
     }
-}
-
-fn code(e: &AppError) -> String {
-    serde_json::to_value(e.code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| "internal".into())
 }
 
 impl App {
@@ -306,9 +307,9 @@ impl App {
     }
 
     fn sendable(&self, outbound_id: &str) -> Result<SendableTemplate, AppError> {
-        let t = self
-            .whatsapp_template(outbound_id)
-            .map_err(|_| AppError::validation("outbound_id", "required", "choose a template"))?;
+        let t = self.whatsapp_template(outbound_id).map_err(|_| {
+            AppError::validation("outbound_id", RuleCode::Required, "choose a template")
+        })?;
         Ok(SendableTemplate {
             status: if t.status.sendable() {
                 "APPROVED".into()
@@ -326,7 +327,7 @@ impl App {
         let guard = self.bulk.sheet.lock().unwrap();
         let (_, sheet) = guard
             .as_ref()
-            .ok_or_else(|| AppError::validation("file", "required", "choose a file"))?;
+            .ok_or_else(|| AppError::validation("file", RuleCode::Required, "choose a file"))?;
         Ok(preview_of(&rows_of(sheet, m, &t)?))
     }
 
@@ -336,14 +337,14 @@ impl App {
         if t.status != "APPROVED" {
             return Err(AppError::validation(
                 "outbound_id",
-                "wa_not_approved",
+                RuleCode::WaNotApproved,
                 "not approved",
             ));
         }
         if !t.is_notification && m.flow_id.trim().is_empty() {
             return Err(AppError::validation(
                 "flow_id",
-                "wa_flow_required",
+                RuleCode::WaFlowRequired,
                 "flow needed",
             ));
         }

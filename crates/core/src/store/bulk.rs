@@ -2,9 +2,12 @@
 //! A row moves `pending → in_flight → done | failed | uncertain | skipped` (or `pending` again
 //! for a safe retry), and each move is written together with its outcome.
 
+use opsdesk_http::RuleCode;
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+
+use crate::error::ErrorCode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -43,7 +46,7 @@ impl JobState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export, rename = "BulkRowState")]
 pub enum RowState {
@@ -104,20 +107,142 @@ pub struct RowView {
     pub state: RowState,
     pub summary: String,
     pub outcome: Option<String>,
-    pub reason: Option<String>,
+    /// Why it did not go out (or not yet): several for a row that broke several rules.
+    pub reasons: Vec<RowReason>,
 }
 
-/// Reasons are keys the UI translates: `rule:<field>:<rule>`, `error:<code>` or `bulk:<what>`.
+/// Why a row did not go out, or not yet: the UI puts each in words (and the export of what
+/// did not go out writes those words).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum RowReason {
+    /// A cell broke a rule: the input (`phone_number`, `values.name`, …) and the rule.
+    Rule { field: String, rule: RuleCode },
+    /// The request failed in this way.
+    Error { code: ErrorCode },
+    /// Something about the list itself.
+    Bulk { what: BulkReason },
+    /// The vendor's own words about this record (Truecaller says why, per record).
+    Vendor { text: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum BulkReason {
+    /// The same person appears earlier in the file.
+    DuplicateInFile,
+    /// The request left and no answer came back: it may have arrived.
+    NoAnswer,
+    /// This template already went to this person in the last 24 hours.
+    AlreadySent,
+    /// It may already have gone to this person (an earlier send is uncertain).
+    MaybeSent,
+    /// The app stopped while the row was being sent.
+    AppStopped,
+    /// The operator chose not to send uncertain rows again.
+    LeftUnsent,
+}
+
+impl BulkReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::DuplicateInFile => "duplicate_in_file",
+            Self::NoAnswer => "no_answer",
+            Self::AlreadySent => "already_sent",
+            Self::MaybeSent => "maybe_sent",
+            Self::AppStopped => "app_stopped",
+            Self::LeftUnsent => "left_unsent",
+        }
+    }
+    const ALL: [BulkReason; 6] = [
+        Self::DuplicateInFile,
+        Self::NoAnswer,
+        Self::AlreadySent,
+        Self::MaybeSent,
+        Self::AppStopped,
+        Self::LeftUnsent,
+    ];
+}
+
+impl RowReason {
+    pub fn rule(field: impl Into<String>, rule: RuleCode) -> Self {
+        Self::Rule {
+            field: field.into(),
+            rule,
+        }
+    }
+    pub fn error(code: ErrorCode) -> Self {
+        Self::Error { code }
+    }
+    pub fn bulk(what: BulkReason) -> Self {
+        Self::Bulk { what }
+    }
+
+    /// How a reason is kept in the `reason` column: `rule:<field>:<rule>`, `error:<code>`,
+    /// `bulk:<what>` or `vendor:<text>` (spaces in the text kept as non-breaking spaces, as
+    /// several reasons are written space-separated). Rows written by earlier versions use
+    /// the same keys.
+    fn key(&self) -> String {
+        match self {
+            Self::Rule { field, rule } => format!("rule:{field}:{rule}"),
+            Self::Error { code } => format!("error:{}", code.as_str()),
+            Self::Bulk { what } => format!("bulk:{}", what.as_str()),
+            Self::Vendor { text } => format!("vendor:{}", text.replace(' ', "\u{a0}")),
+        }
+    }
+
+    fn parse_key(key: &str) -> RowReason {
+        let parsed = match key.split_once(':') {
+            Some(("rule", rest)) => rest.rsplit_once(':').and_then(|(field, rule)| {
+                RuleCode::parse(rule).map(|rule| Self::rule(field, rule))
+            }),
+            Some(("error", code)) => ErrorCode::parse(code).map(Self::error),
+            Some(("bulk", what)) => BulkReason::ALL
+                .into_iter()
+                .find(|w| w.as_str() == what)
+                .map(Self::bulk),
+            Some(("vendor", text)) => Some(Self::Vendor {
+                text: text.replace('\u{a0}', " "),
+            }),
+            _ => None,
+        };
+        // A key this version does not know (written by a newer one) is shown as it is.
+        parsed.unwrap_or_else(|| Self::Vendor { text: key.into() })
+    }
+}
+
+/// The `reason` column for a list of reasons (NULL for none).
+pub fn encode_reasons(reasons: &[RowReason]) -> Option<String> {
+    (!reasons.is_empty()).then(|| {
+        reasons
+            .iter()
+            .map(RowReason::key)
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
+
+pub fn decode_reasons(column: Option<&str>) -> Vec<RowReason> {
+    column
+        .unwrap_or("")
+        .split(' ')
+        .filter(|k| !k.is_empty())
+        .map(RowReason::parse_key)
+        .collect()
+}
+
 /// How one row ended, as the sender reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RowOutcome {
     /// Accepted; the vendor's reference (session ID, batch ID).
     Done(String),
-    Failed(String),
-    Uncertain(String),
+    Failed(RowReason),
+    Uncertain(RowReason),
     /// Nothing happened and it is safe to try again (e.g. a rate limit).
-    Retry(String),
-    Skipped(String),
+    Retry(RowReason),
+    Skipped(RowReason),
 }
 
 pub fn counts(conn: &Connection, job: i64) -> rusqlite::Result<JobCounts> {
@@ -188,10 +313,10 @@ pub fn record(
         for (no, o) in results {
             let (state, outcome, reason) = match o {
                 RowOutcome::Done(x) => ("done", Some(x.as_str()), None),
-                RowOutcome::Failed(r) => ("failed", None, Some(r.as_str())),
-                RowOutcome::Uncertain(r) => ("uncertain", None, Some(r.as_str())),
-                RowOutcome::Retry(r) => ("pending", None, Some(r.as_str())),
-                RowOutcome::Skipped(r) => ("skipped", None, Some(r.as_str())),
+                RowOutcome::Failed(r) => ("failed", None, Some(r.key())),
+                RowOutcome::Uncertain(r) => ("uncertain", None, Some(r.key())),
+                RowOutcome::Retry(r) => ("pending", None, Some(r.key())),
+                RowOutcome::Skipped(r) => ("skipped", None, Some(r.key())),
             };
             s.execute(params![job, no, state, outcome, reason, MAX_ATTEMPTS, now])?;
         }
@@ -256,7 +381,12 @@ pub fn create(
     title: &str,
     params: &serde_json::Value,
     practice: bool,
-    rows: Vec<(u32, Result<serde_json::Value, String>, String, String)>,
+    rows: Vec<(
+        u32,
+        Result<serde_json::Value, Vec<RowReason>>,
+        String,
+        String,
+    )>,
     now: i64,
 ) -> rusqlite::Result<i64> {
     let tx = c.transaction()?;
@@ -280,8 +410,14 @@ pub fn create(
                     summary,
                     None::<String>
                 ])?,
-                Err(reason) => s.execute(params![
-                    id, row_no, "invalid", "null", source, summary, reason
+                Err(reasons) => s.execute(params![
+                    id,
+                    row_no,
+                    "invalid",
+                    "null",
+                    source,
+                    summary,
+                    encode_reasons(&reasons)
                 ])?,
             };
         }
@@ -324,7 +460,7 @@ pub fn rows(
             state: RowState::parse(&r.get::<_, String>(1)?),
             summary: r.get(2)?,
             outcome: r.get(3)?,
-            reason: r.get(4)?,
+            reasons: decode_reasons(r.get::<_, Option<String>>(4)?.as_deref()),
         })
     })?;
     rows.collect()
@@ -420,8 +556,8 @@ pub fn settle_uncertain(
     Ok(())
 }
 
-/// Row number, state, original cells, reason.
-pub type ExportRow = (u32, String, Vec<String>, Option<String>);
+/// Row number, state, original cells, reasons.
+pub type ExportRow = (u32, RowState, Vec<String>, Vec<RowReason>);
 
 /// The file's column headers and every row that did not go out, for the export.
 pub fn unsent_rows(c: &Connection, job: i64) -> rusqlite::Result<(Vec<String>, Vec<ExportRow>)> {
@@ -439,11 +575,38 @@ pub fn unsent_rows(c: &Connection, job: i64) -> rusqlite::Result<(Vec<String>, V
             let source: String = r.get(2)?;
             Ok((
                 r.get(0)?,
-                r.get(1)?,
+                RowState::parse(&r.get::<_, String>(1)?),
                 serde_json::from_str(&source).unwrap_or_default(),
-                r.get(3)?,
+                decode_reasons(r.get::<_, Option<String>>(3)?.as_deref()),
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
     Ok((headers, rows))
+}
+
+#[cfg(test)]
+mod reason_tests {
+    use super::*;
+
+    #[test]
+    fn reasons_survive_the_column_and_read_rows_of_earlier_versions() {
+        let reasons = vec![
+            RowReason::rule("values.name", RuleCode::Required),
+            RowReason::error(ErrorCode::RateLimited),
+            RowReason::bulk(BulkReason::AppStopped),
+            RowReason::Vendor {
+                text: "receiver is not a Truecaller user".into(),
+            },
+        ];
+        let column = encode_reasons(&reasons);
+        assert_eq!(decode_reasons(column.as_deref()), reasons);
+        assert_eq!(
+            decode_reasons(Some("rule:phone_number:not_a_phone bulk:left_unsent")),
+            [
+                RowReason::rule("phone_number", RuleCode::NotAPhone),
+                RowReason::bulk(BulkReason::LeftUnsent)
+            ]
+        );
+        assert!(decode_reasons(None).is_empty());
+    }
 }

@@ -227,6 +227,20 @@ pub fn migrations_known() -> usize {
     MIGRATIONS.len()
 }
 
+// Here rather than in `error`: the cache is the layer below the errors the UI sees, so the
+// error module does not need to know it.
+impl From<StoreError> for crate::error::AppError {
+    fn from(e: crate::store::StoreError) -> Self {
+        use crate::error::{AppError, ErrorCode};
+        use StoreError::*;
+        match e {
+            KeyMissing => AppError::new(ErrorCode::StoreKeyMissing, e.to_string()),
+            WrongKey | TooNew { .. } => AppError::new(ErrorCode::StoreUnreadable, e.to_string()),
+            _ => AppError::internal(e.to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! §6.1 rules 9–11).
 
 use super::rules::{is_date, RuleError};
+use opsdesk_http::RuleCode;
 use std::collections::BTreeMap;
 
 /// Datasets a custom type can weigh (catalogue §2.2 plus `document_validation` from §2.4).
@@ -23,7 +24,7 @@ pub const DATASETS: &[&str] = &[
     "document_validation",
 ];
 
-fn err(field: &str, rule: &'static str) -> RuleError {
+fn err(field: &str, rule: RuleCode) -> RuleError {
     RuleError {
         field: field.to_string(),
         rule,
@@ -41,32 +42,32 @@ pub fn validate_custom_type(
     let mut errs = Vec::new();
     let n = name.trim();
     if n.is_empty() {
-        errs.push(err("name", "required"));
+        errs.push(err("name", RuleCode::Required));
     } else if matches!(
         n.to_ascii_lowercase().as_str(),
         "person" | "vehicle" | "company"
     ) {
-        errs.push(err("name", "reserved_type_name"));
+        errs.push(err("name", RuleCode::ReservedTypeName));
     } else if !n
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         || n.len() > 64
     {
-        errs.push(err("name", "type_name_chars"));
+        errs.push(err("name", RuleCode::TypeNameChars));
     }
     if !super::rules::COUNTRIES.contains(&country) {
-        errs.push(err("country", "required"));
+        errs.push(err("country", RuleCode::Required));
     }
     let used: Vec<(&String, &f64)> = weights.iter().filter(|(_, w)| **w != 0.0).collect();
     if used.is_empty() {
-        errs.push(err("weights", "no_dataset"));
+        errs.push(err("weights", RuleCode::NoDataset));
         return errs;
     }
     for (ds, w) in &used {
         if !DATASETS.contains(&ds.as_str()) {
-            errs.push(err(ds, "unknown_dataset"));
+            errs.push(err(ds, RuleCode::UnknownDataset));
         } else if !(0.0..=1.0).contains(*w) || w.is_nan() {
-            errs.push(err(ds, "weight_range"));
+            errs.push(err(ds, RuleCode::WeightRange));
         }
     }
     if country == "BR"
@@ -74,14 +75,14 @@ pub fn validate_custom_type(
             .iter()
             .any(|(ds, _)| ds.as_str() == "taxes_and_finances")
     {
-        errs.push(err("taxes_and_finances", "not_in_brazil"));
+        errs.push(err("taxes_and_finances", RuleCode::NotInBrazil));
     }
     let thousandths: i64 = used
         .iter()
         .map(|(_, w)| (**w * 1000.0).round() as i64)
         .sum();
     if thousandths != 1000 {
-        errs.push(err("weights", "weights_sum"));
+        errs.push(err("weights", RuleCode::WeightsSum));
     }
     errs
 }
@@ -89,17 +90,17 @@ pub fn validate_custom_type(
 /// `max_duration` in minutes when valid. The API reference allows 15 min to 7 days, the
 /// guides 2 min to 168 h (catalogue §8.4): we accept only what both allow, so a saved
 /// setting is never refused later.
-pub fn parse_max_duration(v: &str) -> Result<u32, &'static str> {
+pub fn parse_max_duration(v: &str) -> Result<u32, RuleCode> {
     let v = v.trim();
     let (num, unit) = v.split_at(v.len().saturating_sub(1));
-    let n: u32 = num.parse().map_err(|_| "duration_format")?;
+    let n: u32 = num.parse().map_err(|_| RuleCode::DurationFormat)?;
     let minutes = match unit {
         "m" => n,
-        "h" => n.checked_mul(60).ok_or("duration_range")?,
-        _ => return Err("duration_format"),
+        "h" => n.checked_mul(60).ok_or(RuleCode::DurationRange)?,
+        _ => return Err(RuleCode::DurationFormat),
     };
     if !(15..=168 * 60).contains(&minutes) {
-        return Err("duration_range");
+        return Err(RuleCode::DurationRange);
     }
     Ok(minutes)
 }
@@ -142,19 +143,19 @@ pub fn validate_continuous(
 ) -> Vec<RuleError> {
     let mut errs = Vec::new();
     if !check_id.starts_with("CHK") {
-        errs.push(err("check_id", "required"));
+        errs.push(err("check_id", RuleCode::Required));
     }
     let period = frequency_days(frequency.trim());
     if period.is_none() {
-        errs.push(err("frequency", "frequency_format"));
+        errs.push(err("frequency", RuleCode::FrequencyFormat));
     }
     let end = end_date.trim();
     if !end.is_empty() {
         if !is_date(end) {
-            errs.push(err("end_date", "not_a_date"));
+            errs.push(err("end_date", RuleCode::NotADate));
         } else if let (Some(p), Some(d)) = (period, days_between(today, end)) {
             if d < p as i64 {
-                errs.push(err("end_date", "end_allows_no_run"));
+                errs.push(err("end_date", RuleCode::EndAllowsNoRun));
             }
         }
     }
@@ -170,7 +171,7 @@ mod tests {
     }
 
     fn rules(e: Vec<RuleError>) -> Vec<(String, &'static str)> {
-        e.into_iter().map(|e| (e.field, e.rule)).collect()
+        e.into_iter().map(|e| (e.field, e.rule.as_str())).collect()
     }
 
     #[test]
@@ -260,12 +261,12 @@ mod tests {
         assert_eq!(parse_max_duration("15m"), Ok(15));
         assert_eq!(
             parse_max_duration("14m"),
-            Err("duration_range"),
+            Err(RuleCode::DurationRange),
             "the guides' 2 min is refused by the API reference"
         );
-        assert_eq!(parse_max_duration("169h"), Err("duration_range"));
-        assert_eq!(parse_max_duration("2d"), Err("duration_format"));
-        assert_eq!(parse_max_duration("h"), Err("duration_format"));
+        assert_eq!(parse_max_duration("169h"), Err(RuleCode::DurationRange));
+        assert_eq!(parse_max_duration("2d"), Err(RuleCode::DurationFormat));
+        assert_eq!(parse_max_duration("h"), Err(RuleCode::DurationFormat));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! asks which fields to show ([`fields_for`]) and gets each problem back at its field
 //! ([`validate`]); the same rules run before any request leaves.
 
+use opsdesk_http::RuleCode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -185,10 +186,10 @@ pub fn fields_for(subject: Subject, country: &str) -> Option<Vec<FieldSpec>> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleError {
     pub field: String,
-    pub rule: &'static str,
+    pub rule: RuleCode,
 }
 
-fn err(field: &str, rule: &'static str) -> RuleError {
+fn err(field: &str, rule: RuleCode) -> RuleError {
     RuleError {
         field: field.to_string(),
         rule,
@@ -253,12 +254,12 @@ fn is_curp(s: &str) -> bool {
 }
 
 /// Country-specific shape of `national_id` after [`clean_document`].
-fn national_id_ok(country: &str, id: &str) -> Result<(), &'static str> {
+fn national_id_ok(country: &str, id: &str) -> Result<(), RuleCode> {
     let digits = |min: usize, max: usize| {
         id.len() >= min && id.len() <= max && id.bytes().all(|b| b.is_ascii_digit())
     };
     match country {
-        "MX" => is_curp(id).then_some(()).ok_or("not_a_curp"),
+        "MX" => is_curp(id).then_some(()).ok_or(RuleCode::NotACurp),
         // Chilean RUT: digits and a check digit that may be K.
         "CL" => {
             let (body, dv) = id.split_at(id.len().saturating_sub(1));
@@ -266,10 +267,10 @@ fn national_id_ok(country: &str, id: &str) -> Result<(), &'static str> {
                 && body.bytes().all(|b| b.is_ascii_digit())
                 && (dv == "K" || dv.bytes().all(|b| b.is_ascii_digit())))
             .then_some(())
-            .ok_or("not_a_rut")
+            .ok_or(RuleCode::NotARut)
         }
-        "BR" => digits(11, 11).then_some(()).ok_or("not_a_cpf"),
-        _ => digits(5, 15).then_some(()).ok_or("digits_only"),
+        "BR" => digits(11, 11).then_some(()).ok_or(RuleCode::NotACpf),
+        _ => digits(5, 15).then_some(()).ok_or(RuleCode::DigitsOnly),
     }
 }
 
@@ -307,20 +308,20 @@ pub fn validate(
         return Err(errs);
     }
     if !draft.user_authorized {
-        errs.push(err("user_authorized", "consent_required"));
+        errs.push(err("user_authorized", RuleCode::ConsentRequired));
     }
     if !COUNTRIES.contains(&draft.country.as_str()) {
-        errs.push(err("country", "required"));
+        errs.push(err("country", RuleCode::Required));
         return Err(errs);
     }
     if let Some(t) = &draft.custom_type {
         if matches!(t.as_str(), "person" | "vehicle" | "company") || t.trim().is_empty() {
-            errs.push(err("type", "required"));
+            errs.push(err("type", RuleCode::Required));
         }
     }
     let subject = draft.subject.unwrap_or(Subject::Person);
     let Some(spec) = fields_for(subject, &draft.country) else {
-        errs.push(err("type", "not_available_in_country"));
+        errs.push(err("type", RuleCode::NotAvailableInCountry));
         return Err(errs);
     };
     let mut clean = BTreeMap::new();
@@ -328,7 +329,7 @@ pub fn validate(
         let raw = draft.inputs.get(f.name).map(|v| v.trim()).unwrap_or("");
         if raw.is_empty() {
             if f.required {
-                errs.push(err(f.name, "required"));
+                errs.push(err(f.name, RuleCode::Required));
             }
             continue;
         }
@@ -344,33 +345,33 @@ pub fn validate(
             "phone_number" => raw.chars().filter(|c| c.is_ascii_digit()).collect(),
             _ => raw.to_string(),
         };
-        let problem: Option<&'static str> = match f.name {
+        let problem: Option<RuleCode> = match f.name {
             "national_id" => national_id_ok(&draft.country, &value).err(),
             "date_of_birth" | "issue_date" => {
                 if !is_date(&value) {
-                    Some("not_a_date")
+                    Some(RuleCode::NotADate)
                 } else if value.as_str() > today {
-                    Some("in_the_future")
+                    Some(RuleCode::InTheFuture)
                 } else {
                     None
                 }
             }
-            "payment_date" => (!is_date(&value)).then_some("not_a_date"),
+            "payment_date" => (!is_date(&value)).then_some(RuleCode::NotADate),
             "state_id" => (value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric()))
-                .then_some("letters_and_digits"),
+                .then_some(RuleCode::LettersAndDigits),
             "imei" => (value.len() != 15 || !value.bytes().all(|b| b.is_ascii_digit()))
-                .then_some("imei_15_digits"),
-            "region" => (!BR_REGIONS.contains(&value.as_str())).then_some("not_a_region"),
+                .then_some(RuleCode::Imei15Digits),
+            "region" => (!BR_REGIONS.contains(&value.as_str())).then_some(RuleCode::NotARegion),
             "owner_document_type" => {
-                (!OWNER_DOCUMENT_TYPES.contains(&value.as_str())).then_some("required")
+                (!OWNER_DOCUMENT_TYPES.contains(&value.as_str())).then_some(RuleCode::Required)
             }
-            "license_plate" => (value.len() < 5 || value.len() > 8).then_some("not_a_plate"),
-            "phone_number" => (value.len() < 7 || value.len() > 15).then_some("not_a_phone"),
+            "license_plate" => (value.len() < 5 || value.len() > 8).then_some(RuleCode::NotAPlate),
+            "phone_number" => (value.len() < 7 || value.len() > 15).then_some(RuleCode::NotAPhone),
             "native_country" => (value.len() != 2
                 || !value.chars().all(|c| c.is_ascii_uppercase()))
-            .then_some("country_code"),
+            .then_some(RuleCode::CountryCode),
             "first_name" | "last_name" | "company_name" => {
-                (value.chars().count() > 100).then_some("too_long")
+                (value.chars().count() > 100).then_some(RuleCode::TooLong)
             }
             _ => None,
         };
@@ -386,7 +387,7 @@ pub fn validate(
         && !clean.contains_key("native_country")
         && !errs.iter().any(|e| e.field == "native_country")
     {
-        errs.push(err("native_country", "required_with_native_id"));
+        errs.push(err("native_country", RuleCode::RequiredWithNativeId));
     }
     // Region is a Brazil-only input (rule 5): a stray one from a previous country is refused.
     if draft.country != "BR"
@@ -395,7 +396,7 @@ pub fn validate(
             .get("region")
             .is_some_and(|r| !r.trim().is_empty())
     {
-        errs.push(err("region", "brazil_only"));
+        errs.push(err("region", RuleCode::BrazilOnly));
     }
     if let Some(imei) = draft
         .inputs
@@ -404,14 +405,14 @@ pub fn validate(
         .filter(|s| !s.is_empty())
     {
         if imei.len() != 15 || !imei.bytes().all(|b| b.is_ascii_digit()) {
-            errs.push(err("imei", "imei_15_digits"));
+            errs.push(err("imei", RuleCode::Imei15Digits));
         } else {
             clean.insert("imei".into(), imei.into());
         }
     }
     let reference = draft.custom_input.trim();
     if reference.chars().count() > 128 {
-        errs.push(err("custom_input", "too_long_128"));
+        errs.push(err("custom_input", RuleCode::TooLong128));
     } else if !reference.is_empty() {
         clean.insert("custom_input".into(), reference.into());
     }
@@ -447,7 +448,7 @@ mod tests {
             .err()
             .unwrap_or_default()
             .into_iter()
-            .map(|e| (e.field, e.rule))
+            .map(|e| (e.field, e.rule.as_str()))
             .collect()
     }
 

@@ -2,6 +2,7 @@
 //! §6.3), as pure functions. The editor calls [`validate_template`] as the user types, so each
 //! message appears next to its field; the same call runs before a create request leaves.
 
+use opsdesk_http::RuleCode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use ts_rs::TS;
@@ -110,10 +111,10 @@ pub struct TemplateDraft {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleError {
     pub field: String,
-    pub rule: &'static str,
+    pub rule: RuleCode,
 }
 
-fn err(field: impl Into<String>, rule: &'static str) -> RuleError {
+fn err(field: impl Into<String>, rule: RuleCode) -> RuleError {
     RuleError {
         field: field.into(),
         rule,
@@ -308,28 +309,28 @@ fn check_buttons(d: &TemplateDraft, errs: &mut Vec<RuleError>) {
     let bs = &d.buttons;
     if d.category == Category::Authentication {
         if !bs.is_empty() {
-            errs.push(err("buttons", "wa_auth_no_buttons"));
+            errs.push(err("buttons", RuleCode::WaAuthNoButtons));
         }
         return;
     }
     if bs.len() > BUTTONS_MAX {
-        errs.push(err("buttons", "wa_too_many_buttons"));
+        errs.push(err("buttons", RuleCode::WaTooManyButtons));
     }
     let count = |k: ButtonKind| bs.iter().filter(|b| b.kind == k).count();
     if count(ButtonKind::QuickReply) > QUICK_REPLY_MAX {
-        errs.push(err("buttons", "wa_too_many_quick_replies"));
+        errs.push(err("buttons", RuleCode::WaTooManyQuickReplies));
     }
     if count(ButtonKind::Url) > URL_BUTTONS_MAX {
-        errs.push(err("buttons", "wa_too_many_url_buttons"));
+        errs.push(err("buttons", RuleCode::WaTooManyUrlButtons));
     }
     if count(ButtonKind::PhoneNumber) > 1 {
-        errs.push(err("buttons", "wa_too_many_phone_buttons"));
+        errs.push(err("buttons", RuleCode::WaTooManyPhoneButtons));
     }
     if count(ButtonKind::CopyCode) > 1 {
-        errs.push(err("buttons", "wa_too_many_copy_code"));
+        errs.push(err("buttons", RuleCode::WaTooManyCopyCode));
     }
     if d.is_notification && count(ButtonKind::QuickReply) > 0 {
-        errs.push(err("buttons", "wa_quick_reply_in_notification"));
+        errs.push(err("buttons", RuleCode::WaQuickReplyInNotification));
     }
     // Quick replies form one block: after the first, any other type ends the block for good.
     let mut runs = 0;
@@ -342,7 +343,7 @@ fn check_buttons(d: &TemplateDraft, errs: &mut Vec<RuleError>) {
         prev_qr = qr;
     }
     if runs > 1 {
-        errs.push(err("buttons", "wa_quick_replies_apart"));
+        errs.push(err("buttons", RuleCode::WaQuickRepliesApart));
     }
     // The non-quick-reply buttons must be one block as well (URL, QR, URL is invalid).
     let mut other_runs = 0;
@@ -355,7 +356,7 @@ fn check_buttons(d: &TemplateDraft, errs: &mut Vec<RuleError>) {
         prev_other = other;
     }
     if other_runs > 1 && runs <= 1 {
-        errs.push(err("buttons", "wa_quick_replies_apart"));
+        errs.push(err("buttons", RuleCode::WaQuickRepliesApart));
     }
 
     for (i, b) in bs.iter().enumerate() {
@@ -363,17 +364,17 @@ fn check_buttons(d: &TemplateDraft, errs: &mut Vec<RuleError>) {
         match b.kind {
             ButtonKind::CopyCode => {
                 if d.category != Category::Marketing {
-                    errs.push(err(f("kind"), "wa_copy_code_marketing_only"));
+                    errs.push(err(f("kind"), RuleCode::WaCopyCodeMarketingOnly));
                 }
                 if !b.text.is_empty() {
-                    errs.push(err(f("text"), "wa_copy_code_no_label"));
+                    errs.push(err(f("text"), RuleCode::WaCopyCodeNoLabel));
                 }
             }
             _ => {
                 if b.text.trim().is_empty() {
-                    errs.push(err(f("text"), "required"));
+                    errs.push(err(f("text"), RuleCode::Required));
                 } else if chars(&b.text) > LABEL_MAX {
-                    errs.push(err(f("text"), "wa_label_too_long"));
+                    errs.push(err(f("text"), RuleCode::WaLabelTooLong));
                 }
             }
         }
@@ -381,11 +382,11 @@ fn check_buttons(d: &TemplateDraft, errs: &mut Vec<RuleError>) {
             ButtonKind::Url => {
                 let url = b.url.trim();
                 if url.is_empty() {
-                    errs.push(err(f("url"), "required"));
+                    errs.push(err(f("url"), RuleCode::Required));
                 } else if chars(url) > URL_MAX {
-                    errs.push(err(f("url"), "wa_url_too_long"));
+                    errs.push(err(f("url"), RuleCode::WaUrlTooLong));
                 } else if !syntax_ok(url) {
-                    errs.push(err(f("url"), "wa_variable_syntax"));
+                    errs.push(err(f("url"), RuleCode::WaVariableSyntax));
                 } else {
                     let vars = placeholders(url);
                     let at_end = vars.len() <= 1 && (vars.is_empty() || url.ends_with("}}"));
@@ -395,20 +396,20 @@ fn check_buttons(d: &TemplateDraft, errs: &mut Vec<RuleError>) {
                         _ => url.to_string(),
                     };
                     if !at_end {
-                        errs.push(err(f("url"), "wa_url_variable_at_end"));
+                        errs.push(err(f("url"), RuleCode::WaUrlVariableAtEnd));
                     } else if !web_address_ok(&probe) || url.starts_with("{{") {
-                        errs.push(err(f("url"), "wa_not_a_web_address"));
+                        errs.push(err(f("url"), RuleCode::WaNotAWebAddress));
                     }
                 }
             }
             ButtonKind::PhoneNumber => {
                 let p = b.phone_number.trim();
                 if p.is_empty() {
-                    errs.push(err(f("phone_number"), "required"));
+                    errs.push(err(f("phone_number"), RuleCode::Required));
                 } else if chars(p) > BUTTON_PHONE_MAX {
-                    errs.push(err(f("phone_number"), "wa_button_phone_too_long"));
+                    errs.push(err(f("phone_number"), RuleCode::WaButtonPhoneTooLong));
                 } else if clean_line(p).is_none() {
-                    errs.push(err(f("phone_number"), "not_e164"));
+                    errs.push(err(f("phone_number"), RuleCode::NotE164));
                 }
             }
             _ => {}
@@ -421,7 +422,7 @@ fn check_media(d: &TemplateDraft, errs: &mut Vec<RuleError>) {
         return;
     }
     if d.media_id.trim().is_empty() {
-        errs.push(err("media_id", "required"));
+        errs.push(err("media_id", RuleCode::Required));
     }
     let Some(m) = &d.media else { return };
     let mime = m.mime.to_ascii_lowercase();
@@ -437,9 +438,9 @@ fn check_media(d: &TemplateDraft, errs: &mut Vec<RuleError>) {
         _ => (!mime.is_empty(), DOCUMENT_MAX_BYTES),
     };
     if !types_ok {
-        errs.push(err("media", "wa_media_type"));
+        errs.push(err("media", RuleCode::WaMediaType));
     } else if m.size_bytes > max {
-        errs.push(err("media", "wa_media_too_big"));
+        errs.push(err("media", RuleCode::WaMediaTooBig));
     }
 }
 
@@ -484,62 +485,62 @@ pub fn validate_template(d: &TemplateDraft) -> Vec<RuleError> {
         return errs;
     }
     if clean_line(&d.line).is_none() {
-        errs.push(err("line", "wa_not_a_line"));
+        errs.push(err("line", RuleCode::WaNotALine));
     }
     if d.name.trim().is_empty() {
-        errs.push(err("name", "required"));
+        errs.push(err("name", RuleCode::Required));
     } else if chars(&d.name) > NAME_MAX {
-        errs.push(err("name", "wa_name_too_long"));
+        errs.push(err("name", RuleCode::WaNameTooLong));
     }
     if wire_language(&d.language).is_none() {
-        errs.push(err("language", "required"));
+        errs.push(err("language", RuleCode::Required));
     }
     let auth = d.category == Category::Authentication;
     if auth && d.template_type != TemplateType::Text {
-        errs.push(err("template_type", "wa_auth_text_only"));
+        errs.push(err("template_type", RuleCode::WaAuthTextOnly));
     }
     check_media(d, &mut errs);
 
     if !d.header.is_empty() {
         if !has_header(d) {
-            errs.push(err("header", "wa_header_not_allowed"));
+            errs.push(err("header", RuleCode::WaHeaderNotAllowed));
         } else if chars(&d.header) > HEADER_MAX {
-            errs.push(err("header", "wa_header_too_long"));
+            errs.push(err("header", RuleCode::WaHeaderTooLong));
         } else if !syntax_ok(&d.header) {
-            errs.push(err("header", "wa_variable_syntax"));
+            errs.push(err("header", RuleCode::WaVariableSyntax));
         } else if placeholders(&d.header).len() > 1 {
-            errs.push(err("header", "wa_header_one_variable"));
+            errs.push(err("header", RuleCode::WaHeaderOneVariable));
         }
     }
     if auth {
         if !d.body.trim().is_empty() {
-            errs.push(err("body", "wa_auth_body_fixed"));
+            errs.push(err("body", RuleCode::WaAuthBodyFixed));
         }
         if !d.footer.is_empty() {
-            errs.push(err("footer", "wa_footer_not_allowed"));
+            errs.push(err("footer", RuleCode::WaFooterNotAllowed));
         }
         match d.code_expiration_minutes {
             Some(m) if !EXPIRY_MINUTES.contains(&m) => {
-                errs.push(err("code_expiration_minutes", "wa_expiry_range"))
+                errs.push(err("code_expiration_minutes", RuleCode::WaExpiryRange))
             }
             _ => {}
         }
     } else {
         if d.body.trim().is_empty() {
-            errs.push(err("body", "required"));
+            errs.push(err("body", RuleCode::Required));
         } else if chars(&d.body) > BODY_MAX {
-            errs.push(err("body", "wa_body_too_long"));
+            errs.push(err("body", RuleCode::WaBodyTooLong));
         } else if !syntax_ok(&d.body) {
-            errs.push(err("body", "wa_variable_syntax"));
+            errs.push(err("body", RuleCode::WaVariableSyntax));
         }
         if chars(&d.footer) > FOOTER_MAX {
-            errs.push(err("footer", "wa_footer_too_long"));
+            errs.push(err("footer", RuleCode::WaFooterTooLong));
         } else if !d.footer.is_empty() && !placeholders(&d.footer).is_empty() {
             // The footer is plain text: a variable there is never replaced.
-            errs.push(err("footer", "wa_footer_plain_text"));
+            errs.push(err("footer", RuleCode::WaFooterPlainText));
         }
         if d.code_expiration_minutes.is_some() {
-            errs.push(err("code_expiration_minutes", "wa_expiry_auth_only"));
+            errs.push(err("code_expiration_minutes", RuleCode::WaExpiryAuthOnly));
         }
     }
     check_buttons(d, &mut errs);
@@ -547,9 +548,9 @@ pub fn validate_template(d: &TemplateDraft) -> Vec<RuleError> {
     for name in template_variables(d) {
         let sample = d.samples.get(&name).map(|s| s.trim()).unwrap_or("");
         if sample.is_empty() {
-            errs.push(err(format!("samples.{name}"), "wa_sample_required"));
+            errs.push(err(format!("samples.{name}"), RuleCode::WaSampleRequired));
         } else if name == "code" && chars(sample) > CODE_MAX {
-            errs.push(err(format!("samples.{name}"), "wa_code_too_long"));
+            errs.push(err(format!("samples.{name}"), RuleCode::WaCodeTooLong));
         }
     }
     errs
@@ -616,9 +617,9 @@ pub fn validate_send(d: &SendDraft, t: &SendableTemplate) -> Result<CleanSend, V
         return Err(errs);
     }
     if d.outbound_id.trim().is_empty() {
-        errs.push(err("outbound_id", "required"));
+        errs.push(err("outbound_id", RuleCode::Required));
     } else if t.status != "APPROVED" {
-        errs.push(err("outbound_id", "wa_not_approved"));
+        errs.push(err("outbound_id", RuleCode::WaNotApproved));
     }
     let cc = d.country_code.trim().trim_start_matches('+');
     let cc_ok = !cc.is_empty()
@@ -626,7 +627,7 @@ pub fn validate_send(d: &SendDraft, t: &SendableTemplate) -> Result<CleanSend, V
         && cc.bytes().all(|b| b.is_ascii_digit())
         && !cc.starts_with('0');
     if !cc_ok {
-        errs.push(err("country_code", "required"));
+        errs.push(err("country_code", RuleCode::Required));
     }
     let mut phone: String = d
         .phone_number
@@ -638,38 +639,38 @@ pub fn validate_send(d: &SendDraft, t: &SendableTemplate) -> Result<CleanSend, V
         phone = rest.strip_prefix(cc).unwrap_or(rest).to_string();
     }
     if phone.is_empty() {
-        errs.push(err("phone_number", "required"));
+        errs.push(err("phone_number", RuleCode::Required));
     } else if !(4..=14).contains(&phone.len())
         || !phone.bytes().all(|b| b.is_ascii_digit())
         || cc.len() + phone.len() > 15
     {
-        errs.push(err("phone_number", "not_a_phone"));
+        errs.push(err("phone_number", RuleCode::NotAPhone));
     }
     let flow = d.flow_id.trim();
     if !t.is_notification {
         if flow.is_empty() {
-            errs.push(err("flow_id", "wa_flow_required"));
+            errs.push(err("flow_id", RuleCode::WaFlowRequired));
         } else if !flow.starts_with("IPF") {
-            errs.push(err("flow_id", "not_a_flow_id"));
+            errs.push(err("flow_id", RuleCode::NotAFlowId));
         }
     }
     let mut values = BTreeMap::new();
     for name in &t.variables {
         let v = d.values.get(name).map(|s| s.trim()).unwrap_or("");
         if v.is_empty() {
-            errs.push(err(format!("values.{name}"), "required"));
+            errs.push(err(format!("values.{name}"), RuleCode::Required));
         } else if name == "code" && chars(v) > CODE_MAX {
-            errs.push(err(format!("values.{name}"), "wa_code_too_long"));
+            errs.push(err(format!("values.{name}"), RuleCode::WaCodeTooLong));
         } else {
             values.insert(name.clone(), v.to_string());
         }
     }
     let account = d.account_id.trim();
     if !account.is_empty() && !account_id_ok(account) {
-        errs.push(err("account_id", "bad_account_id"));
+        errs.push(err("account_id", RuleCode::BadAccountId));
     }
     if !d.opt_in {
-        errs.push(err("opt_in", "wa_opt_in_required"));
+        errs.push(err("opt_in", RuleCode::WaOptInRequired));
     }
     if !errs.is_empty() {
         return Err(errs);
@@ -781,7 +782,7 @@ mod tests {
     fn rules(d: &TemplateDraft) -> Vec<(String, &'static str)> {
         validate_template(d)
             .into_iter()
-            .map(|e| (e.field, e.rule))
+            .map(|e| (e.field, e.rule.as_str()))
             .collect()
     }
     fn has(d: &TemplateDraft, field: &str, rule: &str) -> bool {
@@ -1188,7 +1189,7 @@ mod tests {
         let e: Vec<_> = validate_send(&d, &t)
             .unwrap_err()
             .into_iter()
-            .map(|e| (e.field, e.rule))
+            .map(|e| (e.field, e.rule.as_str()))
             .collect();
         for want in [
             ("outbound_id", "wa_not_approved"),
