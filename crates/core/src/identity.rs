@@ -249,19 +249,16 @@ pub struct LinkOutcome {
 pub const COUNTRIES: &[&str] = &["ALL", "AR", "BR", "CL", "CO", "CR", "EC", "MX", "PE"];
 const LANGUAGES: &[&str] = &["es", "pt", "en"];
 
-/// Phone numbers as people type them (`+57 300 123 4567`, `+55 (11) 91234-5678`) to E.164.
-pub fn normalise_phone(raw: &str) -> String {
-    raw.chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
-        .collect()
-}
-
-pub fn is_e164(p: &str) -> bool {
-    p.len() >= 9
-        && p.len() <= 16
-        && p.starts_with('+')
-        && p[1..].chars().all(|c| c.is_ascii_digit())
-        && !p[1..].starts_with('0')
+/// A phone number as people type it (`+57 300 123 4567`, `+55 (11) 91234-5678`) in E.164, or
+/// `None` when it is not one. Truora sends the link to it, so the country code must be typed.
+pub fn e164_phone(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    if !raw.starts_with('+') {
+        return None;
+    }
+    opsdesk_http::phone::parse_international(raw)
+        .ok()
+        .map(|p| p.e164())
 }
 
 fn is_email(e: &str) -> bool {
@@ -328,7 +325,8 @@ pub fn validate_link_form(f: &LinkForm) -> Vec<AppError> {
             "choose a language",
         ));
     }
-    let phone = normalise_phone(f.phone.trim());
+    let phone = f.phone.trim();
+    let phone_ok = e164_phone(phone).is_some();
     match f.delivery {
         LinkDelivery::Whatsapp | LinkDelivery::Sms => {
             if phone.is_empty() {
@@ -337,7 +335,7 @@ pub fn validate_link_form(f: &LinkForm) -> Vec<AppError> {
                     RuleCode::Required,
                     "phone is required for this channel",
                 ));
-            } else if !is_e164(&phone) {
+            } else if !phone_ok {
                 errs.push(AppError::validation(
                     "phone",
                     RuleCode::NotE164,
@@ -361,7 +359,7 @@ pub fn validate_link_form(f: &LinkForm) -> Vec<AppError> {
             }
         }
         LinkDelivery::CopyLink => {
-            if !phone.is_empty() && !is_e164(&phone) {
+            if !phone.is_empty() && !phone_ok {
                 errs.push(AppError::validation(
                     "phone",
                     RuleCode::NotE164,
@@ -509,7 +507,7 @@ impl App {
             return Err(errs);
         }
         let client = self.truora().await.map_err(|e| vec![e])?;
-        let phone = none_if_empty(&normalise_phone(&form.phone));
+        let phone = e164_phone(&form.phone);
         let outcome = match form.delivery {
             LinkDelivery::CopyLink => client
                 .create_web_token(&WebTokenRequest {
@@ -642,11 +640,14 @@ mod tests {
 
     #[test]
     fn phones_must_be_e164_after_removing_spaces_and_dashes() {
-        assert_eq!(normalise_phone("+55 (11) 91234-5678"), "+5511912345678");
-        assert!(is_e164("+573001234567"));
-        assert!(!is_e164("3001234567"), "no country code");
-        assert!(!is_e164("+0573001234567"));
-        assert!(!is_e164("+57300"));
+        assert_eq!(
+            e164_phone("+55 (11) 91234-5678").as_deref(),
+            Some("+5511912345678")
+        );
+        assert!(e164_phone("+573001234567").is_some());
+        assert!(e164_phone("3001234567").is_none(), "no country code");
+        assert!(e164_phone("+0573001234567").is_none());
+        assert!(e164_phone("+57300").is_none());
         let mut f = form(LinkDelivery::Sms);
         f.phone = "300 123 4567".into();
         assert_eq!(

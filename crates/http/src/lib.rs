@@ -5,6 +5,7 @@
 pub mod client;
 pub mod download;
 pub mod error;
+pub mod phone;
 pub mod ratelimit;
 pub mod redact;
 pub mod retry;

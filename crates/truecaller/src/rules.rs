@@ -15,24 +15,12 @@ pub enum ApiVersion {
 /// The one place phone formats per API version are decided. Accepts what people type
 /// (`+91 98765 43210`, `91-98765-43210`) and returns the version's wire format.
 pub fn wire_number(raw: &str, version: ApiVersion) -> Result<String, RuleCode> {
-    let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
-    let has_plus = raw.trim_start().starts_with('+');
-    if raw
-        .chars()
-        .any(|c| !(c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.')))
-    {
-        return Err(RuleCode::NotAPhone);
-    }
-    // A number without its country code is the usual mistake (10 local digits in India).
-    if !has_plus && digits.len() == 10 {
-        return Err(RuleCode::NeedsCountryCode);
-    }
-    if !(11..=15).contains(&digits.len()) || digits.starts_with('0') {
-        return Err(RuleCode::NotAPhone);
-    }
+    // A number without its country code is the usual mistake (10 local digits in India):
+    // the phone module says so (`needs_country_code`).
+    let p = opsdesk_http::phone::parse_international(raw)?;
     Ok(match version {
-        ApiVersion::V2 => digits,
-        ApiVersion::V3 => format!("+{digits}"),
+        ApiVersion::V2 => p.digits(),
+        ApiVersion::V3 => p.e164(),
     })
 }
 

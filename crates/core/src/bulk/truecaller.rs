@@ -81,15 +81,7 @@ pub fn rows_of(sheet: &Sheet, m: &TcMapping, now: i64) -> Result<Vec<NewRow>, Ap
         .chars()
         .filter(|c| c.is_ascii_digit())
         .collect();
-    let with_cc = |raw: &str| -> String {
-        let t = raw.trim();
-        let digits = t.chars().filter(|c| c.is_ascii_digit()).count();
-        if t.starts_with('+') || cc.is_empty() || digits > 10 {
-            t.to_string()
-        } else {
-            format!("+{cc} {t}")
-        }
-    };
+    let with_cc = |raw: &str| opsdesk_http::phone::with_default_country(raw, &cc);
     let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(sheet.rows.len());
     for (row_no, cells) in &sheet.rows {

@@ -78,7 +78,7 @@ fn truthy(s: &str) -> bool {
 }
 
 fn country_code(raw: &str) -> String {
-    let d: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
+    let d = opsdesk_http::phone::country_code_digits(raw);
     if d.is_empty() {
         String::new()
     } else {

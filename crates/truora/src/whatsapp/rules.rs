@@ -289,13 +289,9 @@ pub fn chars(s: &str) -> usize {
 
 /// A WABA line or a phone number with its country code: `+57 300 123 4567` → `573001234567`.
 pub fn clean_line(s: &str) -> Option<String> {
-    let digits: String = s
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
-        .collect();
-    let digits = digits.strip_prefix('+').unwrap_or(&digits);
-    (digits.len() >= 8 && digits.len() <= 15 && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| digits.to_string())
+    opsdesk_http::phone::parse_international(s)
+        .ok()
+        .map(|p| p.digits())
 }
 
 fn web_address_ok(url: &str) -> bool {
@@ -621,31 +617,17 @@ pub fn validate_send(d: &SendDraft, t: &SendableTemplate) -> Result<CleanSend, V
     } else if t.status != "APPROVED" {
         errs.push(err("outbound_id", RuleCode::WaNotApproved));
     }
-    let cc = d.country_code.trim().trim_start_matches('+');
-    let cc_ok = !cc.is_empty()
-        && cc.len() <= 3
-        && cc.bytes().all(|b| b.is_ascii_digit())
-        && !cc.starts_with('0');
-    if !cc_ok {
-        errs.push(err("country_code", RuleCode::Required));
-    }
-    let mut phone: String = d
-        .phone_number
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
-        .collect();
-    // People paste the whole number: drop a repeated country code.
-    if let Some(rest) = phone.strip_prefix('+') {
-        phone = rest.strip_prefix(cc).unwrap_or(rest).to_string();
-    }
-    if phone.is_empty() {
-        errs.push(err("phone_number", RuleCode::Required));
-    } else if !(4..=14).contains(&phone.len())
-        || !phone.bytes().all(|b| b.is_ascii_digit())
-        || cc.len() + phone.len() > 15
-    {
-        errs.push(err("phone_number", RuleCode::NotAPhone));
-    }
+    let phone = match opsdesk_http::phone::parse_with_country(&d.country_code, &d.phone_number) {
+        Ok(p) => Some(p),
+        Err(RuleCode::CountryCode) => {
+            errs.push(err("country_code", RuleCode::Required));
+            None
+        }
+        Err(rule) => {
+            errs.push(err("phone_number", rule));
+            None
+        }
+    };
     let flow = d.flow_id.trim();
     if !t.is_notification {
         if flow.is_empty() {
@@ -672,13 +654,13 @@ pub fn validate_send(d: &SendDraft, t: &SendableTemplate) -> Result<CleanSend, V
     if !d.opt_in {
         errs.push(err("opt_in", RuleCode::WaOptInRequired));
     }
-    if !errs.is_empty() {
+    let Some(phone) = phone.filter(|_| errs.is_empty()) else {
         return Err(errs);
-    }
+    };
     Ok(CleanSend {
         outbound_id: d.outbound_id.trim().to_string(),
-        country_code: format!("+{cc}"),
-        phone_number: phone,
+        country_code: format!("+{}", phone.country_code),
+        phone_number: phone.national,
         // A notification cannot be tied to a flow (§4.3): never send one even if typed.
         flow_id: (!t.is_notification).then(|| flow.to_string()),
         values,
