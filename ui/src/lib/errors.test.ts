@@ -5,7 +5,13 @@ import { setLanguage } from './i18n/index.svelte';
 describe('errorText', () => {
   it('explains a validation rule at its field', () => {
     setLanguage('en');
-    const e = { code: 'validation', message: 'x', field: 'truora_api_key', rule: 'not_a_truora_key', retry_after_secs: null };
+    const e = {
+      code: 'validation',
+      message: 'x',
+      field: 'truora_api_key',
+      rule: 'not_a_truora_key',
+      retry_after_secs: null
+    };
     expect(errorText(e)).toContain('does not look like a Truora API key');
     expect(errorField(e)).toBe('truora_api_key');
   });

@@ -88,7 +88,12 @@ export interface Backend {
     onProgress: (p: DownloadProgress) => void
   ): Promise<DownloadedFile>;
   checksExtras(id: string): Promise<CheckExtras>;
-  checksDownloadAttachment(id: string, index: number, jobId: string, onProgress: (p: DownloadProgress) => void): Promise<DownloadedFile>;
+  checksDownloadAttachment(
+    id: string,
+    index: number,
+    jobId: string,
+    onProgress: (p: DownloadProgress) => void
+  ): Promise<DownloadedFile>;
   checksCustomTypes(): Promise<CustomTypeForm[]>;
   /** Rejects with a list of field errors when the form is invalid. */
   checksSaveCustomType(form: CustomTypeForm): Promise<void>;
@@ -217,7 +222,8 @@ export const tauriBackend: Backend = {
   checksDeleteCustomType: (name, country) => invoke('checks_delete_custom_type', { name, country }),
   checksAccountSettings: () => invoke('checks_account_settings'),
   checksSaveAccountSettings: (settings) => invoke('checks_save_account_settings', { settings }),
-  checksMakeContinuous: (checkId, frequency, endDate) => invoke('checks_make_continuous', { checkId, frequency, endDate }),
+  checksMakeContinuous: (checkId, frequency, endDate) =>
+    invoke('checks_make_continuous', { checkId, frequency, endDate }),
   checksContinuous: () => invoke('checks_continuous'),
   checksContinuousSetEnabled: (id, enabled) => invoke('checks_continuous_set_enabled', { id, enabled }),
   checksContinuousHistory: (id) => invoke('checks_continuous_history', { id }),

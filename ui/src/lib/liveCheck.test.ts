@@ -6,7 +6,11 @@ describe('liveCheck', () => {
     vi.useFakeTimers();
     const seen: CheckResult<string>[] = [];
     const resolvers: ((v: string) => void)[] = [];
-    const run = liveCheck((x: string) => new Promise<string>((r) => resolvers.push(() => r(x))), (r) => seen.push(r), 50);
+    const run = liveCheck(
+      (x: string) => new Promise<string>((r) => resolvers.push(() => r(x))),
+      (r) => seen.push(r),
+      50
+    );
     run('a');
     await vi.advanceTimersByTimeAsync(60); // 'a' is asked
     run('ab');
@@ -38,7 +42,11 @@ describe('liveCheck', () => {
   it('passes errors on the same way', async () => {
     vi.useFakeTimers();
     const seen: CheckResult<number>[] = [];
-    const run = liveCheck(async () => Promise.reject(new Error('no')), (r) => seen.push(r), 10);
+    const run = liveCheck(
+      async () => Promise.reject(new Error('no')),
+      (r) => seen.push(r),
+      10
+    );
     run(1);
     await vi.advanceTimersByTimeAsync(20);
     expect(seen.length).toBe(1);

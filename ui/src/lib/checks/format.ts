@@ -24,13 +24,55 @@ export const FINAL = new Set(['completed', 'error']);
 
 /** Proper names of identity documents; the same in every language. */
 export const DOC_NAME: Record<string, string> = {
-  CO: 'CC', MX: 'CURP', BR: 'CPF', CL: 'RUT', PE: 'DNI', AR: 'DNI', CR: 'Cédula', EC: 'Cédula', ALL: '—'
+  CO: 'CC',
+  MX: 'CURP',
+  BR: 'CPF',
+  CL: 'RUT',
+  PE: 'DNI',
+  AR: 'DNI',
+  CR: 'Cédula',
+  EC: 'Cédula',
+  ALL: '—'
 };
 export const TAX_NAME: Record<string, string> = {
-  CO: 'NIT', MX: 'RFC', BR: 'CNPJ', EC: 'RUC', CL: 'RUT', PE: 'RUC', AR: 'CUIT', CR: 'Cédula jurídica', ALL: '—'
+  CO: 'NIT',
+  MX: 'RFC',
+  BR: 'CNPJ',
+  EC: 'RUC',
+  CL: 'RUT',
+  PE: 'RUC',
+  AR: 'CUIT',
+  CR: 'Cédula jurídica',
+  ALL: '—'
 };
 export const COUNTRIES = ['CO', 'MX', 'BR', 'CL', 'PE', 'CR', 'EC', 'AR', 'ALL'];
 export const BR_REGIONS = [
-  'ALL', 'AC', 'AL', 'AP', 'AM', 'BA', 'CE', 'DF', 'ES', 'GO', 'MA', 'MT', 'MS', 'MG', 'PA', 'PB', 'PR', 'PE', 'PI',
-  'RJ', 'RN', 'RS', 'RO', 'RR', 'SC', 'SP', 'SE', 'TO'
+  'ALL',
+  'AC',
+  'AL',
+  'AP',
+  'AM',
+  'BA',
+  'CE',
+  'DF',
+  'ES',
+  'GO',
+  'MA',
+  'MT',
+  'MS',
+  'MG',
+  'PA',
+  'PB',
+  'PR',
+  'PE',
+  'PI',
+  'RJ',
+  'RN',
+  'RS',
+  'RO',
+  'RR',
+  'SC',
+  'SP',
+  'SE',
+  'TO'
 ];

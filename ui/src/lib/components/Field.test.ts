@@ -25,7 +25,11 @@ describe('Field', () => {
   });
 
   it('finds its message in the form errors by path, and its id from the path', () => {
-    render(Field, { path: 'buttons.0.text', label: 'Button text', errors: { 'buttons.0.text': 'Too long.', name: 'x' } });
+    render(Field, {
+      path: 'buttons.0.text',
+      label: 'Button text',
+      errors: { 'buttons.0.text': 'Too long.', name: 'x' }
+    });
     const input = screen.getByLabelText('Button text');
     expect(input.id).toBe('f-buttons-0-text');
     expect(input.getAttribute('aria-describedby')).toBe('f-buttons-0-text-error');

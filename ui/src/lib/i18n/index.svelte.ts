@@ -57,7 +57,7 @@ export function codeText(
 }
 
 export function formatTime(ms: number): string {
-  return new Intl.DateTimeFormat(locale.lang, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
+  return new Intl.DateTimeFormat(locale.lang, { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
 }
 
 export { catalogs };

@@ -34,7 +34,13 @@ describe('template preview', () => {
   });
 
   it('folds more than three buttons into "see all options", as phones do', () => {
-    const many = { ...base, buttons: [...base.buttons, { kind: 'PHONE_NUMBER' as const, text: 'Llamar', url: '', phone_number: '+5760155500' }] };
+    const many = {
+      ...base,
+      buttons: [
+        ...base.buttons,
+        { kind: 'PHONE_NUMBER' as const, text: 'Llamar', url: '', phone_number: '+5760155500' }
+      ]
+    };
     render(Preview, { draft: many });
     const buttons = screen.getAllByTestId('wa-preview-button');
     expect(buttons).toHaveLength(3);
@@ -42,9 +48,20 @@ describe('template preview', () => {
   });
 
   it('shows the fixed authentication text, the expiry footer and the copy-code button', () => {
-    const auth: PreviewInput = { ...base, category: 'AUTHENTICATION', language: 'en', header: 'ignored', body: 'ignored', buttons: [], code_expiration_minutes: 10, samples: { code: '482913' } };
+    const auth: PreviewInput = {
+      ...base,
+      category: 'AUTHENTICATION',
+      language: 'en',
+      header: 'ignored',
+      body: 'ignored',
+      buttons: [],
+      code_expiration_minutes: 10,
+      samples: { code: '482913' }
+    };
     render(Preview, { draft: auth });
-    expect(screen.getByTestId('wa-preview-body').textContent).toBe('482913 is your verification code. For your security, do not share this code.');
+    expect(screen.getByTestId('wa-preview-body').textContent).toBe(
+      '482913 is your verification code. For your security, do not share this code.'
+    );
     expect(screen.getByTestId('wa-preview-footer').textContent).toBe('This code expires in 10 minutes.');
     expect(screen.queryByTestId('wa-preview-header')).toBeNull();
     expect(screen.getByTestId('wa-preview-button').textContent?.trim()).toBe('⧉ Copy code');

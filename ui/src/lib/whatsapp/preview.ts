@@ -16,7 +16,7 @@ export function fill(text: string, samples: Record<string, string>): Segment[] {
   let last = 0;
   for (const m of text.matchAll(re)) {
     if (m.index > last) out.push({ text: text.slice(last, m.index) });
-    const name = m[1] ?? "";
+    const name = m[1] ?? '';
     const sample = samples[name]?.trim();
     out.push(sample ? { text: sample, variable: name } : { text: `[${name}]`, variable: name, missing: true });
     last = m.index + m[0].length;

@@ -2,6 +2,7 @@
 // a field's message waits for the user to have been there, and the expiry box takes numbers.
 import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { AppError } from '$lib/bindings/AppError';
 import type { TemplateDraft } from '$lib/bindings/TemplateDraft';
 import { backend, setBackend, type Backend } from '$lib/ipc';
 import Page from './+page.svelte';
@@ -20,7 +21,7 @@ function fake(): Backend {
       return {
         problems: d.name
           ? []
-          : [{ code: 'validation', message: '', field: 'name', rule: 'required', retry_after_secs: null }],
+          : [{ code: 'validation', message: '', field: 'name', rule: 'required', retry_after_secs: null } as AppError],
         variables: [],
         desktop_hides_buttons: false
       };

@@ -37,7 +37,7 @@ afterEach(cleanup);
 describe('template detail', () => {
   it('loads, follows changes and stops following when closed', async () => {
     setLanguage('en');
-    let names = ['promo', 'promo_renamed'];
+    const names = ['promo', 'promo_renamed'];
     let handler: ((c: Changed) => void) | null = null;
     const unlisten = vi.fn();
     setBackend({
@@ -63,7 +63,8 @@ describe('template detail', () => {
   it('shows the problem instead of the loading line', async () => {
     setBackend({
       ...backend(),
-      whatsappTemplate: async () => Promise.reject({ code: 'not_found', message: '', field: null, rule: null, retry_after_secs: null }),
+      whatsappTemplate: async () =>
+        Promise.reject({ code: 'not_found', message: '', field: null, rule: null, retry_after_secs: null }),
       onChanged: async () => () => {}
     } as Backend);
     render(Page);
