@@ -40,6 +40,23 @@ const PLANS: &[(&str, &[usize])] = &[
     ("593", &[8, 9]),  // Ecuador: landlines 8, mobiles 9
 ];
 
+/// The calling code of a country (ISO 3166 alpha-2), for the countries in [`PLANS`].
+pub fn calling_code(iso: &str) -> Option<&'static str> {
+    Some(match iso.trim().to_ascii_uppercase().as_str() {
+        "US" | "CA" => "1",
+        "PE" => "51",
+        "MX" => "52",
+        "AR" => "54",
+        "BR" => "55",
+        "CL" => "56",
+        "CO" => "57",
+        "IN" => "91",
+        "CR" => "506",
+        "EC" => "593",
+        _ => return None,
+    })
+}
+
 fn plan(cc: &str) -> Option<&'static [usize]> {
     PLANS.iter().find(|(c, _)| *c == cc).map(|(_, l)| *l)
 }
@@ -255,6 +272,14 @@ mod tests {
             parse_with_country("+44", "20 7946 0958").unwrap().national,
             "2079460958"
         );
+    }
+
+    #[test]
+    fn every_country_with_a_calling_code_has_a_plan() {
+        for iso in ["US", "PE", "MX", "AR", "BR", "CL", "CO", "IN", "CR", "EC"] {
+            assert!(plan(calling_code(iso).unwrap()).is_some(), "{iso}");
+        }
+        assert_eq!(calling_code("VE"), None);
     }
 
     #[test]
