@@ -26,23 +26,7 @@ fn csv(n: usize) -> String {
 }
 
 fn mapping() -> WaMapping {
-    WaMapping {
-        outbound_id: "OTB1".into(),
-        phone_column: "Teléfono".into(),
-        country_column: String::new(),
-        default_country_code: "+57".into(),
-        value_columns: [
-            ("name", "Nombre"),
-            ("amount", "Monto"),
-            ("due_date", "Fecha"),
-        ]
-        .into_iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect(),
-        opt_in_column: "Acepta".into(),
-        all_opted_in: false,
-        flow_id: String::new(),
-    }
+    support::wa_mapping("OTB1")
 }
 
 fn import_and_check() {
@@ -131,23 +115,8 @@ async fn truecaller_throughput(scale: f64, records: usize) {
         csv.push_str(&format!("+91 9{:09}\n", 100_000_000 + i));
     }
     app.bulk_load_bytes("c.csv", csv.as_bytes()).unwrap();
-    let now = chrono::Utc::now().timestamp_millis();
     let job = app
-        .truecaller_bulk_create(
-            &opsdesk_core::bulk::truecaller::TcMapping {
-                receiver_column: "mobile".into(),
-                caller_number: "+91 80 4567 1234".into(),
-                caller_column: String::new(),
-                label_id: label,
-                label_name_column: String::new(),
-                reason: "Confirmación de su cita médica".into(),
-                reason_column: String::new(),
-                default_country_code: String::new(),
-                starts_at_ms: now,
-                ends_at_ms: now + 20 * 3_600_000,
-            },
-            "bench",
-        )
+        .truecaller_bulk_create(&support::tc_mapping(label, "+91 80 4567 1234", 20), "bench")
         .unwrap();
     app.practice_sandbox().await.unwrap().set_time_scale(scale);
     // 2% under the limit: the sandbox counts a sliding window, and pacing exactly at it makes

@@ -305,22 +305,10 @@ async fn sending_a_link_reports_every_invalid_field_and_records_activity() {
 
 #[tokio::test]
 async fn a_check_is_created_found_followed_to_completion_and_its_report_saved() {
-    use opsdesk_core::checks::{CheckQuery, CheckSubject, NewCheckForm};
+    use opsdesk_core::checks::CheckQuery;
     let p = Profile::new();
     let app = p.open_with(unreachable());
-    let mut form = NewCheckForm {
-        subject: CheckSubject::Person,
-        custom_type: None,
-        country: "CO".into(),
-        inputs: [
-            ("national_id".to_string(), "1.098.765.432".to_string()),
-            ("date_of_birth".into(), "31/12/1990".into()),
-        ]
-        .into(),
-        consent: false,
-        reference: String::new(),
-        force: false,
-    };
+    let mut form = support::person_check_co("1.098.765.432", "31/12/1990", false);
     let errs = app.checks_create(&form).await.unwrap_err();
     let fields: Vec<_> = errs
         .iter()
@@ -365,14 +353,7 @@ async fn a_check_is_created_found_followed_to_completion_and_its_report_saved() 
 
     // Move the practice check past its running time and let the follower poll it.
     let sb = app.practice_sandbox().await.unwrap();
-    sb.with_state(|s| {
-        s.truora
-            .checks
-            .iter_mut()
-            .find(|c| c.check_id == id)
-            .unwrap()
-            .created_ms -= 60_000
-    });
+    sb.age_check(&id, 60_000);
     app.store()
         .unwrap()
         .conn()
@@ -411,9 +392,7 @@ async fn a_check_is_created_found_followed_to_completion_and_its_report_saved() 
 #[tokio::test]
 async fn whatsapp_templates_are_authored_followed_to_a_verdict_and_sent_once_per_person() {
     use opsdesk_core::whatsapp::TemplateStatus;
-    use opsdesk_truora::whatsapp::rules::{
-        Button, ButtonKind, Category, SendDraft, TemplateDraft, TemplateType,
-    };
+    use opsdesk_truora::whatsapp::rules::{Button, ButtonKind, Category, SendDraft, TemplateDraft};
     let p = Profile::new();
     let app = p.open_with(unreachable());
     let line = app.whatsapp_lines().unwrap()[0].clone();
@@ -430,17 +409,8 @@ async fn whatsapp_templates_are_authored_followed_to_a_verdict_and_sent_once_per
         phone_number: String::new(),
     };
     let mut draft = TemplateDraft {
-        line: format!("+{line}"),
-        name: "bienvenida".into(),
-        language: "es".into(),
-        category: Category::Marketing,
-        is_notification: false,
-        template_type: TemplateType::Text,
-        media_id: String::new(),
-        media: None,
         header: "Hola {{.name}}".into(),
         body: "Tu cupo de {{.amount}} está listo.".into(),
-        footer: String::new(),
         buttons: vec![
             qr("Sí"),
             Button {
@@ -450,8 +420,7 @@ async fn whatsapp_templates_are_authored_followed_to_a_verdict_and_sent_once_per
                 phone_number: String::new(),
             },
         ],
-        code_expiration_minutes: None,
-        samples: Default::default(),
+        ..TemplateDraft::text(&format!("+{line}"), "bienvenida", Category::Marketing)
     };
     let check = app.whatsapp_check_draft(&draft);
     assert_eq!(check.variables, vec!["name", "amount", "path"]);

@@ -259,23 +259,7 @@ async fn reminder(app: &App) -> String {
 }
 
 fn mapping(outbound_id: &str) -> WaMapping {
-    WaMapping {
-        outbound_id: outbound_id.into(),
-        phone_column: "Teléfono".into(),
-        country_column: String::new(),
-        default_country_code: "+57".into(),
-        value_columns: [
-            ("name", "Nombre"),
-            ("amount", "Monto"),
-            ("due_date", "Fecha"),
-        ]
-        .into_iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect(),
-        opt_in_column: "Acepta".into(),
-        all_opted_in: false,
-        flow_id: String::new(),
-    }
+    support::wa_mapping(outbound_id)
 }
 
 #[tokio::test]

@@ -5,7 +5,6 @@
 mod support;
 
 use opsdesk_core::bulk::engine::JobState;
-use opsdesk_core::bulk::truecaller::TcMapping;
 use opsdesk_sandbox::{Sandbox, SandboxConfig};
 use support::Profile;
 
@@ -25,23 +24,8 @@ async fn accepted_batches_are_settled_after_a_crash_not_resent() {
             csv.push_str(&format!("+91 98{:08}\n", 20_000_000 + i));
         }
         app.bulk_load_bytes("l.csv", csv.as_bytes()).unwrap();
-        let now = chrono::Utc::now().timestamp_millis();
         let job = app
-            .truecaller_bulk_create(
-                &TcMapping {
-                    receiver_column: "mobile".into(),
-                    caller_number: "+91 80 4567 8900".into(),
-                    caller_column: String::new(),
-                    label_id: label,
-                    label_name_column: String::new(),
-                    reason: "Confirmación de su cita médica".into(),
-                    reason_column: String::new(),
-                    default_country_code: String::new(),
-                    starts_at_ms: now,
-                    ends_at_ms: now + 3_600_000,
-                },
-                "citas",
-            )
+            .truecaller_bulk_create(&support::tc_mapping(label, "+91 80 4567 8900", 1), "citas")
             .unwrap();
         // Both batches are accepted at once; the results are only read two seconds later.
         let run = app.truecaller_bulk_run(job, |_| {});

@@ -5,7 +5,6 @@
 mod support;
 
 use opsdesk_core::bulk::engine::{ExportLabels, NewRow, RowReason};
-use opsdesk_core::checks::{CheckSubject, NewCheckForm};
 use opsdesk_core::ErrorCode;
 use support::Profile;
 
@@ -14,31 +13,12 @@ async fn an_attachment_that_is_a_program_is_saved_inert_and_never_opened() {
     let p = Profile::new();
     let app = p.open(); // Practice mode: no keys saved
     let created = app
-        .checks_create(&NewCheckForm {
-            subject: CheckSubject::Person,
-            custom_type: None,
-            country: "CO".into(),
-            inputs: [
-                ("national_id".to_string(), "1098765431".to_string()),
-                ("date_of_birth".into(), "1990-12-31".into()),
-            ]
-            .into(),
-            consent: true,
-            reference: String::new(),
-            force: false,
-        })
+        .checks_create(&support::person_check_co("1098765431", "1990-12-31", true))
         .await
         .unwrap();
     let id = created.check.row.check_id.clone();
     let sb = app.practice_sandbox().await.unwrap();
-    sb.with_state(|s| {
-        s.truora
-            .checks
-            .iter_mut()
-            .find(|c| c.check_id == id)
-            .unwrap()
-            .created_ms -= 600_000
-    });
+    sb.age_check(&id, 600_000);
     sb.set_faults(opsdesk_sandbox::Faults {
         hostile_attachments: true,
         ..Default::default()

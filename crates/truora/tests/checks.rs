@@ -24,16 +24,18 @@ fn person_co(id: &str) -> BTreeMap<String, String> {
     validate(&draft, "2026-11-22").unwrap()
 }
 
+/// A new person check in Colombia; its ID.
+async fn new_check(c: &TruoraClient, national_id: &str) -> String {
+    c.create_check("person", "CO", &person_co(national_id), false)
+        .await
+        .unwrap()
+        .check
+        .check_id
+}
+
 /// Moves a check's creation back in virtual time, instead of waiting for it.
 fn age(sb: &Sandbox, id: &str, ms: i64) {
-    sb.with_state(|s| {
-        s.truora
-            .checks
-            .iter_mut()
-            .find(|c| c.check_id == id)
-            .unwrap()
-            .created_ms -= ms
-    });
+    sb.age_check(id, ms);
 }
 
 #[tokio::test]
@@ -68,18 +70,8 @@ async fn a_check_is_created_then_progresses_to_a_score() {
 #[tokio::test]
 async fn delayed_and_failed_checks_report_so() {
     let (sb, c) = setup(false).await;
-    let delayed = c
-        .create_check("person", "CO", &person_co("1020304099"), false)
-        .await
-        .unwrap()
-        .check
-        .check_id;
-    let failed = c
-        .create_check("person", "CO", &person_co("1020304013"), false)
-        .await
-        .unwrap()
-        .check
-        .check_id;
+    let delayed = new_check(&c, "1020304099").await;
+    let failed = new_check(&c, "1020304013").await;
     age(&sb, &delayed, 30_000);
     age(&sb, &failed, 30_000);
     assert_eq!(
@@ -176,12 +168,7 @@ async fn lists_and_details_are_paginated() {
 #[tokio::test]
 async fn a_deleted_check_is_gone() {
     let (_sb, c) = setup(false).await;
-    let id = c
-        .create_check("person", "CO", &person_co("1020304050"), false)
-        .await
-        .unwrap()
-        .check
-        .check_id;
+    let id = new_check(&c, "1020304050").await;
     c.delete_check(&id).await.unwrap();
     assert_eq!(
         c.get_check(&id).await.unwrap_err().kind,
@@ -196,12 +183,7 @@ async fn a_deleted_check_is_gone() {
 #[tokio::test]
 async fn the_report_pdf_waits_for_completion_then_downloads() {
     let (sb, c) = setup(false).await;
-    let id = c
-        .create_check("person", "CO", &person_co("1020304050"), false)
-        .await
-        .unwrap()
-        .check
-        .check_id;
+    let id = new_check(&c, "1020304050").await;
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("r.pdf");
     let e = c
@@ -327,12 +309,7 @@ async fn settings_are_sent_and_checked_by_the_server() {
 #[tokio::test]
 async fn a_check_can_be_made_continuous_paused_and_its_history_read() {
     let (sb, c) = setup(false).await;
-    let id = c
-        .create_check("person", "CO", &person_co("1020304050"), false)
-        .await
-        .unwrap()
-        .check
-        .check_id;
+    let id = new_check(&c, "1020304050").await;
     let cc = c
         .create_continuous(&id, "weekly", Some("2027-06-30"))
         .await
@@ -374,12 +351,7 @@ async fn a_check_can_be_made_continuous_paused_and_its_history_read() {
 #[tokio::test]
 async fn attachments_and_summary_of_a_finished_check() {
     let (sb, c) = setup(false).await;
-    let id = c
-        .create_check("person", "CO", &person_co("1020304050"), false)
-        .await
-        .unwrap()
-        .check
-        .check_id;
+    let id = new_check(&c, "1020304050").await;
     assert!(
         c.check_attachments(&id).await.unwrap().is_empty(),
         "nothing before it finishes"

@@ -7,7 +7,7 @@ use opsdesk_http::ErrorKind;
 use opsdesk_sandbox::{Faults, PRACTICE_WABA_LINE};
 use opsdesk_truora::whatsapp::rules::{
     validate_send, validate_template, Button, ButtonKind, Category, CleanSend, SendDraft,
-    SendableTemplate, TemplateDraft, TemplateType,
+    SendableTemplate, TemplateDraft,
 };
 use std::collections::BTreeMap;
 
@@ -22,14 +22,6 @@ fn button(kind: ButtonKind, text: &str, url: &str) -> Button {
 
 fn marketing(name: &str) -> TemplateDraft {
     TemplateDraft {
-        line: format!("+{PRACTICE_WABA_LINE}"),
-        name: name.into(),
-        language: "es".into(),
-        category: Category::Marketing,
-        is_notification: false,
-        template_type: TemplateType::Text,
-        media_id: String::new(),
-        media: None,
         header: "Ofertas desde el {{.day}}".into(),
         body: "Hola {{.name}}, tienes 20% de descuento.".into(),
         footer: "Responde STOP para no recibir más".into(),
@@ -42,12 +34,9 @@ fn marketing(name: &str) -> TemplateDraft {
                 "https://tienda.example.com/{{.path}}",
             ),
         ],
-        code_expiration_minutes: None,
-        samples: [("day", "lunes"), ("name", "Ana"), ("path", "verano")]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
+        ..TemplateDraft::text(&format!("+{PRACTICE_WABA_LINE}"), name, Category::Marketing)
     }
+    .with_samples(&[("day", "lunes"), ("name", "Ana"), ("path", "verano")])
 }
 
 #[tokio::test]

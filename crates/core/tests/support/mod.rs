@@ -94,3 +94,67 @@ impl Profile {
         Arc::new(App::open(cfg).unwrap())
     }
 }
+
+/// The WhatsApp list mapping of the practice spreadsheets (`Teléfono`, `Nombre`, `Monto`,
+/// `Fecha`, `Acepta`), numbers from Colombia unless they say otherwise.
+pub fn wa_mapping(outbound_id: &str) -> opsdesk_core::bulk::whatsapp::WaMapping {
+    opsdesk_core::bulk::whatsapp::WaMapping {
+        outbound_id: outbound_id.into(),
+        phone_column: "Teléfono".into(),
+        country_column: String::new(),
+        default_country_code: "+57".into(),
+        value_columns: [
+            ("name", "Nombre"),
+            ("amount", "Monto"),
+            ("due_date", "Fecha"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect(),
+        opt_in_column: "Acepta".into(),
+        all_opted_in: false,
+        flow_id: String::new(),
+    }
+}
+
+/// A Caller ID list from the `mobile` column, shown from now for `hours`.
+pub fn tc_mapping(
+    label_id: String,
+    caller: &str,
+    hours: i64,
+) -> opsdesk_core::bulk::truecaller::TcMapping {
+    let now = chrono::Utc::now().timestamp_millis();
+    opsdesk_core::bulk::truecaller::TcMapping {
+        receiver_column: "mobile".into(),
+        caller_number: caller.into(),
+        caller_column: String::new(),
+        label_id,
+        label_name_column: String::new(),
+        reason: "Confirmación de su cita médica".into(),
+        reason_column: String::new(),
+        default_country_code: String::new(),
+        starts_at_ms: now,
+        ends_at_ms: now + hours * 3_600_000,
+    }
+}
+
+/// A person check in Colombia with a birth date, as the form sends it.
+pub fn person_check_co(
+    national_id: &str,
+    date_of_birth: &str,
+    consent: bool,
+) -> opsdesk_core::checks::NewCheckForm {
+    opsdesk_core::checks::NewCheckForm {
+        subject: opsdesk_core::checks::CheckSubject::Person,
+        custom_type: None,
+        country: "CO".into(),
+        inputs: [
+            ("national_id".to_string(), national_id.to_string()),
+            ("date_of_birth".into(), date_of_birth.into()),
+        ]
+        .into(),
+        consent,
+        reference: String::new(),
+        force: false,
+    }
+}

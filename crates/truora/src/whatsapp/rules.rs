@@ -23,19 +23,21 @@ pub const IMAGE_MAX_BYTES: u64 = 5 * 1024 * 1024;
 pub const VIDEO_MAX_BYTES: u64 = 16 * 1024 * 1024;
 pub const DOCUMENT_MAX_BYTES: u64 = 100 * 1024 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[ts(export)]
 pub enum Category {
+    #[default]
     Marketing,
     Utility,
     Authentication,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[ts(export)]
 pub enum TemplateType {
+    #[default]
     Text,
     Image,
     Video,
@@ -76,7 +78,7 @@ pub struct MediaFile {
 }
 
 /// Everything the editor collects. `samples` maps a variable name (no braces) to its example.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct TemplateDraft {
     /// The WABA line that sends it, with country code.
@@ -104,6 +106,29 @@ pub struct TemplateDraft {
     pub code_expiration_minutes: Option<u32>,
     #[serde(default)]
     pub samples: BTreeMap<String, String>,
+}
+
+impl TemplateDraft {
+    /// A text template of `category` on `line`, in Spanish, with nothing else filled in: the
+    /// start the editor and the tests build on.
+    pub fn text(line: &str, name: &str, category: Category) -> Self {
+        TemplateDraft {
+            line: line.into(),
+            name: name.into(),
+            language: "es".into(),
+            category,
+            ..Default::default()
+        }
+    }
+
+    /// Example values for the variables, as `(name, example)` pairs.
+    pub fn with_samples(mut self, samples: &[(&str, &str)]) -> Self {
+        self.samples = samples
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self
+    }
 }
 
 /// A problem with one input: the field (`body`, `buttons.2.url`, `samples.name`, …) and a rule
@@ -708,24 +733,12 @@ mod tests {
 
     fn marketing() -> TemplateDraft {
         TemplateDraft {
-            line: "+57 300 123 4567".into(),
-            name: "spring_sale".into(),
-            language: "es".into(),
-            category: Category::Marketing,
-            is_notification: false,
-            template_type: TemplateType::Text,
-            media_id: String::new(),
-            media: None,
             header: "Sale starts {{.day}}".into(),
             body: "Hi {{.name}}, use {{.promo}}".into(),
             footer: "Reply STOP to opt out".into(),
-            buttons: vec![],
-            code_expiration_minutes: None,
-            samples: [("day", "Monday"), ("name", "Ana"), ("promo", "SPRING")]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            ..TemplateDraft::text("+57 300 123 4567", "spring_sale", Category::Marketing)
         }
+        .with_samples(&[("day", "Monday"), ("name", "Ana"), ("promo", "SPRING")])
     }
 
     fn qr(t: &str) -> Button {
