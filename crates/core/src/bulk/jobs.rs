@@ -12,6 +12,21 @@ use super::engine::{
 use crate::app::App;
 use crate::error::AppError;
 
+/// The column a mapping names for `field`: `None` when the user chose none, an error at the
+/// field when the file has no such column.
+pub(crate) fn mapped_column(
+    sheet: &super::import::Sheet,
+    name: &str,
+    field: &str,
+) -> Result<Option<usize>, AppError> {
+    if name.trim().is_empty() {
+        return Ok(None);
+    }
+    sheet.column(name).map(Some).ok_or_else(|| {
+        AppError::validation(field, RuleCode::BulkNoSuchColumn, "column not in the file")
+    })
+}
+
 impl App {
     /// Makes a job of `kind` from the spreadsheet loaded for it, rows checked by `check`, then
     /// forgets the file (it holds personal data). `area` names it in Activity.

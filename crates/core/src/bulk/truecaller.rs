@@ -55,14 +55,7 @@ pub struct TcMapping {
 }
 
 pub fn rows_of(sheet: &Sheet, m: &TcMapping, now: i64) -> Result<Vec<NewRow>, AppError> {
-    let col = |name: &str, field: &str| -> Result<Option<usize>, AppError> {
-        if name.trim().is_empty() {
-            return Ok(None);
-        }
-        sheet.column(name).map(Some).ok_or_else(|| {
-            AppError::validation(field, RuleCode::BulkNoSuchColumn, "column not in the file")
-        })
-    };
+    let col = |name: &str, field: &str| super::jobs::mapped_column(sheet, name, field);
     let receiver = col(&m.receiver_column, "receiver_column")?.ok_or_else(|| {
         AppError::validation("receiver_column", RuleCode::Required, "choose the column")
     })?;

@@ -92,14 +92,7 @@ pub fn rows_of(
     m: &WaMapping,
     t: &SendableTemplate,
 ) -> Result<Vec<NewRow>, AppError> {
-    let col = |name: &str, field: &str| -> Result<Option<usize>, AppError> {
-        if name.trim().is_empty() {
-            return Ok(None);
-        }
-        sheet.column(name).map(Some).ok_or_else(|| {
-            AppError::validation(field, RuleCode::BulkNoSuchColumn, "column not in the file")
-        })
-    };
+    let col = |name: &str, field: &str| super::jobs::mapped_column(sheet, name, field);
     let phone = col(&m.phone_column, "phone_column")?.ok_or_else(|| {
         AppError::validation(
             "phone_column",
