@@ -2,6 +2,8 @@
 import type { Category } from '../bindings/Category';
 import type { TemplateStatus } from '../bindings/TemplateStatus';
 import type { TemplateType } from '../bindings/TemplateType';
+import type { TemplateView } from '../bindings/TemplateView';
+import type { PreviewInput } from './preview';
 
 export const LANGUAGES = ['es', 'en', 'pt_BR'] as const;
 
@@ -82,4 +84,19 @@ export function asCategory(s: string | null): Category {
 /** A template's type as the backend cached it, for the preview (an unknown one previews as text). */
 export function asTemplateType(s: string | null): TemplateType {
   return TEMPLATE_TYPES.find((x) => x === s) ?? 'TEXT';
+}
+
+/** A saved template as the preview draws it, with `samples` in place of its variables. */
+export function templatePreview(v: TemplateView, samples: Record<string, string>): PreviewInput {
+  return {
+    category: asCategory(v.category),
+    language: v.language ?? 'es',
+    template_type: asTemplateType(v.template_type),
+    header: v.header,
+    body: v.body,
+    footer: v.footer,
+    buttons: v.buttons,
+    code_expiration_minutes: v.code_expiration_minutes,
+    samples
+  };
 }
