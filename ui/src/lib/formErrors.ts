@@ -1,20 +1,20 @@
 // What a form's backend call threw, split the way the forms show it: a message next to each
 // field the backend named (by field path, as the form kit looks them up) and one for the rest.
 import type { AppError } from './bindings/AppError';
-import { asAppError, errorText } from './errors';
+import { fieldProblems } from './errors';
 
 export type SplitErrors = { fields: Record<string, string>; general: string | null };
 
 /**
- * `thrown` is one error or a list of them (validation rejects with every problem at once).
+ * `thrown` is one error, with every problem inside it when validation found several.
  * `placed` says which errors with a field go next to it; the others become the general message
  * (the last one wins, as only one is shown).
  */
 export function splitErrors(thrown: unknown, placed: (e: AppError) => boolean = () => true): SplitErrors {
   const out: SplitErrors = { fields: {}, general: null };
-  for (const e of (Array.isArray(thrown) ? thrown : [thrown]).map(asAppError)) {
-    if (e.field && placed(e)) out.fields[e.field] = errorText(e);
-    else out.general = errorText(e);
+  for (const p of fieldProblems(thrown)) {
+    if (p.field && placed(p.error)) out.fields[p.field] = p.text;
+    else out.general = p.text;
   }
   return out;
 }

@@ -4,7 +4,8 @@
 import type { JobView } from '../bindings/JobView';
 import type { SheetInfo } from '../bindings/SheetInfo';
 import type { WaPreview } from '../bindings/WaPreview';
-import { asAppError, errorText } from '../errors';
+import { errorText } from '../errors';
+import { splitErrors } from '../formErrors';
 import { backend } from '../ipc';
 import { liveCheck } from '../liveCheck';
 import { guessColumn, pickSheet } from './sheet';
@@ -73,16 +74,15 @@ export class ListSend<M> {
       await backend().bulkStart(job.id);
       this.openJob = job.id;
     } catch (e) {
-      const err = asAppError(e);
-      if (err.field) this.fieldErrors = this.#placed(err);
-      else this.general = errorText(err);
+      const { fields, general } = splitErrors(e);
+      this.fieldErrors = fields;
+      this.general = general;
     } finally {
       this.busy = false;
     }
   }
 
   #placed(e: unknown): Record<string, string> {
-    const err = asAppError(e);
-    return err.field ? { [err.field]: errorText(err) } : {};
+    return splitErrors(e).fields;
   }
 }

@@ -1,34 +1,69 @@
-// Row reasons come from the backend as keys: `rule:<field>:<rule>`, `error:<code>`, `bulk:<what>`.
+// Why a row of a list did not go out, in the user's language. Reasons come from the backend as
+// typed values (`RowReason`): a rule broken at a field, an error code, a list reason, or the
+// vendor's own words.
+import type { BulkReason } from '../bindings/BulkReason';
+import type { BulkRowState } from '../bindings/BulkRowState';
 import type { ExportLabels } from '../bindings/ExportLabels';
-import { codeText, hasKey, t } from '../i18n/index.svelte';
+import type { RowReason } from '../bindings/RowReason';
+import { errorText, ruleText } from '../errors';
+import { codeText, hasKey, t, type MessageKey } from '../i18n/index.svelte';
 
-export function reasonText(key: string): string {
-  // The vendor's own words (spaces were kept as non-breaking ones to stay one key).
-  if (key.startsWith('vendor:')) return key.slice(7).replace(/\u00a0/g, ' ');
-  const [kind, a, b] = key.split(':');
-  if (kind === 'rule' && b) {
-    // Some rules read differently for a row of a file than for a form field.
-    if (hasKey(`bulk.rule_${b}`)) return codeText('bulk.rule_', b);
-    const rule = codeText('rule.', b);
-    const field = codeText('bulk.field_', a);
-    return `${field}: ${rule}`;
+/** Every list reason has words: a missing one is a type error here. */
+const BULK_REASONS: Record<BulkReason, MessageKey> = {
+  duplicate_in_file: 'bulk.reason_duplicate_in_file',
+  no_answer: 'bulk.reason_no_answer',
+  already_sent: 'bulk.reason_already_sent',
+  maybe_sent: 'bulk.reason_maybe_sent',
+  app_stopped: 'bulk.reason_app_stopped',
+  left_unsent: 'bulk.reason_left_unsent'
+};
+
+export function reasonText(r: RowReason): string {
+  switch (r.kind) {
+    case 'rule': {
+      // Some rules read differently for a row of a file than for a form field.
+      const forRow = `bulk.rule_${r.rule}`;
+      if (hasKey(forRow)) return t(forRow);
+      return `${codeText('bulk.field_', r.field)}: ${ruleText(r.rule)}`;
+    }
+    case 'error':
+      return errorText({
+        code: r.code,
+        message: '',
+        field: null,
+        rule: null,
+        retry_after_secs: null,
+        problems: []
+      });
+    case 'bulk':
+      return t(BULK_REASONS[r.what]);
+    case 'vendor':
+      return r.text;
   }
-  if (kind === 'error' && a && hasKey(`error.${a}`)) return codeText('error.', a, '', { seconds: 60, minutes: 1 });
-  if (kind === 'bulk' && a && hasKey(`bulk.reason_${a}`)) return codeText('bulk.reason_', a);
-  return key;
 }
 
-export function reasonsText(keys: string | null | undefined): string {
-  return (keys ?? '').split(' ').filter(Boolean).map(reasonText).join(' · ');
+export function reasonsText(reasons: RowReason[]): string {
+  return reasons.map(reasonText).join(' · ');
 }
 
-export const ROW_STATES = ['pending', 'in_flight', 'done', 'failed', 'uncertain', 'invalid', 'skipped'] as const;
+export const ROW_STATES: BulkRowState[] = ['pending', 'in_flight', 'done', 'failed', 'uncertain', 'invalid', 'skipped'];
+
+/** Reasons the engine itself gives, whichever rows the export meets. */
+export const ENGINE_REASONS: RowReason[] = (Object.keys(BULK_REASONS) as BulkReason[]).map((what) => ({
+  kind: 'bulk',
+  what
+}));
 
 /** The export's words, in the user's language, for every reason it may contain. */
-export function exportLabels(reasonKeys: string[]): ExportLabels {
-  const states: Record<string, string> = {};
+export function exportLabels(reasons: RowReason[]): ExportLabels {
+  const states: { [key in BulkRowState]?: string } = {};
   for (const s of ROW_STATES) states[s] = codeText('bulk.row_', s);
-  const reasons: Record<string, string> = {};
-  for (const k of reasonKeys) reasons[k] = reasonText(k);
-  return { result: t('bulk.col_result'), reason: t('bulk.col_reason'), states, reasons };
+  const seen = new Map<string, RowReason>();
+  for (const r of [...ENGINE_REASONS, ...reasons]) seen.set(JSON.stringify(r), r);
+  return {
+    result: t('bulk.col_result'),
+    reason: t('bulk.col_reason'),
+    states,
+    reasons: [...seen.values()].map((r) => [r, reasonText(r)])
+  };
 }

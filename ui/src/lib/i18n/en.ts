@@ -921,6 +921,8 @@ export const en = {
   'tc.log_download': 'Download',
   'tc.log_unavailable':
     "Truecaller's log service did not give the file (it is being retired). Import the webhook notifications instead.",
+  'rule.tc_log_unavailable':
+    "Truecaller's log service did not give the file (it is being retired). Import the webhook notifications instead.",
   'action.truecaller.download_log': 'Truecaller log downloaded',
   'tc.status_delisting': 'Being removed',
   'tc.following': 'Some numbers are still being processed by Truecaller; this list updates by itself.',

@@ -942,6 +942,8 @@ export const es: Record<MessageKey, string> = {
   'tc.log_download': 'Descargar',
   'tc.log_unavailable':
     'El servicio de registros de Truecaller no entregó el archivo (está siendo retirado). Importe las notificaciones del webhook en su lugar.',
+  'rule.tc_log_unavailable':
+    'El servicio de registros de Truecaller no entregó el archivo (está siendo retirado). Importe las notificaciones del webhook en su lugar.',
   'action.truecaller.download_log': 'Registro de Truecaller descargado',
   'tc.status_delisting': 'Retirándose',
   'tc.following': 'Truecaller aún procesa algunos números; esta lista se actualiza sola.',

@@ -936,6 +936,8 @@ export const ptBR: Record<MessageKey, string> = {
   'tc.log_download': 'Baixar',
   'tc.log_unavailable':
     'O serviço de registros do Truecaller não entregou o arquivo (está sendo desativado). Importe as notificações do webhook.',
+  'rule.tc_log_unavailable':
+    'O serviço de registros do Truecaller não entregou o arquivo (está sendo desativado). Importe as notificações do webhook.',
   'action.truecaller.download_log': 'Registro do Truecaller baixado',
   'tc.status_delisting': 'Sendo removido',
   'tc.following': 'O Truecaller ainda processa alguns números; esta lista se atualiza sozinha.',

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { setLanguage } from '../i18n/index.svelte';
+import { exportLabels, reasonsText } from './reasons';
+
+describe('row reasons', () => {
+  it('puts every kind of reason in the operator language', () => {
+    setLanguage('es');
+    const text = reasonsText([
+      { kind: 'rule', field: 'phone_number', rule: 'not_a_phone' },
+      { kind: 'bulk', what: 'duplicate_in_file' },
+      { kind: 'error', code: 'rate_limited' },
+      { kind: 'vendor', text: 'receiver is not a Truecaller user' }
+    ]);
+    expect(text).not.toMatch(/not_a_phone|duplicate_in_file|rate_limited|phone_number/);
+    expect(text).toContain('receiver is not a Truecaller user');
+    expect(text.split(' · ')).toHaveLength(4);
+  });
+
+  it('gives the export words for the engine reasons even when no row showed them', () => {
+    setLanguage('pt-BR');
+    const labels = exportLabels([{ kind: 'rule', field: 'opt_in', rule: 'wa_opt_in_required' }]);
+    const kinds = labels.reasons.map(([r]) => (r.kind === 'bulk' ? r.what : r.kind));
+    expect(kinds).toContain('app_stopped');
+    expect(kinds).toContain('rule');
+    expect(labels.states.failed).toBeTruthy();
+    expect(labels.reasons.every(([, words]) => words.length > 0)).toBe(true);
+  });
+});
