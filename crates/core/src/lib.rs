@@ -14,6 +14,7 @@ pub mod endpoints;
 pub mod error;
 pub mod files;
 pub mod identity;
+pub mod limits;
 pub mod logging;
 
 pub mod settings;

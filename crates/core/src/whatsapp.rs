@@ -219,7 +219,7 @@ impl SendState {
 }
 
 /// How long a repeat of the same template to the same person needs an explicit "send again".
-const REPEAT_WINDOW_MS: i64 = 24 * 3_600_000;
+pub const REPEAT_WINDOW_MS: i64 = 24 * 3_600_000;
 
 fn qr_of(link: &str) -> Result<(u32, Vec<bool>), AppError> {
     let code = qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M)

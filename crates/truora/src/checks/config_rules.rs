@@ -24,6 +24,12 @@ pub const DATASETS: &[&str] = &[
     "document_validation",
 ];
 
+/// Longest custom type name.
+pub const TYPE_NAME_MAX: usize = 64;
+/// The check duration both the API reference and the guides allow (catalogue §8.4).
+pub const DURATION_MIN_MINUTES: u32 = 15;
+pub const DURATION_MAX_HOURS: u32 = 168;
+
 fn err(field: &str, rule: RuleCode) -> RuleError {
     RuleError {
         field: field.to_string(),
@@ -51,7 +57,7 @@ pub fn validate_custom_type(
     } else if !n
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        || n.len() > 64
+        || n.len() > TYPE_NAME_MAX
     {
         errs.push(err("name", RuleCode::TypeNameChars));
     }
@@ -99,7 +105,7 @@ pub fn parse_max_duration(v: &str) -> Result<u32, RuleCode> {
         "h" => n.checked_mul(60).ok_or(RuleCode::DurationRange)?,
         _ => return Err(RuleCode::DurationFormat),
     };
-    if !(15..=168 * 60).contains(&minutes) {
+    if !(DURATION_MIN_MINUTES..=DURATION_MAX_HOURS * 60).contains(&minutes) {
         return Err(RuleCode::DurationRange);
     }
     Ok(minutes)

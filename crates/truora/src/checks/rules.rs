@@ -182,6 +182,14 @@ pub fn fields_for(subject: Subject, country: &str) -> Option<Vec<FieldSpec>> {
     Some(f)
 }
 
+/// Longest free reference on a check (`custom_input`).
+pub const REFERENCE_MAX: usize = 128;
+/// Digits of an IMEI.
+pub const IMEI_DIGITS: usize = 15;
+/// Letters and digits of a vehicle plate.
+pub const PLATE_MIN: usize = 5;
+pub const PLATE_MAX: usize = 8;
+
 /// A problem with one input: the field and a rule key the UI translates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleError {
@@ -359,13 +367,15 @@ pub fn validate(
             "payment_date" => (!is_date(&value)).then_some(RuleCode::NotADate),
             "state_id" => (value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric()))
                 .then_some(RuleCode::LettersAndDigits),
-            "imei" => (value.len() != 15 || !value.bytes().all(|b| b.is_ascii_digit()))
+            "imei" => (value.len() != IMEI_DIGITS || !value.bytes().all(|b| b.is_ascii_digit()))
                 .then_some(RuleCode::Imei15Digits),
             "region" => (!BR_REGIONS.contains(&value.as_str())).then_some(RuleCode::NotARegion),
             "owner_document_type" => {
                 (!OWNER_DOCUMENT_TYPES.contains(&value.as_str())).then_some(RuleCode::Required)
             }
-            "license_plate" => (value.len() < 5 || value.len() > 8).then_some(RuleCode::NotAPlate),
+            "license_plate" => {
+                (!(PLATE_MIN..=PLATE_MAX).contains(&value.len())).then_some(RuleCode::NotAPlate)
+            }
             // Sent as the digits typed (the catalogue does not say whether Truora wants the
             // country code); checked against the country's numbering plan where known.
             "phone_number" => match opsdesk_http::phone::calling_code(&draft.country) {
@@ -411,14 +421,14 @@ pub fn validate(
         .map(|s| s.trim())
         .filter(|s| !s.is_empty())
     {
-        if imei.len() != 15 || !imei.bytes().all(|b| b.is_ascii_digit()) {
+        if imei.len() != IMEI_DIGITS || !imei.bytes().all(|b| b.is_ascii_digit()) {
             errs.push(err("imei", RuleCode::Imei15Digits));
         } else {
             clean.insert("imei".into(), imei.into());
         }
     }
     let reference = draft.custom_input.trim();
-    if reference.chars().count() > 128 {
+    if reference.chars().count() > REFERENCE_MAX {
         errs.push(err("custom_input", RuleCode::TooLong128));
     } else if !reference.is_empty() {
         clean.insert("custom_input".into(), reference.into());

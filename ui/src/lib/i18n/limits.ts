@@ -1,6 +1,8 @@
 // The rule limits as message parameters. Bundles write `{limit_body}`, never the number, so a
 // limit changed in the Rust rules (generated into bindings/whatsappRules.ts) reaches every
-// sentence that states it, in every language.
+// sentence that states it, in every language. The other rules' limits (list files, Caller ID,
+// checks, settings) come the same way from crates/core/src/limits.rs (bindings/ruleLimits.ts).
+import { RULE_LIMITS } from '../bindings/ruleLimits';
 import { LIMITS } from '../bindings/whatsappRules';
 
 const PREFIX = 'limit_';
@@ -14,7 +16,9 @@ export function limitParams(lang: string): Record<string, string> {
   let params = cache.get(lang);
   if (!params) {
     const n = new Intl.NumberFormat(lang, { useGrouping: 'always' });
-    params = Object.fromEntries(Object.entries(LIMITS).map(([k, v]) => [`${PREFIX}${k}`, n.format(v)]));
+    params = Object.fromEntries(
+      Object.entries({ ...LIMITS, ...RULE_LIMITS }).map(([k, v]) => [`${PREFIX}${k}`, n.format(v)])
+    );
     cache.set(lang, params);
   }
   return params;
