@@ -373,6 +373,14 @@ pub fn load_job(conn: &Connection, id: i64) -> rusqlite::Result<Option<JobRow>> 
     .optional()
 }
 
+/// A row as written: number, payload or why it cannot be sent, summary, original cells (JSON).
+pub type NewRowRecord = (
+    u32,
+    Result<serde_json::Value, Vec<RowReason>>,
+    String,
+    String,
+);
+
 /// A checked job and its rows (valid ones pending, invalid ones with their reason), in one
 /// transaction. `rows`: row number, payload or reason, summary, original cells (JSON).
 pub fn create(
@@ -381,12 +389,7 @@ pub fn create(
     title: &str,
     params: &serde_json::Value,
     practice: bool,
-    rows: Vec<(
-        u32,
-        Result<serde_json::Value, Vec<RowReason>>,
-        String,
-        String,
-    )>,
+    rows: Vec<NewRowRecord>,
     now: i64,
 ) -> rusqlite::Result<i64> {
     let tx = c.transaction()?;
