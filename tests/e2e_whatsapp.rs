@@ -47,6 +47,7 @@ async fn authoring_a_marketing_template_getting_it_approved_and_sending_it() {
     // Submitting without samples is stopped at the sample fields.
     click(&w, "[data-testid=wa-submit]").await;
     w.wait_for("#f-samples-day[aria-invalid=true]").await;
+    w.screenshot("wa-editor-missing-samples").await;
     type_into(&w, "#f-samples-day", "lunes").await;
     type_into(&w, "#f-samples-name", "Ana").await;
     type_into(&w, "#f-samples-path", "navidad").await;
@@ -72,6 +73,7 @@ async fn authoring_a_marketing_template_getting_it_approved_and_sending_it() {
         "the URL button is drawn last"
     );
     w.wait_for("[data-testid=wa-desktop-warning]").await;
+    w.screenshot("wa-editor-preview").await;
 
     click(&w, "[data-testid=wa-submit]").await;
     w.wait_for_text("[data-testid=wa-template-name]", "promo_diciembre")
@@ -95,6 +97,7 @@ async fn authoring_a_marketing_template_getting_it_approved_and_sending_it() {
     // Without the opt-in nothing is sent.
     click(&w, "[data-testid=wa-send-submit]").await;
     w.wait_for("#f-opt_in[aria-invalid=true]").await;
+    w.screenshot("wa-send-needs-opt-in").await;
     click(&w, "[data-testid=wa-send-optin]").await;
     click(&w, "[data-testid=wa-send-submit]").await;
     w.wait_for("[data-testid=wa-send-result]").await;
