@@ -29,6 +29,18 @@ async fn switching_to_spanish_translates_the_navigation_and_survives_a_restart()
     w.wait_for_text("a[data-nav='/settings'] .label", "Configuración")
         .await;
     w.wait_for_text("h1", "Configuración").await;
+    // A copy built without an update server says so in plain words instead of failing.
+    w.wait_for("[data-testid=update-check]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    w.wait_for_text(
+        "[data-testid=update-result]",
+        "Esta copia de OpsDesk se instaló sin actualizaciones automáticas. Su equipo de TI instala las versiones nuevas.",
+    )
+    .await;
+    w.screenshot("settings-updates").await;
     w.close().await;
 
     // The choice was written to the encrypted cache, whose key is in the OS keyring.

@@ -3,6 +3,7 @@
 mod commands;
 mod events;
 mod notifications;
+pub mod updates;
 
 use opsdesk_core::{App, AppConfig, AppPaths};
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ pub fn run() {
     // tests drive debug builds.
     #[cfg(not(debug_assertions))]
     std::env::remove_var("TAURI_WEBVIEW_AUTOMATION");
+    opsdesk_http::tls_provider();
     let isolated_profile = std::env::var_os(PROFILE_ENV).map(PathBuf::from);
     let mut builder = tauri::Builder::default();
     // A second launch focuses the running window instead of opening another copy on the same
@@ -36,6 +38,11 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        // macOS delivers Cmd+C / Cmd+V / Cmd+Z to text fields through the Edit menu: the default
+        // application menu (app, Edit, View, Window) must stay on. It is the default; said here
+        // so nobody turns it off by accident when adding a menu.
+        .enable_macos_default_menu(true)
         .setup(move |app| {
             let identifier = app.config().identifier.clone();
             let (paths, keyring_service) =
@@ -91,6 +98,8 @@ pub fn run() {
             commands::system::saved_files,
             commands::system::delete_saved_files_past_retention,
             commands::system::diagnostics,
+            updates::commands::update_check,
+            updates::commands::update_install,
             commands::system::open_log_folder,
             commands::settings::save_settings,
             commands::settings::save_truora_key,

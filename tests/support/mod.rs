@@ -57,6 +57,8 @@ pub async fn open_app_with(profile: &Path, env: &[(&str, &str)]) -> Window {
         "webkitgtk:browserOptions".into(),
         serde_json::json!({ "binary": env!("CARGO_BIN_EXE_opsdesk"), "args": [] }),
     );
+    // The same TLS provider choice as the app (two are compiled in; see `tls_provider`).
+    opsdesk_http::tls_provider();
     let client = ClientBuilder::rustls()
         .expect("TLS setup")
         .capabilities(caps)

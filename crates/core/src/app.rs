@@ -63,6 +63,11 @@ impl Jobs {
         self.running.lock().unwrap().remove(id);
     }
 
+    /// Whether any cancellable operation (a download) is running.
+    pub fn any_running(&self) -> bool {
+        !self.running.lock().unwrap().is_empty()
+    }
+
     /// Returns whether a job with that ID was running.
     pub fn cancel(&self, id: &str) -> bool {
         match self.running.lock().unwrap().remove(id) {
@@ -914,6 +919,21 @@ pub fn validate_uuid(field: &str, value: &str) -> Result<(), AppError> {
         ));
     }
     Ok(())
+}
+
+impl App {
+    /// Refuses work that must not start while a list is sending or a file is downloading
+    /// (installing an update restarts the app: rows would be left "may have arrived" and the
+    /// download lost).
+    pub fn ensure_idle(&self) -> Result<(), AppError> {
+        if self.bulk.any_running() || self.jobs.any_running() {
+            return Err(AppError::new(
+                ErrorCode::Busy,
+                "a list is sending or a file is downloading",
+            ));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -37,11 +37,16 @@ pub enum ErrorCode {
     StoreUnreadable,
     /// The disk is full: nothing more can be written until space is freed.
     DiskFull,
+    /// A list is sending or a file is downloading: what was asked (installing an update) waits
+    /// until it ends.
+    Busy,
+    /// An update's signature does not match the publisher's key: it is not installed.
+    UpdateUnverified,
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 22] = [
         Self::Validation,
         Self::NotConfigured,
         Self::WrongKey,
@@ -61,6 +66,8 @@ impl ErrorCode {
         Self::StoreKeyMissing,
         Self::StoreUnreadable,
         Self::DiskFull,
+        Self::Busy,
+        Self::UpdateUnverified,
         Self::Internal,
     ];
 
@@ -86,6 +93,8 @@ impl ErrorCode {
             Self::StoreKeyMissing => "store_key_missing",
             Self::StoreUnreadable => "store_unreadable",
             Self::DiskFull => "disk_full",
+            Self::Busy => "busy",
+            Self::UpdateUnverified => "update_unverified",
             Self::Internal => "internal",
         }
     }

@@ -639,3 +639,15 @@ fn the_repeat_guard_ends_after_a_day_by_the_apps_clock() {
     clock.advance(2 * 3_600_000);
     assert!(app.begin_send(&send, false).unwrap().is_ok());
 }
+
+/// Installing an update restarts the app: it waits while a download (or a list) is running.
+#[test]
+fn an_update_waits_while_a_download_runs() {
+    let p = Profile::new();
+    let app = p.open();
+    assert!(app.ensure_idle().is_ok());
+    let _token = app.jobs.start("download-1");
+    assert_eq!(app.ensure_idle().unwrap_err().code, ErrorCode::Busy);
+    app.jobs.finish("download-1");
+    assert!(app.ensure_idle().is_ok());
+}

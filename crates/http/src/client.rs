@@ -30,7 +30,16 @@ impl Default for HttpConfig {
 /// One `reqwest::Client` per API. Redirects are not followed automatically: the only redirects
 /// these APIs send are file downloads, and [`crate::download_file`] follows them itself so it can
 /// drop credentials when the file lives on another host. The system proxy is honoured.
+/// Chooses the process's TLS provider once. Two are compiled in (reqwest's aws-lc-rs, and ring,
+/// which the update plugin brings); with both present rustls refuses to pick one by itself and
+/// any TLS client built without an explicit provider panics. Called before any client is built;
+/// calling it again does nothing.
+pub fn tls_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
 pub fn build_client(cfg: &HttpConfig) -> Result<reqwest::Client, ApiError> {
+    tls_provider();
     reqwest::Client::builder()
         .connect_timeout(cfg.connect_timeout)
         .read_timeout(cfg.read_timeout)

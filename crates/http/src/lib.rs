@@ -13,7 +13,7 @@ pub mod rule;
 pub mod secret;
 pub mod text;
 
-pub use client::{build_client, join_url, HttpConfig};
+pub use client::{build_client, join_url, tls_provider, HttpConfig};
 pub use download::{download_file, DownloadOptions, DownloadProgress};
 pub use error::{ApiError, ErrorKind, VendorError};
 pub use ratelimit::RateLimit;

@@ -27,6 +27,8 @@ const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
   store_key_missing: 'error.store_key_missing',
   store_unreadable: 'error.store_unreadable',
   disk_full: 'error.disk_full',
+  busy: 'error.busy',
+  update_unverified: 'error.update_unverified',
   internal: 'error.internal'
 };
 

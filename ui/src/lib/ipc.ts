@@ -1,6 +1,7 @@
 // The only door to the backend. Screens call `backend()`; tests install a fake with `setBackend`.
 import { Channel, invoke as tauriInvoke, type InvokeArgs } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
+import type { UpdateCheck } from './bindings/UpdateCheck';
 import type { ActivityEntry } from './bindings/ActivityEntry';
 import type { AppStatus } from './bindings/AppStatus';
 import type { Changed } from './bindings/Changed';
@@ -64,6 +65,10 @@ export interface Backend {
   savedFiles(): Promise<SavedFile[]>;
   deleteSavedFilesPastRetention(): Promise<number>;
   diagnostics(): Promise<string>;
+  /** Asks the update server whether a newer OpsDesk exists. */
+  updateCheck(): Promise<UpdateCheck>;
+  /** Downloads, verifies and installs it, then restarts (refused while a list is sending). */
+  updateInstall(): Promise<void>;
   openLogFolder(): Promise<void>;
   saveSettings(settings: Settings): Promise<Settings>;
   saveTruoraKey(key: string): Promise<CredentialsStatus>;
@@ -190,6 +195,8 @@ export const tauriBackend: Backend = {
   savedFiles: () => invoke('saved_files'),
   deleteSavedFilesPastRetention: () => invoke('delete_saved_files_past_retention'),
   diagnostics: () => invoke('diagnostics'),
+  updateCheck: () => invoke('update_check'),
+  updateInstall: () => invoke('update_install'),
   openLogFolder: () => invoke('open_log_folder'),
   saveSettings: (settings) => invoke('save_settings', { settings }),
   saveTruoraKey: (key) => invoke('save_truora_key', { key }),

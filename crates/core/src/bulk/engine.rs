@@ -272,6 +272,11 @@ impl Engine {
         Ok(())
     }
 
+    /// Whether any list is sending now.
+    pub fn any_running(&self) -> bool {
+        !self.map.lock().unwrap().is_empty()
+    }
+
     pub fn is_running(&self, id: i64) -> bool {
         self.map.lock().unwrap().contains_key(&id)
     }

@@ -937,7 +937,21 @@ export const en = {
   'rule.bulk_values_past_header':
     'A row has more values than there are column names, usually because a value contains a comma or semicolon (an address, for example). Put such values in quotes, or save the file again from Excel as CSV, and try again.',
   'rule.tc_too_many_events':
-    'The file has more than {limit_events} notifications. Split it into smaller files and import them one by one.'
+    'The file has more than {limit_events} notifications. Split it into smaller files and import them one by one.',
+  'updates.title': 'Updates',
+  'updates.check': 'Check for updates',
+  'updates.checking': 'Checking…',
+  'updates.not_configured':
+    'This copy of OpsDesk was installed without automatic updates. Your IT team installs new versions.',
+  'updates.available': 'Version {version} is available (you have {current}).',
+  'updates.install_help':
+    'OpsDesk restarts to finish. It waits until lists have finished sending and files have finished downloading.',
+  'updates.install': 'Install and restart',
+  'updates.installing': 'Downloading and checking the update…',
+  'updates.latest': 'You have the latest version ({current}).',
+  'error.busy': 'A list is sending or a file is downloading. Try again when it has finished.',
+  'error.update_unverified':
+    'This update is not signed by the OpsDesk publisher, so it was not installed. Tell your IT team.'
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -957,5 +957,19 @@ export const es: Record<MessageKey, string> = {
   'rule.bulk_values_past_header':
     'Una fila tiene más datos que nombres de columna. Suele pasar cuando un dato lleva una coma o un punto y coma, por ejemplo una dirección. Ponga esos datos entre comillas, o vuelva a guardar el archivo como CSV desde Excel, e intente otra vez.',
   'rule.tc_too_many_events':
-    'El archivo tiene más de {limit_events} notificaciones. Divídalo en archivos más pequeños e impórtelos uno por uno.'
+    'El archivo tiene más de {limit_events} notificaciones. Divídalo en archivos más pequeños e impórtelos uno por uno.',
+  'updates.title': 'Actualizaciones',
+  'updates.check': 'Buscar actualizaciones',
+  'updates.checking': 'Buscando…',
+  'updates.not_configured':
+    'Esta copia de OpsDesk se instaló sin actualizaciones automáticas. Su equipo de TI instala las versiones nuevas.',
+  'updates.available': 'Hay una versión nueva, la {version} (usted tiene la {current}).',
+  'updates.install_help':
+    'OpsDesk se reinicia para terminar. Espera a que las listas terminen de enviarse y los archivos de descargarse.',
+  'updates.install': 'Instalar y reiniciar',
+  'updates.installing': 'Descargando y verificando la actualización…',
+  'updates.latest': 'Tiene la versión más reciente ({current}).',
+  'error.busy': 'Hay una lista enviándose o un archivo descargándose. Intente de nuevo cuando termine.',
+  'error.update_unverified':
+    'Esta actualización no está firmada por el editor de OpsDesk, así que no se instaló. Avise a su equipo de TI.'
 };

@@ -953,5 +953,19 @@ export const ptBR: Record<MessageKey, string> = {
   'rule.bulk_values_past_header':
     'Uma linha tem mais dados do que nomes de coluna. Isso costuma acontecer quando um dado tem vírgula ou ponto e vírgula, como um endereço. Coloque esses dados entre aspas, ou salve o arquivo de novo como CSV pelo Excel, e tente outra vez.',
   'rule.tc_too_many_events':
-    'O arquivo tem mais de {limit_events} notificações. Divida em arquivos menores e importe um de cada vez.'
+    'O arquivo tem mais de {limit_events} notificações. Divida em arquivos menores e importe um de cada vez.',
+  'updates.title': 'Atualizações',
+  'updates.check': 'Procurar atualizações',
+  'updates.checking': 'Procurando…',
+  'updates.not_configured':
+    'Esta cópia do OpsDesk foi instalada sem atualizações automáticas. Sua equipe de TI instala as versões novas.',
+  'updates.available': 'A versão {version} está disponível (você tem a {current}).',
+  'updates.install_help':
+    'O OpsDesk reinicia para terminar. Ele espera as listas terminarem de enviar e os arquivos de baixar.',
+  'updates.install': 'Instalar e reiniciar',
+  'updates.installing': 'Baixando e verificando a atualização…',
+  'updates.latest': 'Você tem a versão mais recente ({current}).',
+  'error.busy': 'Há uma lista sendo enviada ou um arquivo sendo baixado. Tente de novo quando terminar.',
+  'error.update_unverified':
+    'Esta atualização não está assinada pelo editor do OpsDesk, por isso não foi instalada. Avise sua equipe de TI.'
 };
