@@ -37,14 +37,15 @@ fn the_installed_deb_opens_its_window() {
         .stderr(Stdio::null())
         .spawn()
         .expect("the installed binary starts");
-    // The window is there when the X server knows a window by that name.
+    // The window is there when the X server lists a window by that name (xwininfo, from
+    // x11-utils, which the setup script installs with the virtual display).
     let started = Instant::now();
     let found = loop {
-        let out = Command::new("xdotool")
-            .args(["search", "--onlyvisible", "--name", "^OpsDesk$"])
+        let out = Command::new("xwininfo")
+            .args(["-root", "-tree"])
             .output()
-            .expect("xdotool");
-        if out.status.success() && !out.stdout.is_empty() {
+            .expect("xwininfo");
+        if String::from_utf8_lossy(&out.stdout).contains("\"OpsDesk\"") {
             break true;
         }
         if started.elapsed() > Duration::from_secs(30) {
