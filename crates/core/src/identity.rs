@@ -327,6 +327,12 @@ pub fn validate_link_form(f: &LinkForm) -> Vec<AppError> {
     }
     let phone = f.phone.trim();
     let phone_ok = e164_phone(phone).is_some();
+    // With "+" and a country code the number itself is wrong, not its format.
+    let phone_rule = if phone.starts_with('+') {
+        RuleCode::NotAPhone
+    } else {
+        RuleCode::NotE164
+    };
     match f.delivery {
         LinkDelivery::Whatsapp | LinkDelivery::Sms => {
             if phone.is_empty() {
@@ -338,7 +344,7 @@ pub fn validate_link_form(f: &LinkForm) -> Vec<AppError> {
             } else if !phone_ok {
                 errs.push(AppError::validation(
                     "phone",
-                    RuleCode::NotE164,
+                    phone_rule,
                     "phone must include + and the country code",
                 ));
             }
@@ -362,7 +368,7 @@ pub fn validate_link_form(f: &LinkForm) -> Vec<AppError> {
             if !phone.is_empty() && !phone_ok {
                 errs.push(AppError::validation(
                     "phone",
-                    RuleCode::NotE164,
+                    phone_rule,
                     "phone must include + and the country code",
                 ));
             }

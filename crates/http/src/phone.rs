@@ -73,13 +73,34 @@ pub fn country_code_digits(raw: &str) -> String {
 }
 
 /// The typed text without separators; `None` if anything but digits and one leading `+` remains.
+/// `00` in front is the international prefix of most countries: read as `+`.
 fn compact(raw: &str) -> Option<(bool, String)> {
     let s: String = raw.chars().filter(|c| !is_separator(*c)).collect();
-    let (plus, digits) = match s.strip_prefix('+') {
+    let (plus, digits) = match s.strip_prefix('+').or_else(|| s.strip_prefix("00")) {
         Some(rest) => (true, rest.to_string()),
         None => (false, s),
     };
     (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some((plus, digits))
+}
+
+/// A national number as people write it at home, turned into the form dialled from abroad: the
+/// trunk `0` (India, Brazil, Peru, Argentina, Ecuador…) and, after +52, Mexico's retired `1` and
+/// `044`/`045` mobile prefixes are dropped when what is left fits the country's plan.
+fn national_form<'a>(cc: &str, n: &'a str) -> &'a str {
+    let fits = |s: &str| !s.starts_with('0') && plan(cc).is_some_and(|l| l.contains(&s.len()));
+    if fits(n) {
+        return n;
+    }
+    let prefixes: &[&str] = if cc == "52" {
+        &["044", "045", "1", "0"]
+    } else {
+        &["0"]
+    };
+    prefixes
+        .iter()
+        .filter_map(|p| n.strip_prefix(p))
+        .find(|r| fits(r))
+        .unwrap_or(n)
 }
 
 fn check_national(cc: &str, national: &str) -> Result<(), RuleCode> {
@@ -111,11 +132,11 @@ pub fn parse_with_country(country_code: &str, number: &str) -> Result<Phone, Rul
         return Err(RuleCode::Required);
     }
     let (plus, digits) = compact(number).ok_or(RuleCode::NotAPhone)?;
-    let national = if plus {
-        digits
-            .strip_prefix(cc.as_str())
-            .ok_or(RuleCode::NotAPhone)?
-    } else {
+    if plus {
+        // The number carries its own country code (`+52 …` in a Colombian list): it wins.
+        return parse_international(number);
+    }
+    let national = {
         // A whole number without the "+" (`573001234567`) where the national one is shorter.
         match digits.strip_prefix(cc.as_str()) {
             Some(rest)
@@ -126,6 +147,7 @@ pub fn parse_with_country(country_code: &str, number: &str) -> Result<Phone, Rul
             _ => digits.as_str(),
         }
     };
+    let national = national_form(&cc, national);
     check_national(&cc, national)?;
     Ok(Phone {
         country_code: cc,
@@ -141,20 +163,25 @@ pub fn parse_international(raw: &str) -> Result<Phone, RuleCode> {
     }
     let (plus, digits) = compact(raw).ok_or(RuleCode::NotAPhone)?;
     if digits.starts_with('0') {
-        return Err(RuleCode::NotAPhone);
+        // `098765 43210`: a number as dialled at home, without its country code.
+        return Err(if plus {
+            RuleCode::NotAPhone
+        } else {
+            RuleCode::NeedsCountryCode
+        });
     }
     // The country code: the known plans first (longest match), then E.164's 1-3 digits.
     let known = PLANS
         .iter()
-        .filter(|(cc, lengths)| {
-            digits.starts_with(cc) && lengths.contains(&(digits.len() - cc.len()))
+        .filter_map(|(cc, _)| {
+            let national = national_form(cc, digits.strip_prefix(cc)?);
+            check_national(cc, national).ok().map(|_| (*cc, national))
         })
-        .max_by_key(|(cc, _)| cc.len())
-        .map(|(cc, _)| *cc);
-    if let Some(cc) = known {
+        .max_by_key(|(cc, _)| cc.len());
+    if let Some((cc, national)) = known {
         return Ok(Phone {
             country_code: cc.to_string(),
-            national: digits[cc.len()..].to_string(),
+            national: national.to_string(),
         });
     }
     if !plus && digits.len() <= 10 {
@@ -280,6 +307,34 @@ mod tests {
             assert!(plan(calling_code(iso).unwrap()).is_some(), "{iso}");
         }
         assert_eq!(calling_code("VE"), None);
+    }
+
+    #[test]
+    fn numbers_as_dialled_at_home_or_abroad_are_understood() {
+        for (cc, typed, want) in [
+            ("+57", "0057 300 123 4567", "+573001234567"),
+            ("+52", "+52 1 55 1234 5678", "+525512345678"),
+            ("+52", "044 55 1234 5678", "+525512345678"),
+            ("+91", "098765 43210", "+919876543210"),
+            ("+55", "(011) 3456-7890", "+551134567890"),
+            ("+51", "(01) 234-5678", "+5112345678"),
+            // A list row with its own country code keeps it.
+            ("+57", "+52 55 1234 5678", "+525512345678"),
+        ] {
+            assert_eq!(
+                e164(parse_with_country(cc, typed)),
+                Ok(want.into()),
+                "{cc} {typed}"
+            );
+        }
+        assert_eq!(
+            e164(parse_international("5215512345678")),
+            Ok("+525512345678".into())
+        );
+        assert_eq!(
+            parse_international("098765 43210"),
+            Err(RuleCode::NeedsCountryCode)
+        );
     }
 
     #[test]

@@ -379,6 +379,12 @@ pub fn validate(
             // Sent as the digits typed (the catalogue does not say whether Truora wants the
             // country code); checked against the country's numbering plan where known.
             "phone_number" => match opsdesk_http::phone::calling_code(&draft.country) {
+                // A foreign number with its own country code is checked as such.
+                _ if raw.trim_start().starts_with('+') => {
+                    opsdesk_http::phone::parse_international(raw)
+                        .err()
+                        .map(|_| RuleCode::NotAPhone)
+                }
                 Some(cc) => opsdesk_http::phone::parse_with_country(cc, raw)
                     .err()
                     .map(|_| RuleCode::NotAPhone),

@@ -430,7 +430,12 @@ fn check_buttons(d: &TemplateDraft, errs: &mut Vec<RuleError>) {
                 } else if chars(p) > BUTTON_PHONE_MAX {
                     errs.push(err(f("phone_number"), RuleCode::WaButtonPhoneTooLong));
                 } else if clean_line(p).is_none() {
-                    errs.push(err(f("phone_number"), RuleCode::NotE164));
+                    let rule = if p.starts_with('+') {
+                        RuleCode::NotAPhone
+                    } else {
+                        RuleCode::NotE164
+                    };
+                    errs.push(err(f("phone_number"), rule));
                 }
             }
             _ => {}
