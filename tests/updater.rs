@@ -19,8 +19,15 @@ fn publisher() -> (String, minisign::SecretKey) {
 
 /// The signature the Tauri CLI would write for `data`, naming the version it was built for.
 fn sign(sk: &minisign::SecretKey, data: &[u8], version: &str) -> String {
-    let trusted = format!("timestamp:1700000000\tfile:opsdesk.AppImage\tversion:{version}");
-    let sig = minisign::sign(None, sk, data, Some(&trusted), None).unwrap();
+    sign_with_comment(
+        sk,
+        data,
+        &format!("timestamp:1700000000\tfile:opsdesk.AppImage\tversion:{version}"),
+    )
+}
+
+fn sign_with_comment(sk: &minisign::SecretKey, data: &[u8], trusted: &str) -> String {
+    let sig = minisign::sign(None, sk, data, Some(trusted), None).unwrap();
     B64.encode(sig.to_string())
 }
 
@@ -44,6 +51,7 @@ fn app_with(pubkey: &str) -> tauri::App<tauri::test::MockRuntime> {
         serde_json::json!({
             "pubkey": pubkey,
             "endpoints": [],
+            "requireSignedVersion": true,
             "dangerousInsecureTransportProtocol": true
         }),
     );
@@ -108,6 +116,19 @@ async fn an_old_release_announced_as_new_is_refused() {
     let (pubkey, sk) = publisher();
     let package = b"OpsDesk 0.0.9".to_vec();
     let sig = sign(&sk, &package, "0.0.9");
+    let base = serve_with_manifest(|b| manifest(b, "9.9.9", &sig), package);
+    let update = offered(&pubkey, &base).await;
+    let e = download_verified(&update).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::UpdateUnverified, "{e:?}");
+}
+
+#[tokio::test]
+async fn a_signature_that_names_no_version_is_refused() {
+    // Older signatures carry no version: accepting them would let any old release be served
+    // as the new one (release builds require the version, as this test's app does).
+    let (pubkey, sk) = publisher();
+    let package = b"OpsDesk".to_vec();
+    let sig = sign_with_comment(&sk, &package, "timestamp:1700000000\tfile:opsdesk.AppImage");
     let base = serve_with_manifest(|b| manifest(b, "9.9.9", &sig), package);
     let update = offered(&pubkey, &base).await;
     let e = download_verified(&update).await.unwrap_err();

@@ -111,6 +111,7 @@ pub mod commands {
     #[tauri::command]
     pub async fn update_install(app: tauri::AppHandle, core: Core<'_>) -> CmdResult<()> {
         core.ensure_idle()?;
+        let core = core.inner().clone();
         let Some(updater) = updater(&app)?.filter(|_| configured(&app)) else {
             return Err(AppError::new(
                 ErrorCode::NotConfigured,
@@ -121,11 +122,21 @@ pub mod commands {
             return Err(AppError::new(ErrorCode::NotFound, "no update on offer"));
         };
         let bytes = download_verified(&update).await?;
-        // Checked again: a list may have been started while the package downloaded.
-        core.ensure_idle()?;
+        // From here no list or download starts: the install ends in a restart.
+        core.begin_update()?;
         tracing::info!(version = %update.version, "installing an update");
-        update.install(bytes).map_err(error_of)?;
+        // On Windows the installer ends this process itself: the clean exit is marked first.
         core.mark_clean_exit();
+        // Installing can wait on the system (a password prompt on Linux): off the async workers.
+        let installed = tokio::task::spawn_blocking(move || update.install(bytes))
+            .await
+            .map_err(|e| AppError::internal(format!("the installer task failed: {e}")))
+            .and_then(|r| r.map_err(error_of));
+        if let Err(e) = installed {
+            core.end_update();
+            core.mark_running();
+            return Err(e);
+        }
         app.restart();
     }
 }

@@ -159,6 +159,8 @@ pub struct App {
     /// Which keys are saved, remembered: the OS keyring is slow (a D-Bus round trip per entry)
     /// and Practice mode is decided from it on every call. Cleared whenever keys change.
     creds_cache: std::sync::Mutex<Option<CredentialsStatus>>,
+    /// An update is being installed (it ends in a restart): no list or download may start.
+    updating: std::sync::atomic::AtomicBool,
 }
 
 impl App {
@@ -184,6 +186,7 @@ impl App {
             jobs: Jobs::default(),
             bulk,
             creds_cache: std::sync::Mutex::new(None),
+            updating: Default::default(),
         })
         .inspect(|app| app.purge_expired())
     }
@@ -926,13 +929,52 @@ impl App {
     /// (installing an update restarts the app: rows would be left "may have arrived" and the
     /// download lost).
     pub fn ensure_idle(&self) -> Result<(), AppError> {
-        if self.bulk.any_running() || self.jobs.any_running() {
+        if self.is_updating() || self.bulk.any_running() || self.jobs.any_running() {
             return Err(AppError::new(
                 ErrorCode::Busy,
                 "a list is sending or a file is downloading",
             ));
         }
         Ok(())
+    }
+
+    /// Starts installing an update: refused unless idle, and from then on no list or download
+    /// starts (they would be cut by the restart) until [`App::end_update`] (a failed install).
+    pub fn begin_update(&self) -> Result<(), AppError> {
+        self.ensure_idle()?;
+        if self
+            .updating
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            return Err(AppError::new(
+                ErrorCode::Busy,
+                "an update is being installed",
+            ));
+        }
+        // A list that started between the check and the flag: give way to it.
+        if self.bulk.any_running() || self.jobs.any_running() {
+            self.end_update();
+            return Err(AppError::new(
+                ErrorCode::Busy,
+                "a list is sending or a file is downloading",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn end_update(&self) {
+        self.updating
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub(crate) fn is_updating(&self) -> bool {
+        self.updating.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Marks this run as started again (after a failed update cleared the mark): an unclean
+    /// exit from here on gets the full cache check at the next start.
+    pub fn mark_running(&self) {
+        let _ = std::fs::write(self.running_marker(), b"");
     }
 }
 

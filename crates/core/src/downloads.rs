@@ -34,6 +34,12 @@ impl App {
         F: FnOnce(PathBuf, tokio_util::sync::CancellationToken) -> Fut,
         Fut: std::future::Future<Output = Result<u64, opsdesk_http::ApiError>>,
     {
+        if self.is_updating() {
+            return Err(AppError::new(
+                ErrorCode::Busy,
+                "an update is being installed",
+            ));
+        }
         let area = if subject_id.starts_with("CHK") {
             "checks"
         } else if subject_id.starts_with("whatsapp") {

@@ -651,3 +651,21 @@ fn an_update_waits_while_a_download_runs() {
     app.jobs.finish("download-1");
     assert!(app.ensure_idle().is_ok());
 }
+
+/// While an update installs (it ends in a restart), nothing new starts that it would cut.
+#[tokio::test]
+async fn nothing_starts_while_an_update_installs() {
+    let p = Profile::new();
+    let app = p.open();
+    app.begin_update().unwrap();
+    assert_eq!(app.begin_update().unwrap_err().code, ErrorCode::Busy);
+    let saved = app
+        .whatsapp_save_qr("https://wa.me/576015550100", None)
+        .await;
+    assert_eq!(saved.unwrap_err().code, ErrorCode::Busy);
+    app.end_update();
+    assert!(app
+        .whatsapp_save_qr("https://wa.me/576015550100", None)
+        .await
+        .is_ok());
+}

@@ -177,6 +177,12 @@ impl App {
         sender: Arc<dyn Sender>,
         progress: impl FnMut(&JobView),
     ) -> Result<JobView, AppError> {
+        if self.is_updating() {
+            return Err(AppError::new(
+                crate::error::ErrorCode::Busy,
+                "an update is being installed",
+            ));
+        }
         self.bulk.run(id, sender, progress).await
     }
 }
@@ -234,7 +240,8 @@ impl App {
                         // Not among the words the UI sent: the vendor's text, or the code.
                         .unwrap_or_else(|| match k {
                             RowReason::Vendor { text } => text.clone(),
-                            other => serde_json::to_string(other).unwrap_or_default(),
+                            // Words the UI did not send: the reason's key, as before.
+                            other => other.key(),
                         })
                 })
                 .collect::<Vec<_>>()

@@ -184,7 +184,7 @@ impl RowReason {
     /// `bulk:<what>` or `vendor:<text>` (spaces in the text kept as non-breaking spaces, as
     /// several reasons are written space-separated). Rows written by earlier versions use
     /// the same keys.
-    fn key(&self) -> String {
+    pub fn key(&self) -> String {
         match self {
             Self::Rule { field, rule } => format!("rule:{field}:{rule}"),
             Self::Error { code } => format!("error:{}", code.as_str()),
