@@ -250,6 +250,10 @@ pub fn save_all(
     tx.commit()
 }
 
+/// Read every 2 s while the app is open: it must read only what it returns (see the
+/// `checks_due` index and the plan test below), whatever the size of the cache.
+pub(crate) const DUE: &str = "SELECT check_id, status FROM checks WHERE next_poll_ms IS NOT NULL AND next_poll_ms <= ?1 AND practice = ?2 ORDER BY next_poll_ms LIMIT ?3";
+
 /// Unfinished checks whose next look is due: ID and status, soonest first.
 pub fn due(
     conn: &Connection,
@@ -257,9 +261,7 @@ pub fn due(
     practice: bool,
     max: u32,
 ) -> rusqlite::Result<Vec<(String, String)>> {
-    let mut s = conn.prepare_cached(
-        "SELECT check_id, status FROM checks WHERE next_poll_ms IS NOT NULL AND next_poll_ms <= ?1 AND practice = ?2 ORDER BY next_poll_ms LIMIT ?3",
-    )?;
+    let mut s = conn.prepare_cached(DUE)?;
     let rows = s.query_map(params![now, practice, max], |r| Ok((r.get(0)?, r.get(1)?)))?;
     rows.collect()
 }

@@ -46,6 +46,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_saved_files",
         include_str!("migrations/0008_saved_files.sql"),
     ),
+    (
+        "0009_due_by_mode",
+        include_str!("migrations/0009_due_by_mode.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -237,6 +241,40 @@ impl From<StoreError> for crate::error::AppError {
             KeyMissing => AppError::new(ErrorCode::StoreKeyMissing, e.to_string()),
             WrongKey | TooNew { .. } => AppError::new(ErrorCode::StoreUnreadable, e.to_string()),
             _ => AppError::internal(e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+
+    /// What SQLite will do for `sql`: the details of its query plan.
+    fn plan(c: &Connection, sql: &str) -> String {
+        let mut s = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let rows = s
+            .query_map([0i64, 0, 10], |r| r.get::<_, String>(3))
+            .unwrap();
+        rows.map(|r| r.unwrap()).collect::<Vec<_>>().join(" | ")
+    }
+
+    /// The background follow-ups run every few seconds while the app is open: they must walk
+    /// their due index, never scan or sort the whole cache (idle CPU grew with the cache).
+    #[test]
+    fn follow_ups_read_only_what_is_due() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db"), &new_key()).unwrap();
+        let c = store.conn().unwrap();
+        for (sql, index) in [
+            (checks::DUE, "checks_due"),
+            (whatsapp::DUE, "wa_outbounds_due"),
+        ] {
+            let p = plan(&c, sql);
+            assert!(p.contains(&format!("USING INDEX {index}")), "{p}");
+            assert!(
+                !p.contains("TEMP B-TREE"),
+                "sorts instead of walking the index: {p}"
+            );
         }
     }
 }

@@ -132,6 +132,9 @@ pub fn remove_line(c: &Connection, line: &str, practice: bool) -> rusqlite::Resu
     )
 }
 
+/// Read on every follow-up tick: uses the `wa_outbounds_due` index (mode, then due time).
+pub(crate) const DUE: &str = "SELECT outbound_id, line FROM wa_outbounds WHERE next_check_ms IS NOT NULL AND next_check_ms <= ?1 AND practice = ?2 ORDER BY next_check_ms LIMIT ?3";
+
 /// Templates in review whose next look is due: ID and line.
 pub fn due(
     c: &Connection,
@@ -139,9 +142,7 @@ pub fn due(
     practice: bool,
     max: u32,
 ) -> rusqlite::Result<Vec<(String, String)>> {
-    let mut s = c.prepare_cached(
-        "SELECT outbound_id, line FROM wa_outbounds WHERE next_check_ms IS NOT NULL AND next_check_ms <= ?1 AND practice = ?2 ORDER BY next_check_ms LIMIT ?3",
-    )?;
+    let mut s = c.prepare_cached(DUE)?;
     let rows = s.query_map(params![now, practice, max], |r| Ok((r.get(0)?, r.get(1)?)))?;
     rows.collect()
 }
