@@ -116,7 +116,7 @@ impl Settings {
     }
 
     pub fn save(&self, conn: &mut Connection) -> rusqlite::Result<()> {
-        let tx = conn.transaction()?;
+        let tx = crate::store::write_tx(conn)?;
         for (k, v) in [
             ("language", serde_json::to_string(&self.language)),
             ("theme", serde_json::to_string(&self.theme)),

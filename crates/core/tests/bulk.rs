@@ -336,6 +336,25 @@ async fn a_whatsapp_spreadsheet_is_checked_sent_once_and_its_failures_exported()
     assert_eq!(back.rows[1].1[5], "No válido");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn at_full_pace_no_row_fails_for_a_reason_of_ours() {
+    // Four sends in flight, each writing its ledger row and its result: with transactions that
+    // read before writing, some failed at once with "database is locked" (error:internal).
+    let p = Profile::new();
+    let app = p.open();
+    let id = reminder(&app).await;
+    app.bulk_load_bytes("c.csv", practice_csv(2000).as_bytes())
+        .unwrap();
+    let job = app.whatsapp_bulk_create(&mapping(&id), "pace").unwrap();
+    app.set_whatsapp_bulk_rate(100_000);
+    let v = app.whatsapp_bulk_run(job, |_| {}).await.unwrap();
+    let failed = app
+        .bulk_rows(job, &[RowState::Failed, RowState::Uncertain], 0, 2000)
+        .unwrap();
+    assert!(failed.is_empty(), "{:?}", &failed[..failed.len().min(3)]);
+    assert_eq!(v.counts.done, 2000, "{:?}", v.counts);
+}
+
 #[tokio::test]
 async fn with_injected_faults_every_row_ends_accounted_for_and_nobody_gets_two() {
     let p = Profile::new();

@@ -303,7 +303,7 @@ pub fn record(
     results: &[(i64, RowOutcome)],
     now: i64,
 ) -> rusqlite::Result<()> {
-    let tx = conn.transaction()?;
+    let tx = crate::store::write_tx(conn)?;
     {
         let mut s = tx.prepare_cached(
             "UPDATE bulk_rows SET state = CASE WHEN ?3 = 'pending' AND attempts >= ?6 THEN 'failed' ELSE ?3 END,
@@ -392,7 +392,7 @@ pub fn create(
     rows: Vec<NewRowRecord>,
     now: i64,
 ) -> rusqlite::Result<i64> {
-    let tx = c.transaction()?;
+    let tx = crate::store::write_tx(c)?;
     tx.execute(
         "INSERT INTO bulk_jobs (kind, title, state, params, practice, created_at_ms) VALUES (?1, ?2, 'ready', ?3, ?4, ?5)",
         params![kind, title, params.to_string(), practice, now],
@@ -472,7 +472,7 @@ pub fn rows(
 /// After a restart: jobs that were running become interrupted, rows caught in flight
 /// uncertain. Returns the interrupted jobs.
 pub fn recover(c: &mut Connection) -> rusqlite::Result<Vec<i64>> {
-    let tx = c.transaction()?;
+    let tx = crate::store::write_tx(c)?;
     let ids: Vec<i64> = {
         let mut s = tx.prepare("SELECT id FROM bulk_jobs WHERE state = 'running'")?;
         let rows = s.query_map([], |r| r.get(0))?;
@@ -521,7 +521,7 @@ pub fn note_outcome(
     rows: &[i64],
     outcome: &str,
 ) -> rusqlite::Result<()> {
-    let tx = c.transaction()?;
+    let tx = crate::store::write_tx(c)?;
     {
         let mut s = tx.prepare_cached("UPDATE bulk_rows SET outcome = ?3 WHERE job_id = ?1 AND row_no = ?2 AND state = 'in_flight'")?;
         for no in rows {
@@ -548,7 +548,7 @@ pub fn settle_uncertain(
     results: &[(i64, RowOutcome)],
     now: i64,
 ) -> rusqlite::Result<()> {
-    let tx = c.transaction()?;
+    let tx = crate::store::write_tx(c)?;
     tx.execute("UPDATE bulk_rows SET state = 'in_flight' WHERE job_id = ?1 AND state = 'uncertain' AND outcome IS NOT NULL", [job])?;
     tx.commit()?;
     record(c, job, results, now)?;

@@ -243,7 +243,7 @@ pub fn save_all(
     now: i64,
     practice: bool,
 ) -> rusqlite::Result<()> {
-    let tx = conn.transaction()?;
+    let tx = crate::store::write_tx(conn)?;
     for ch in checks {
         save(&tx, ch, now, practice)?;
     }

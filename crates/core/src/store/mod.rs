@@ -52,6 +52,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// A transaction that will write, begun as a write (`BEGIN IMMEDIATE`). A deferred one that
+/// reads first and then writes cannot wait for another writer in WAL mode: SQLite fails it at
+/// once with "database is locked" (busy timeout or not), which showed up as list rows failed
+/// "for an internal reason" at high pace. Begun as a write it queues behind the busy timeout.
+pub fn write_tx(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("the local cache exists but its key is missing from the keyring")]
@@ -214,7 +222,7 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         });
     }
     for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(done) {
-        let tx = conn.transaction()?;
+        let tx = crate::store::write_tx(conn)?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;

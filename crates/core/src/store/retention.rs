@@ -52,7 +52,7 @@ pub fn policy(table: &str) -> Option<Policy> {
 /// Deletes everything past `cutoff_ms` that can hold personal data. Returns how many rows
 /// went. Runs in one transaction so a failure leaves nothing half-purged.
 pub fn purge(conn: &mut Connection, cutoff_ms: i64) -> rusqlite::Result<usize> {
-    let tx = conn.transaction()?;
+    let tx = crate::store::write_tx(conn)?;
     let mut n = 0;
     n += super::identity::purge_before(&tx, cutoff_ms)?;
     n += super::checks::purge_before(&tx, cutoff_ms)?;

@@ -55,7 +55,7 @@ pub fn insert_events(
     now: i64,
 ) -> rusqlite::Result<(u32, u32)> {
     let (mut added, mut duplicates) = (0, 0);
-    let tx = c.transaction()?;
+    let tx = crate::store::write_tx(c)?;
     {
         let mut s = tx.prepare_cached(
             "INSERT OR IGNORE INTO tc_events (event_id, event_type, created_at_s, business_number, client_number, alternate,
@@ -160,7 +160,7 @@ pub fn replace_labels(
     labels: &[(String, String, String)],
     now: i64,
 ) -> rusqlite::Result<()> {
-    let tx = c.transaction()?;
+    let tx = crate::store::write_tx(c)?;
     tx.execute("DELETE FROM tc_labels WHERE practice = ?1", [practice])?;
     for (id, name, body) in labels {
         tx.execute(

@@ -79,7 +79,7 @@ pub fn replace_line(
     now: i64,
     practice: bool,
 ) -> rusqlite::Result<()> {
-    let tx = c.transaction()?;
+    let tx = crate::store::write_tx(c)?;
     let ids: Vec<&str> = list.iter().map(|o| o.outbound_id.as_str()).collect();
     let mut stale: Vec<String> = Vec::new();
     {
@@ -163,7 +163,7 @@ pub fn take_untold_verdicts(
     c: &mut Connection,
     practice: bool,
 ) -> rusqlite::Result<Vec<(String, String, String)>> {
-    let tx = c.transaction()?;
+    let tx = crate::store::write_tx(c)?;
     let found: Vec<(String, String, String)> = {
         let mut s = tx.prepare_cached(
             "SELECT outbound_id, name, status FROM wa_outbounds
@@ -194,7 +194,7 @@ pub fn begin_send(
     practice: bool,
     now: i64,
 ) -> rusqlite::Result<Result<i64, String>> {
-    let tx = c.transaction()?;
+    let tx = crate::store::write_tx(c)?;
     let previous: Option<String> = tx
         .query_row(
             "SELECT state FROM wa_sends WHERE recipient = ?1 AND outbound_id = ?2 AND at_ms > ?3
