@@ -1,4 +1,4 @@
-use super::{CmdResult, Core};
+use super::{off_main, CmdResult, Core};
 use crate::commands::system::chosen_folder;
 use crate::events::{changed, Topic};
 use opsdesk_core::bulk::engine::{ExportLabels, JobState, JobView, RowState, RowView};
@@ -39,41 +39,48 @@ pub async fn bulk_choose_file(app: tauri::AppHandle, core: Core<'_>) -> CmdResul
 }
 
 #[tauri::command]
-pub fn whatsapp_bulk_check(core: Core<'_>, mapping: WaMapping) -> CmdResult<WaPreview> {
-    core.whatsapp_bulk_check(&mapping)
+pub async fn whatsapp_bulk_check(core: Core<'_>, mapping: WaMapping) -> CmdResult<WaPreview> {
+    off_main(&core, move |c| c.whatsapp_bulk_check(&mapping)).await
 }
 
 #[tauri::command]
-pub fn whatsapp_bulk_create(
+pub async fn whatsapp_bulk_create(
     app: tauri::AppHandle,
     core: Core<'_>,
     mapping: WaMapping,
     title: String,
 ) -> CmdResult<JobView> {
-    let id = core.whatsapp_bulk_create(&mapping, &title)?;
+    let job = off_main(&core, move |c| {
+        let id = c.whatsapp_bulk_create(&mapping, &title)?;
+        c.bulk_job(id)
+    })
+    .await?;
     changed(&app, &[Topic::Bulk, Topic::Activity]);
-    core.bulk_job(id)
+    Ok(job)
 }
 
 #[tauri::command]
-pub fn bulk_jobs(core: Core<'_>, kind: String) -> CmdResult<Vec<JobView>> {
-    core.bulk_jobs(&kind)
+pub async fn bulk_jobs(core: Core<'_>, kind: String) -> CmdResult<Vec<JobView>> {
+    off_main(&core, move |c| c.bulk_jobs(&kind)).await
 }
 
 #[tauri::command]
-pub fn bulk_job(core: Core<'_>, id: i64) -> CmdResult<JobView> {
-    core.bulk_job(id)
+pub async fn bulk_job(core: Core<'_>, id: i64) -> CmdResult<JobView> {
+    off_main(&core, move |c| c.bulk_job(id)).await
 }
 
 #[tauri::command]
-pub fn bulk_rows(
+pub async fn bulk_rows(
     core: Core<'_>,
     id: i64,
     states: Vec<RowState>,
     offset: u32,
     limit: u32,
 ) -> CmdResult<Vec<RowView>> {
-    core.bulk_rows(id, &states, offset, limit.min(1000))
+    off_main(&core, move |c| {
+        c.bulk_rows(id, &states, offset, limit.min(1000))
+    })
+    .await
 }
 
 /// Starts (or continues) a job in the background; progress arrives as `changed` events, in
@@ -172,20 +179,24 @@ pub async fn bulk_export(
 }
 
 #[tauri::command]
-pub fn truecaller_bulk_check(core: Core<'_>, mapping: TcMapping) -> CmdResult<WaPreview> {
-    core.truecaller_bulk_check(&mapping)
+pub async fn truecaller_bulk_check(core: Core<'_>, mapping: TcMapping) -> CmdResult<WaPreview> {
+    off_main(&core, move |c| c.truecaller_bulk_check(&mapping)).await
 }
 
 #[tauri::command]
-pub fn truecaller_bulk_create(
+pub async fn truecaller_bulk_create(
     app: tauri::AppHandle,
     core: Core<'_>,
     mapping: TcMapping,
     title: String,
 ) -> CmdResult<JobView> {
-    let id = core.truecaller_bulk_create(&mapping, &title)?;
+    let job = off_main(&core, move |c| {
+        let id = c.truecaller_bulk_create(&mapping, &title)?;
+        c.bulk_job(id)
+    })
+    .await?;
     changed(&app, &[Topic::Bulk, Topic::Activity]);
-    core.bulk_job(id)
+    Ok(job)
 }
 
 /// The account's caller-ID labels, for the pickers.

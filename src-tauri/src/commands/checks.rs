@@ -1,4 +1,4 @@
-use super::{CmdResult, Core};
+use super::{off_main, CmdResult, Core};
 use crate::commands::system::chosen_folder;
 use crate::events::{changed, Topic};
 use opsdesk_core::checks::{
@@ -33,8 +33,8 @@ pub async fn checks_create(
 }
 
 #[tauri::command]
-pub fn checks_search(core: Core<'_>, query: CheckQuery) -> CmdResult<Vec<CheckRow>> {
-    core.checks_search(&query)
+pub async fn checks_search(core: Core<'_>, query: CheckQuery) -> CmdResult<Vec<CheckRow>> {
+    off_main(&core, move |c| c.checks_search(&query)).await
 }
 
 #[tauri::command]

@@ -13,6 +13,18 @@ pub mod whatsapp;
 pub type Core<'a> = tauri::State<'a, std::sync::Arc<opsdesk_core::App>>;
 pub type CmdResult<T> = Result<T, opsdesk_core::AppError>;
 
+/// Runs cache work off the main thread. A synchronous command runs on it, and the window
+/// freezes while a search over a large cache or a list check of 200,000 rows runs.
+pub async fn off_main<T: Send + 'static>(
+    core: &Core<'_>,
+    f: impl FnOnce(&opsdesk_core::App) -> CmdResult<T> + Send + 'static,
+) -> CmdResult<T> {
+    let core = core.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || f(&core))
+        .await
+        .map_err(|e| opsdesk_core::AppError::internal(format!("a background task failed: {e}")))?
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
