@@ -32,15 +32,19 @@ async fn a_damaged_cache_gets_the_recovery_page_and_the_app_goes_on() {
         let body = "x".repeat(1500);
         for i in 0..2000 {
             tx.execute(
-                "INSERT INTO checks (check_id, kind, country, status, score, subject, document, created_ms, fetched_at_ms, practice, body)
-                 VALUES (?1, 'person', 'CO', 'completed', 1.0, ?2, ?3, ?4, ?4, 1, ?5)",
+                "INSERT INTO checks (ord, check_id, kind, country, status, score, subject, document, created_ms, fetched_at_ms, practice)
+                 VALUES (?4 * 1048576, ?1, 'person', 'CO', 'completed', 1.0, ?2, ?3, ?4, ?4, 1)",
                 (
                     format!("CHK{i:032}"),
                     format!("Nombre {i}"),
                     format!("{}", 10_000_000 + i),
                     1_700_000_000_000i64 + i,
-                    &body,
                 ),
+            )
+            .unwrap();
+            tx.execute(
+                "INSERT INTO check_bodies (check_id, body) VALUES (?1, ?2)",
+                (format!("CHK{i:032}"), &body),
             )
             .unwrap();
         }

@@ -13,7 +13,9 @@ use crate::app::App;
 use crate::downloads::DownloadedFile;
 use crate::error::{AppError, ErrorCode};
 use crate::store::checks as sql;
-pub use crate::store::checks::{fts_query, next_poll, search, CheckQuery, CheckRow};
+pub use crate::store::checks::{
+    fts_query, next_poll, search, CheckPage, CheckQuery, CheckRow, LIST_PAGE, PAGE_MAX,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -205,7 +207,7 @@ impl App {
         })
     }
 
-    pub fn checks_search(&self, q: &CheckQuery) -> Result<Vec<CheckRow>, AppError> {
+    pub fn checks_search(&self, q: &CheckQuery) -> Result<CheckPage, AppError> {
         let practice = self.is_practice();
         self.with_conn(|c| sql::search(c, q, practice))
     }

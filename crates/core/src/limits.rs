@@ -47,6 +47,8 @@ pub fn all() -> Vec<(&'static str, u64)> {
         ("listCells", crate::bulk::import::MAX_CELLS as u64),
         ("events", crate::truecaller::MAX_EVENTS as u64),
         ("eventsMb", crate::truecaller::MAX_EVENTS_FILE_BYTES / MB),
+        // Not a rule: how many checks the list asks for at a time (the benchmarks ask the same).
+        ("checksPage", crate::checks::LIST_PAGE as u64),
     ]
 }
 

@@ -340,16 +340,16 @@ async fn a_check_is_created_found_followed_to_completion_and_its_report_saved() 
         ..Default::default()
     };
     assert_eq!(
-        app.checks_search(&q("10987")).unwrap().len(),
+        app.checks_search(&q("10987")).unwrap().rows.len(),
         1,
         "prefix of the document"
     );
     assert_eq!(
-        app.checks_search(&q(&id[..10])).unwrap().len(),
+        app.checks_search(&q(&id[..10])).unwrap().rows.len(),
         1,
         "prefix of the ID"
     );
-    assert!(app.checks_search(&q("nobody")).unwrap().is_empty());
+    assert!(app.checks_search(&q("nobody")).unwrap().rows.is_empty());
 
     // Move the practice check past its running time and let the follower poll it.
     let sb = app.practice_sandbox().await.unwrap();
@@ -370,7 +370,7 @@ async fn a_check_is_created_found_followed_to_completion_and_its_report_saved() 
             ..q("")
         })
         .unwrap();
-    assert!(completed.iter().any(|r| r.check_id == id));
+    assert!(completed.rows.iter().any(|r| r.check_id == id));
 
     let details = app.checks_details(&id, "es", None).await.unwrap();
     assert_eq!(details.details.len(), 3);
@@ -386,7 +386,7 @@ async fn a_check_is_created_found_followed_to_completion_and_its_report_saved() 
     assert_eq!(app.checks_get(&id).unwrap().downloads.len(), 1);
 
     app.checks_delete(&id).await.unwrap();
-    assert!(app.checks_search(&q("10987")).unwrap().is_empty());
+    assert!(app.checks_search(&q("10987")).unwrap().rows.is_empty());
 }
 
 #[tokio::test]

@@ -37,9 +37,14 @@ fn fill(p: &Profile) -> i64 {
     let body = "x".repeat(1800);
     for i in 0..3000 {
         tx.execute(
-            "INSERT INTO checks (check_id, kind, country, status, score, subject, document, created_ms, fetched_at_ms, practice, body)
-             VALUES (?1, 'person', 'CO', 'completed', 1.0, ?2, ?3, ?4, ?4, 0, ?5)",
-            rusqlite::params![format!("CHK{i:032}"), format!("Nombre {i}"), format!("{}", 10_000_000 + i), 1_700_000_000_000i64 + i, body],
+            "INSERT INTO checks (ord, check_id, kind, country, status, score, subject, document, created_ms, fetched_at_ms, practice)
+             VALUES (?4 * 1048576, ?1, 'person', 'CO', 'completed', 1.0, ?2, ?3, ?4, ?4, 0)",
+            rusqlite::params![format!("CHK{i:032}"), format!("Nombre {i}"), format!("{}", 10_000_000 + i), 1_700_000_000_000i64 + i],
+        )
+        .unwrap();
+        tx.execute(
+            "INSERT INTO check_bodies (check_id, body) VALUES (?1, ?2)",
+            rusqlite::params![format!("CHK{i:032}"), body],
         )
         .unwrap();
     }
@@ -146,7 +151,7 @@ fn a_damaged_page_met_at_run_time_switches_to_recovery() {
     // Without waiting for the check at start: reading every check meets the damage.
     let e = app
         .with_store_for_tests(|c| {
-            c.query_row("SELECT sum(length(body)) FROM checks", [], |r| {
+            c.query_row("SELECT sum(length(body)) FROM check_bodies", [], |r| {
                 r.get::<_, i64>(0)
             })
         })

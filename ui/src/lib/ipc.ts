@@ -19,7 +19,7 @@ import type { SavedFile } from './bindings/SavedFile';
 
 export type ProcessFile = 'pdf' | 'video_recordings';
 import type { CheckQuery } from './bindings/CheckQuery';
-import type { CheckRow } from './bindings/CheckRow';
+import type { CheckPage } from './bindings/CheckPage';
 import type { CheckSubject } from './bindings/CheckSubject';
 import type { CheckView } from './bindings/CheckView';
 import type { CreateOutcome } from './bindings/CreateOutcome';
@@ -79,7 +79,7 @@ export interface Backend {
   checksFormFields(subject: CheckSubject, country: string): Promise<FormField[]>;
   /** Rejects with a list of field errors when the form is invalid. */
   checksCreate(form: NewCheckForm): Promise<CreateOutcome>;
-  checksSearch(query: CheckQuery): Promise<CheckRow[]>;
+  checksSearch(query: CheckQuery): Promise<CheckPage>;
   checksGet(id: string): Promise<CheckView>;
   checksRefresh(id: string): Promise<CheckView>;
   checksImport(): Promise<number>;
@@ -156,7 +156,7 @@ export interface Backend {
   truecallerDownloadLog(request: LogRequest, chooseFolder: boolean): Promise<DownloadedFile>;
   bulkJobs(kind: string): Promise<JobView[]>;
   bulkJob(id: number): Promise<JobView>;
-  bulkRows(id: number, states: BulkRowState[], offset: number, limit: number): Promise<RowView[]>;
+  bulkRows(id: number, states: BulkRowState[], afterRow: number, limit: number): Promise<RowView[]>;
   bulkStart(id: number): Promise<JobView>;
   bulkPause(id: number): Promise<boolean>;
   bulkCancel(id: number): Promise<void>;
@@ -273,7 +273,7 @@ export const tauriBackend: Backend = {
   truecallerDownloadLog: (request, chooseFolder) => invoke('truecaller_download_log', { request, chooseFolder }),
   bulkJobs: (kind) => invoke('bulk_jobs', { kind }),
   bulkJob: (id) => invoke('bulk_job', { id }),
-  bulkRows: (id, states, offset, limit) => invoke('bulk_rows', { id, states, offset, limit }),
+  bulkRows: (id, states, afterRow, limit) => invoke('bulk_rows', { id, states, afterRow, limit }),
   bulkStart: (id) => invoke('bulk_start', { id }),
   bulkPause: (id) => invoke('bulk_pause', { id }),
   bulkCancel: (id) => invoke('bulk_cancel', { id }),

@@ -194,16 +194,16 @@ impl Engine {
         ids.into_iter().map(|id| self.job(id)).collect()
     }
 
-    /// Rows of a job, optionally only in some states, a page at a time.
+    /// Rows of a job after row `after_row` (0: from the first), optionally only in some states.
     pub fn rows(
         &self,
         id: i64,
         states: &[RowState],
-        offset: u32,
+        after_row: u32,
         limit: u32,
     ) -> Result<Vec<RowView>, AppError> {
         self.db
-            .with_conn(|c| sql::rows(c, id, states, offset, limit))
+            .with_conn(|c| sql::rows(c, id, states, after_row, limit))
     }
 
     /// After a restart: jobs that were running are interrupted, and rows caught in flight are

@@ -116,15 +116,15 @@ impl App {
         self.bulk.jobs(kind, self.is_practice())
     }
 
-    /// Rows of a job, optionally only in some states, a page at a time.
+    /// Rows of a job after row `after_row` (0: from the first), optionally only in some states.
     pub fn bulk_rows(
         &self,
         id: i64,
         states: &[RowState],
-        offset: u32,
+        after_row: u32,
         limit: u32,
     ) -> Result<Vec<RowView>, AppError> {
-        self.bulk.rows(id, states, offset, limit)
+        self.bulk.rows(id, states, after_row, limit)
     }
 
     /// After a restart: see [`super::engine::Engine::recover`].

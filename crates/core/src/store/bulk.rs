@@ -247,8 +247,10 @@ pub enum RowOutcome {
 
 pub fn counts(conn: &Connection, job: i64) -> rusqlite::Result<JobCounts> {
     let mut c = JobCounts::default();
-    let mut s = conn
-        .prepare_cached("SELECT state, COUNT(*) FROM bulk_rows WHERE job_id = ?1 GROUP BY state")?;
+    // Kept by triggers as rows change (migration 0011): reading them costs the same for a job
+    // of ten rows and one of a million.
+    let mut s =
+        conn.prepare_cached("SELECT state, n FROM bulk_counts WHERE job_id = ?1 AND n > 0")?;
     let rows = s.query_map([job], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?;
     for row in rows {
         let (state, n) = row?;
@@ -438,26 +440,18 @@ pub fn job_ids(c: &Connection, kind: &str, practice: bool) -> rusqlite::Result<V
     rows.collect()
 }
 
-/// Rows of a job, optionally only in some states, a page at a time.
+/// Rows of a job after row `after` (0: from the first), optionally only in some states, in row
+/// order, at most `limit`. Each state is read from its own index walk (job, state, row) and
+/// the walks are merged, so a page costs the same however many rows the job has and however
+/// few of them are in the states asked for.
 pub fn rows(
     c: &Connection,
     job: i64,
     states: &[RowState],
-    offset: u32,
+    after: u32,
     limit: u32,
 ) -> rusqlite::Result<Vec<RowView>> {
-    let filter: Vec<&str> = states.iter().map(|s| s.db()).collect();
-    let mut s = c.prepare_cached(
-        "SELECT row_no, state, summary, outcome, reason FROM bulk_rows
-         WHERE job_id = ?1 AND (?2 = '' OR instr(?2, ',' || state || ',') > 0)
-         ORDER BY row_no LIMIT ?3 OFFSET ?4",
-    )?;
-    let f = if filter.is_empty() {
-        String::new()
-    } else {
-        format!(",{},", filter.join(","))
-    };
-    let rows = s.query_map(params![job, f, limit, offset], |r| {
+    fn view(r: &rusqlite::Row) -> rusqlite::Result<RowView> {
         Ok(RowView {
             row_no: r.get(0)?,
             state: RowState::parse(&r.get::<_, String>(1)?),
@@ -465,9 +459,37 @@ pub fn rows(
             outcome: r.get(3)?,
             reasons: decode_reasons(r.get::<_, Option<String>>(4)?.as_deref()),
         })
-    })?;
-    rows.collect()
+    }
+    if states.is_empty() {
+        let mut s = c.prepare_cached(ROWS_ALL)?;
+        let rows = s.query_map(params![job, after, limit], view)?;
+        return rows.collect();
+    }
+    let mut out = Vec::new();
+    let mut seen = Vec::new();
+    for st in states {
+        if seen.contains(st) {
+            continue;
+        }
+        seen.push(*st);
+        let mut s = c.prepare_cached(ROWS_IN_STATE)?;
+        let rows = s.query_map(params![job, st.db(), after, limit], view)?;
+        for r in rows {
+            out.push(r?);
+        }
+    }
+    out.sort_by_key(|r| r.row_no);
+    out.truncate(limit as usize);
+    Ok(out)
 }
+
+pub(crate) const ROWS_ALL: &str = "SELECT row_no, state, summary, outcome, reason FROM bulk_rows
+     WHERE job_id = ?1 AND row_no > ?2 ORDER BY row_no LIMIT ?3";
+/// By the state index, always: without statistics SQLite may walk the job in row order and
+/// filter, which reads the whole job when few or none of its rows are in that state.
+pub(crate) const ROWS_IN_STATE: &str =
+    "SELECT row_no, state, summary, outcome, reason FROM bulk_rows INDEXED BY bulk_rows_by_state
+     WHERE job_id = ?1 AND state = ?2 AND row_no > ?3 ORDER BY row_no LIMIT ?4";
 
 /// After a restart: jobs that were running become interrupted, rows caught in flight
 /// uncertain. Returns the interrupted jobs.
@@ -611,5 +633,157 @@ mod reason_tests {
             ]
         );
         assert!(decode_reasons(None).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod count_tests {
+    use super::*;
+    use crate::store::{new_key, Store};
+
+    fn recount(c: &Connection, job: i64) -> JobCounts {
+        let mut n = JobCounts::default();
+        let mut s = c
+            .prepare("SELECT state, COUNT(*) FROM bulk_rows WHERE job_id = ?1 GROUP BY state")
+            .unwrap();
+        let rows = s
+            .query_map([job], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))
+            .unwrap();
+        for r in rows {
+            let (st, k) = r.unwrap();
+            n.total += k;
+            match RowState::parse(&st) {
+                RowState::Pending => n.pending = k,
+                RowState::InFlight => n.in_flight = k,
+                RowState::Done => n.done = k,
+                RowState::Failed => n.failed = k,
+                RowState::Uncertain => n.uncertain = k,
+                RowState::Invalid => n.invalid = k,
+                RowState::Skipped => n.skipped = k,
+            }
+        }
+        n
+    }
+
+    fn new_rows(n: u32) -> Vec<NewRowRecord> {
+        (2..n + 2)
+            .map(|i| {
+                let payload = if i % 10 == 0 {
+                    Err(vec![RowReason::rule("phone", RuleCode::NotAPhone)])
+                } else {
+                    Ok(serde_json::json!({ "i": i }))
+                };
+                (i, payload, format!("row {i}"), "[]".into())
+            })
+            .collect()
+    }
+
+    /// The kept counts are the counts: after sends, retries, a crash and its recovery, the
+    /// operator's decision and retention, they equal a full recount, for every job.
+    #[test]
+    fn kept_counts_match_a_recount_through_every_row_move() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db"), &new_key()).unwrap();
+        let mut c = store.conn().unwrap();
+        let params = serde_json::json!({});
+        let a = create(&mut c, "whatsapp", "a", &params, false, new_rows(300), 1).unwrap();
+        let b = create(&mut c, "whatsapp", "b", &params, false, new_rows(40), 1).unwrap();
+        let check = |c: &Connection| {
+            for j in [a, b] {
+                assert_eq!(counts(c, j).unwrap(), recount(c, j), "job {j}");
+            }
+        };
+        check(&c);
+        let claimed = claim(&c, a, 120, 2).unwrap();
+        check(&c);
+        let results: Vec<(i64, RowOutcome)> = claimed
+            .iter()
+            .enumerate()
+            .map(|(i, (no, _))| {
+                let o = match i % 4 {
+                    0 => RowOutcome::Done("ok".into()),
+                    1 => RowOutcome::Failed(RowReason::bulk(BulkReason::LeftUnsent)),
+                    2 => RowOutcome::Retry(RowReason::error(ErrorCode::RateLimited)),
+                    _ => RowOutcome::Skipped(RowReason::bulk(BulkReason::LeftUnsent)),
+                };
+                (*no, o)
+            })
+            .take(100)
+            .collect();
+        record(&mut c, a, &results, 3).unwrap();
+        check(&c);
+        // Twenty rows were still in flight: a crash, then recovery.
+        set_state(&c, a, JobState::Running, 4).unwrap();
+        recover(&mut c).unwrap();
+        check(&c);
+        assert_eq!(counts(&c, a).unwrap().uncertain, 20);
+        resolve_uncertain(&c, a, true).unwrap();
+        check(&c);
+        claim(&c, b, 5, 5).unwrap();
+        mark_in_flight_uncertain(&c, b).unwrap();
+        resolve_uncertain(&c, b, false).unwrap();
+        check(&c);
+        // Pages of several states come merged in row order, each starting after the last.
+        let states = [RowState::Skipped, RowState::Failed, RowState::Invalid];
+        let want: Vec<u32> = {
+            let mut s = c
+                .prepare("SELECT row_no FROM bulk_rows WHERE job_id = ?1 AND state IN ('skipped', 'failed', 'invalid') ORDER BY row_no")
+                .unwrap();
+            let r = s.query_map([a], |r| r.get(0)).unwrap();
+            r.map(Result::unwrap).collect()
+        };
+        let mut got = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = rows(&c, a, &states, after, 7).unwrap();
+            let Some(last) = page.last() else { break };
+            after = last.row_no;
+            got.extend(page.iter().map(|r| r.row_no));
+        }
+        assert!(want.len() > 50, "{}", want.len());
+        assert_eq!(got, want);
+        set_state(&c, a, JobState::Finished, 6).unwrap();
+        set_state(&c, b, JobState::Finished, 6).unwrap();
+        purge_before(&c, i64::MAX).unwrap();
+        let left: i64 = c
+            .query_row("SELECT count(*) FROM bulk_counts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0, "a purged job leaves no counts behind");
+    }
+
+    /// Row pages walk an index and stop after the page, whatever the size of the job.
+    #[test]
+    fn row_pages_and_counts_read_only_what_they_return() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db"), &new_key()).unwrap();
+        let c = store.conn().unwrap();
+        for (sql, args, walks) in [
+            (ROWS_ALL, 3, "PRIMARY KEY (job_id=? AND row_no>?)"),
+            (
+                ROWS_IN_STATE,
+                4,
+                "INDEX bulk_rows_by_state (job_id=? AND state=? AND row_no>?)",
+            ),
+            (
+                "SELECT state, n FROM bulk_counts WHERE job_id = ?1 AND n > 0",
+                1,
+                "PRIMARY KEY (job_id=?)",
+            ),
+        ] {
+            let mut s = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let vals: Vec<rusqlite::types::Value> = (0..args)
+                .map(|_| rusqlite::types::Value::Integer(1))
+                .collect();
+            let plan = s
+                .query_map(rusqlite::params_from_iter(vals), |r| r.get::<_, String>(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect::<Vec<_>>()
+                .join(" | ");
+            assert!(plan.contains(walks), "{sql}: {plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "{sql}: {plan}");
+        }
+        let with_states = rows(&c, 1, &[RowState::Failed, RowState::Invalid], 0, 10).unwrap();
+        assert!(with_states.is_empty());
     }
 }

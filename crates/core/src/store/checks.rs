@@ -33,7 +33,37 @@ pub struct CheckQuery {
     pub from_ms: Option<i64>,
     #[ts(type = "number | null")]
     pub to_ms: Option<i64>,
+    /// Rows per page (at most 500).
     pub limit: u32,
+    /// Where the previous page ended (its `next`); none for the first page.
+    pub after: Option<String>,
+}
+
+/// A page of the checks list, newest first.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct CheckPage {
+    pub rows: Vec<CheckRow>,
+    /// Ask with this as `after` for the next page; none when this page is the last.
+    /// Opaque, and a string because the key does not fit a JavaScript number.
+    pub next: Option<String>,
+}
+
+/// Rows per page at most.
+pub const PAGE_MAX: u32 = 500;
+/// Rows per page as the checks screen asks them (about six screenfuls): the next page is
+/// fetched as the list nears its end.
+pub const LIST_PAGE: u32 = 100;
+
+/// The list's order key (`ord`, the table's rowid) is the creation time in ms shifted left by
+/// this much, plus a sequence for checks created in the same millisecond. See migration 0010.
+pub const ORD_SHIFT: u32 = 20;
+/// Creation times are clamped to 0 … this (year 2223) so `ord` fits in 63 bits.
+const ORD_MAX_MS: i64 = 8_000_000_000_000;
+
+/// The smallest `ord` of checks created at `ms`.
+pub fn ord_base(ms: i64) -> i64 {
+    ms.clamp(0, ORD_MAX_MS) << ORD_SHIFT
 }
 
 fn subject_of(c: &Check) -> String {
@@ -94,17 +124,24 @@ pub fn save(conn: &Connection, c: &Check, now: i64, practice: bool) -> rusqlite:
         )
         .optional()?;
     let status = c.status.clone().unwrap_or_else(|| "not_started".into());
-    let attempt = match prev {
-        Some((s, a)) if s == status => a + 1,
+    let attempt = match &prev {
+        Some((s, a)) if *s == status => a + 1,
         _ => 0,
     };
+    // A check keeps its place in the list (and its creation time) once cached, as before.
+    let created = created_ms_of(c, now);
+    let ord = match prev {
+        Some(_) => 0, // not used: the update below leaves `ord` alone
+        None => next_ord(conn, created)?,
+    };
     conn.execute(
-        "INSERT INTO checks (check_id, kind, country, status, score, subject, document, created_ms, fetched_at_ms, next_poll_ms, poll_attempt, practice, body)
+        "INSERT INTO checks (ord, check_id, kind, country, status, score, subject, document, created_ms, fetched_at_ms, next_poll_ms, poll_attempt, practice)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT(check_id) DO UPDATE SET kind = excluded.kind, country = excluded.country, status = excluded.status,
            score = excluded.score, subject = excluded.subject, document = excluded.document, fetched_at_ms = excluded.fetched_at_ms,
-           next_poll_ms = excluded.next_poll_ms, poll_attempt = excluded.poll_attempt, practice = excluded.practice, body = excluded.body",
+           next_poll_ms = excluded.next_poll_ms, poll_attempt = excluded.poll_attempt, practice = excluded.practice",
         params![
+            ord,
             c.check_id,
             c.kind.clone().unwrap_or_else(|| "person".into()),
             c.country.clone().unwrap_or_default(),
@@ -112,15 +149,36 @@ pub fn save(conn: &Connection, c: &Check, now: i64, practice: bool) -> rusqlite:
             c.score,
             subject_of(c),
             document_of(c),
-            created_ms_of(c, now),
+            created,
             now,
             next_poll(&status, attempt, now),
             attempt,
             practice,
-            serde_json::to_string(c).expect("check serialises"),
+        ],
+    )?;
+    conn.execute(
+        "INSERT INTO check_bodies (check_id, body) VALUES (?1, ?2)
+         ON CONFLICT(check_id) DO UPDATE SET body = excluded.body",
+        params![
+            c.check_id,
+            serde_json::to_string(c).expect("check serialises")
         ],
     )?;
     Ok(())
+}
+
+/// The next free place in the list for a check created at `created_ms`: after the checks
+/// created in the same millisecond (a range read on the primary key).
+fn next_ord(conn: &Connection, created_ms: i64) -> rusqlite::Result<i64> {
+    let base = ord_base(created_ms);
+    let last: Option<i64> = conn.query_row(
+        "SELECT max(ord) FROM checks WHERE ord >= ?1 AND ord < ?2",
+        params![base, base + (1 << ORD_SHIFT)],
+        |r| r.get(0),
+    )?;
+    // A million checks in one millisecond would spill into the next one: still unique, and
+    // at most a millisecond out of order.
+    Ok(last.map_or(base, |l| l + 1))
 }
 
 fn row_of(r: &rusqlite::Row) -> rusqlite::Result<CheckRow> {
@@ -147,34 +205,93 @@ pub fn fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" AND "))
 }
 
-pub fn search(
-    conn: &Connection,
-    q: &CheckQuery,
-    practice: bool,
-) -> rusqlite::Result<Vec<CheckRow>> {
-    let mut sql = String::new();
-    let mut args: Vec<rusqlite::types::Value> = Vec::new();
-    if let Some(f) = fts_query(&q.text) {
-        // Two plans, chosen by how many rows match. Many
-        // matches (a common first name): walk checks newest first and keep those in the match
-        // set, stopping after `limit`. Few matches (a document, an ID): read just those rows.
-        // Either way the full-text match runs once, never once per row.
-        let matches: i64 = conn.query_row(
-            "SELECT count(*) FROM checks_fts WHERE checks_fts MATCH ?1",
-            [&f],
-            |r| r.get(0),
-        )?;
-        if matches > 100 {
-            sql.push_str("SELECT c.* FROM checks c WHERE c.rowid IN (SELECT rowid FROM checks_fts WHERE checks_fts MATCH ?)");
-        } else {
-            sql.push_str(
-                "SELECT c.* FROM (SELECT rowid AS r FROM checks_fts WHERE checks_fts MATCH ?) m CROSS JOIN checks c ON c.rowid = m.r WHERE 1",
-            );
-        }
-        args.push(f.into());
-    } else {
-        sql.push_str("SELECT c.* FROM checks c WHERE 1");
+/// One page of the list, newest first: at most `limit` rows after the cursor.
+///
+/// Every plan walks an index in list order and stops after the page: no count, no sort, no
+/// match set collected first, so a page costs the same at 1,000 checks and at 1,000,000. With
+/// text, the full-text index (keyed by `ord`) is walked backwards from the cursor and each match
+/// joined to its row; without, the index of the filter chosen (`practice`, `status`, `country`
+/// or `kind`, each ending in `ord`). The plan tests below keep it that way.
+pub fn search(conn: &Connection, q: &CheckQuery, practice: bool) -> rusqlite::Result<CheckPage> {
+    let limit = q.limit.clamp(1, PAGE_MAX);
+    let mut upper = q
+        .after
+        .as_deref()
+        .and_then(|a| a.parse::<i64>().ok())
+        .unwrap_or(i64::MAX);
+    if let Some(t) = q.to_ms {
+        upper = upper.min(ord_base(t));
     }
+    let lower = q.from_ms.map_or(i64::MIN, ord_base);
+    let (sql, mut args) = search_sql(q, practice);
+    args.push(upper.into());
+    args.push(lower.into());
+    args.push((limit as i64).into());
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut last = None;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(args), |r| {
+            Ok((r.get::<_, i64>("ord")?, row_of(r)?))
+        })?
+        .map(|r| {
+            r.map(|(ord, row)| {
+                last = Some(ord);
+                row
+            })
+        })
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let next = (rows.len() == limit as usize)
+        .then_some(last)
+        .flatten()
+        .map(|o| o.to_string());
+    Ok(CheckPage { rows, next })
+}
+
+/// The index a list without text walks. Without statistics SQLite prefers the mode index and
+/// its key range, then filters: fine for a common value, a walk through the whole cache for a
+/// rare one (a page of "company" checks among a million people). The index of the filter
+/// finds exactly its rows, and is no slower than the mode index for a common value, so a
+/// filter's index is always taken: the one whose value is likely the rarest first ("person"
+/// and "completed" are most of a cache), else country, status, type.
+fn filter_index(q: &CheckQuery) -> &'static str {
+    fn set(v: &Option<String>) -> Option<&str> {
+        v.as_deref().filter(|v| !v.is_empty())
+    }
+    match (set(&q.status), set(&q.country), set(&q.kind)) {
+        (_, _, Some(k)) if k != "person" => "checks_by_kind",
+        (Some(s), _, _) if s != "completed" => "checks_by_status",
+        (_, Some(_), _) => "checks_by_country",
+        (Some(_), _, _) => "checks_by_status",
+        (_, _, Some(_)) => "checks_by_kind",
+        _ => "checks_by_mode",
+    }
+}
+
+/// The statement for a query and its arguments, without the three that every statement ends
+/// with: the upper key (exclusive), the lower key (inclusive) and the page size.
+pub(crate) fn search_sql(q: &CheckQuery, practice: bool) -> (String, Vec<rusqlite::types::Value>) {
+    const COLS: &str = "c.ord, c.check_id, c.kind, c.country, c.status, c.score, c.subject, c.document, c.created_ms";
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    let fts = fts_query(&q.text);
+    let (mut sql, key) = if let Some(f) = fts {
+        args.push(f.into());
+        // CROSS JOIN keeps the full-text index as the outer loop, so its own order (by `ord`)
+        // is the list's and the walk stops after the page.
+        (
+            format!(
+                "SELECT {COLS} FROM checks_fts CROSS JOIN checks c ON c.ord = checks_fts.rowid WHERE checks_fts MATCH ?"
+            ),
+            "checks_fts.rowid",
+        )
+    } else {
+        (
+            format!(
+                "SELECT {COLS} FROM checks c INDEXED BY {} WHERE 1",
+                filter_index(q)
+            ),
+            "c.ord",
+        )
+    };
     sql.push_str(" AND c.practice = ?");
     args.push((practice as i64).into());
     for (col, v) in [
@@ -187,31 +304,26 @@ pub fn search(
             args.push(v.clone().into());
         }
     }
-    if let Some(f) = q.from_ms {
-        sql.push_str(" AND c.created_ms >= ?");
-        args.push(f.into());
-    }
-    if let Some(t) = q.to_ms {
-        sql.push_str(" AND c.created_ms < ?");
-        args.push(t.into());
-    }
-    sql.push_str(" ORDER BY c.created_ms DESC LIMIT ?");
-    args.push((q.limit.clamp(1, 5000) as i64).into());
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), row_of)?;
-    rows.collect()
+    sql.push_str(&format!(
+        " AND {key} < ? AND {key} >= ? ORDER BY {key} DESC LIMIT ?"
+    ));
+    (sql, args)
 }
 
 /// A cached check: its row, Truora's body and when it was fetched.
 pub fn load(conn: &Connection, id: &str) -> rusqlite::Result<Option<(CheckRow, Check, i64)>> {
     let found = conn
-        .query_row("SELECT * FROM checks WHERE check_id = ?1", [id], |r| {
+        .query_row(
+            "SELECT c.*, b.body FROM checks c JOIN check_bodies b USING (check_id) WHERE c.check_id = ?1",
+            [id],
+            |r| {
             Ok((
                 row_of(r)?,
                 r.get::<_, String>("body")?,
                 r.get::<_, i64>("fetched_at_ms")?,
             ))
-        })
+            },
+        )
         .optional()?;
     Ok(found.and_then(|(row, body, fetched)| {
         serde_json::from_str::<Check>(&body)
@@ -284,4 +396,210 @@ pub fn back_off(conn: &Connection, id: &str, now: i64) -> rusqlite::Result<usize
 
 pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<usize> {
     conn.execute("DELETE FROM checks WHERE check_id = ?1", [id])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{fixtures, new_key, Store};
+
+    fn check(id: &str, name: &str, created: &str) -> Check {
+        serde_json::from_value(serde_json::json!({
+            "check_id": id, "type": "person", "country": "CO", "status": "completed",
+            "score": 0.9, "first_name": name, "national_id": "1020304050",
+            "creation_date": created,
+        }))
+        .unwrap()
+    }
+
+    fn all_pages(c: &Connection, q: &CheckQuery) -> Vec<CheckRow> {
+        let mut q = q.clone();
+        let mut out = Vec::new();
+        loop {
+            let page = search(c, &q, false).unwrap();
+            assert!(page.rows.len() <= q.limit as usize);
+            out.extend(page.rows);
+            match page.next {
+                Some(n) => q.after = Some(n),
+                None => return out,
+            }
+        }
+    }
+
+    /// Paging by key gives the same rows, in the same order, as reading the whole list at
+    /// once and sorting it: nothing skipped or repeated at page edges, even among checks
+    /// created in the same millisecond.
+    #[test]
+    fn pages_follow_each_other_without_gaps_or_repeats() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db"), &new_key()).unwrap();
+        let mut c = store.conn().unwrap();
+        fixtures::fill_checks(&mut c, 1_234, false, false).unwrap();
+        // Thirty checks created in the same millisecond, saved as the app saves them.
+        for i in 0..30 {
+            save(
+                &c,
+                &check(&format!("CHKSAME{i:02}"), "Maria", "2024-01-01T00:00:00Z"),
+                1,
+                false,
+            )
+            .unwrap();
+        }
+        let everything: Vec<(i64, String, String, String)> = {
+            let mut s = c
+                .prepare("SELECT created_ms, check_id, subject, country FROM checks ORDER BY created_ms DESC, ord DESC")
+                .unwrap();
+            let rows = s
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .unwrap();
+            rows.map(Result::unwrap).collect()
+        };
+        let fold = |s: &str| s.to_lowercase().replace('í', "i");
+        for (q, keep) in [
+            (
+                CheckQuery::default(),
+                Box::new(|_: &(i64, String, String, String)| true) as Box<dyn Fn(&_) -> bool>,
+            ),
+            (
+                CheckQuery {
+                    text: "maria".into(),
+                    ..Default::default()
+                },
+                Box::new(|r: &(i64, String, String, String)| {
+                    fold(&r.2).split(' ').any(|w| w.starts_with("maria"))
+                }),
+            ),
+            (
+                CheckQuery {
+                    text: "mar".into(),
+                    country: Some("CO".into()),
+                    ..Default::default()
+                },
+                Box::new(|r: &(i64, String, String, String)| {
+                    r.3 == "CO" && fold(&r.2).split(' ').any(|w| w.starts_with("mar"))
+                }),
+            ),
+            (
+                CheckQuery {
+                    from_ms: Some(fixtures::FIRST_CREATED_MS + 100 * 60_000),
+                    to_ms: Some(fixtures::FIRST_CREATED_MS + 900 * 60_000),
+                    ..Default::default()
+                },
+                Box::new(|r: &(i64, String, String, String)| {
+                    r.0 >= fixtures::FIRST_CREATED_MS + 100 * 60_000
+                        && r.0 < fixtures::FIRST_CREATED_MS + 900 * 60_000
+                }),
+            ),
+        ] {
+            for limit in [7, 100] {
+                let got: Vec<String> = all_pages(&c, &CheckQuery { limit, ..q.clone() })
+                    .into_iter()
+                    .map(|r| r.check_id)
+                    .collect();
+                let want: Vec<String> = everything
+                    .iter()
+                    .filter(|r| keep(r))
+                    .map(|r| r.1.clone())
+                    .collect();
+                assert!(!want.is_empty(), "{q:?}");
+                assert_eq!(got, want, "{q:?} by {limit}");
+            }
+        }
+    }
+
+    /// A check saved again (followed to its result) keeps its place in the list and its body
+    /// is replaced, not duplicated.
+    #[test]
+    fn a_check_saved_again_keeps_its_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db"), &new_key()).unwrap();
+        let c = store.conn().unwrap();
+        save(&c, &check("CHKA", "Ana", "2024-01-01T00:00:00Z"), 1, false).unwrap();
+        save(&c, &check("CHKB", "Ana", "2024-01-02T00:00:00Z"), 1, false).unwrap();
+        let mut again = check("CHKA", "Ana", "2024-01-01T00:00:00Z");
+        again.score = 0.1;
+        save(&c, &again, 2, false).unwrap();
+        let page = search(
+            &c,
+            &CheckQuery {
+                limit: 10,
+                ..Default::default()
+            },
+            false,
+        )
+        .unwrap();
+        let ids: Vec<&str> = page.rows.iter().map(|r| r.check_id.as_str()).collect();
+        assert_eq!(ids, ["CHKB", "CHKA"]);
+        assert_eq!(page.next, None);
+        let (_, body, _) = load(&c, "CHKA").unwrap().unwrap();
+        assert_eq!(body.score, 0.1);
+        let bodies: i64 = c
+            .query_row("SELECT count(*) FROM check_bodies", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(bodies, 2);
+        delete(&c, "CHKA").unwrap();
+        let bodies: i64 = c
+            .query_row("SELECT count(*) FROM check_bodies", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(bodies, 1, "a deleted check's body goes with it");
+    }
+
+    /// Every kind of search the list makes walks an index in list order and stops after the
+    /// page: no temporary sort, no scan of the table, whatever the size of the cache.
+    #[test]
+    fn every_search_walks_an_index_in_list_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db"), &new_key()).unwrap();
+        let c = store.conn().unwrap();
+        let some = |s: &str| Some(s.to_string());
+        for q in [
+            CheckQuery::default(),
+            CheckQuery {
+                text: "maria".into(),
+                ..Default::default()
+            },
+            CheckQuery {
+                text: "ana souza".into(),
+                country: some("BR"),
+                ..Default::default()
+            },
+            CheckQuery {
+                status: some("completed"),
+                ..Default::default()
+            },
+            CheckQuery {
+                country: some("PE"),
+                ..Default::default()
+            },
+            CheckQuery {
+                kind: some("vehicle"),
+                ..Default::default()
+            },
+            CheckQuery {
+                status: some("error"),
+                country: some("CO"),
+                ..Default::default()
+            },
+            CheckQuery {
+                from_ms: Some(1),
+                to_ms: Some(2),
+                ..Default::default()
+            },
+        ] {
+            let (sql, mut args) = search_sql(&q, false);
+            args.extend([i64::MAX.into(), i64::MIN.into(), 100i64.into()]);
+            let mut s = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let plan = s
+                .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect::<Vec<_>>()
+                .join(" | ");
+            assert!(!plan.contains("TEMP B-TREE"), "{q:?} sorts: {plan}");
+            assert!(
+                plan.contains("USING INDEX") || plan.contains("VIRTUAL TABLE"),
+                "{q:?} scans the table: {plan}"
+            );
+        }
+    }
 }

@@ -11,6 +11,8 @@ pub mod activity;
 pub mod bulk;
 pub mod checks;
 pub mod downloads;
+#[doc(hidden)]
+pub mod fixtures;
 pub mod identity;
 pub mod recover;
 pub mod retention;
@@ -49,6 +51,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0009_due_by_mode",
         include_str!("migrations/0009_due_by_mode.sql"),
+    ),
+    (
+        "0010_checks_list_order",
+        include_str!("migrations/0010_checks_list_order.sql"),
+    ),
+    (
+        "0011_bulk_counts",
+        include_str!("migrations/0011_bulk_counts.sql"),
     ),
 ];
 
@@ -290,6 +300,58 @@ mod plan_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A cache written by the version before the checks list was keyed by creation time and
+    /// the job counts were kept: after the upgrade every check is there, newest first (ties in
+    /// the order they were cached), with its body, found by name; every job's counts are right.
+    #[test]
+    fn a_cache_of_the_previous_version_upgrades_with_everything_in_place() {
+        let mut c = Connection::open_in_memory().unwrap();
+        for (_, sql) in &MIGRATIONS[..9] {
+            c.execute_batch(sql).unwrap();
+        }
+        c.pragma_update(None, "user_version", 9).unwrap();
+        for (id, name, created) in [
+            ("CHKOLD", "Ana Rojas", 1_000),
+            ("CHKNEW", "Luz Souza", 9_000),
+            ("CHKTIE1", "Ana Lima", 5_000),
+            ("CHKTIE2", "José Lima", 5_000),
+        ] {
+            c.execute(
+                "INSERT INTO checks (check_id, kind, country, status, score, subject, document, created_ms, fetched_at_ms, practice, body)
+                 VALUES (?1, 'person', 'CO', 'completed', 1, ?2, '123', ?3, ?3, 0, ?4)",
+                rusqlite::params![id, name, created, format!("{{\"check_id\":\"{id}\"}}")],
+            )
+            .unwrap();
+        }
+        c.execute_batch(
+            "INSERT INTO bulk_jobs (id, kind, title, state, params, practice, created_at_ms) VALUES (1, 'whatsapp', 't', 'paused', '{}', 0, 1);
+             INSERT INTO bulk_rows (job_id, row_no, state, payload, source, summary) VALUES (1, 2, 'done', '{}', '[]', 'a'), (1, 3, 'pending', '{}', '[]', 'b'), (1, 4, 'pending', '{}', '[]', 'c');",
+        )
+        .unwrap();
+        migrate(&mut c).unwrap();
+
+        let q = |text: &str| checks::CheckQuery {
+            text: text.into(),
+            limit: 10,
+            ..Default::default()
+        };
+        let ids = |p: checks::CheckPage| p.rows.into_iter().map(|r| r.check_id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(checks::search(&c, &q(""), false).unwrap()),
+            ["CHKNEW", "CHKTIE2", "CHKTIE1", "CHKOLD"]
+        );
+        assert_eq!(
+            ids(checks::search(&c, &q("ana"), false).unwrap()),
+            ["CHKTIE1", "CHKOLD"]
+        );
+        assert!(
+            checks::load(&c, "CHKOLD").unwrap().is_some(),
+            "the body came along"
+        );
+        let n = bulk::counts(&c, 1).unwrap();
+        assert_eq!((n.total, n.done, n.pending), (3, 1, 2));
+    }
 
     #[test]
     fn creates_migrates_and_reopens_with_the_same_key() {

@@ -50,24 +50,30 @@ pub fn carry_over(
     configure(&new, &key_hex)?;
     migrate(&mut new)?;
     // Read through a second connection: a damaged page then fails only the statement that
-    // touches it, and the fresh file is never at risk.
-    let old = Connection::open_with_flags(
-        damaged,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    // Read as it is: nothing is folded into the saved copy when this connection closes.
-    let _ = old.execute_batch("PRAGMA query_only = ON;");
-    let readable = old
-        .execute_batch(&format!("PRAGMA key = \"x'{key_hex}'\";"))
-        .is_ok();
-    // A truncated file is shorter than its header says; SQLite refuses such a file unless the
-    // schema is "writable", in which case it reads the pages that are there. Nothing is
-    // written through this connection.
-    let _ = old.execute_batch("PRAGMA writable_schema = ON;");
+    // touches it, and the fresh file is never at risk. One connection per table: once a read
+    // meets damage SQLite may refuse every later statement on that connection, and the tables
+    // after it would be lost for nothing.
+    let open_old = || -> Result<(Connection, bool), StoreError> {
+        let old = Connection::open_with_flags(
+            damaged,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        // Read as it is: nothing is folded into the saved copy when this connection closes.
+        let _ = old.execute_batch("PRAGMA query_only = ON;");
+        let readable = old
+            .execute_batch(&format!("PRAGMA key = \"x'{key_hex}'\";"))
+            .is_ok();
+        // A truncated file is shorter than its header says; SQLite refuses such a file unless
+        // the schema is "writable", in which case it reads the pages that are there. Nothing is
+        // written through this connection.
+        let _ = old.execute_batch("PRAGMA writable_schema = ON;");
+        Ok((old, readable))
+    };
     let tables: Vec<String> = {
         let mut s = new.prepare(
             "SELECT name FROM sqlite_master WHERE type = 'table'
-               AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'checks_fts%' ORDER BY name",
+               AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'checks_fts%'
+               AND name <> 'bulk_counts' ORDER BY name",
         )?;
         let names = s.query_map([], |r| r.get(0))?;
         names.collect::<rusqlite::Result<_>>()?
@@ -82,6 +88,7 @@ pub fn carry_over(
     let mut report = Vec::new();
     for table in ordered {
         // Settings were written fresh by nobody yet; rows from the old file win.
+        let (old, readable) = open_old()?;
         let (rows, complete) = if readable {
             copy_table(&old, &mut new, &table)?
         } else {

@@ -23,6 +23,8 @@ pub const TABLES: &[(&str, Policy)] = &[
     ("identity_processes", Policy::Purged),
     ("downloads", Policy::Purged),
     ("checks", Policy::Purged),
+    // Truora's body of each check: deleted with its row (trigger `checks_ad`).
+    ("check_bodies", Policy::Derived("checks")),
     ("checks_fts", Policy::Derived("checks")),
     ("checks_fts_data", Policy::Derived("checks")),
     ("checks_fts_idx", Policy::Derived("checks")),
@@ -32,6 +34,8 @@ pub const TABLES: &[(&str, Policy)] = &[
     ("wa_inbounds", Policy::Purged),
     ("bulk_jobs", Policy::Purged),
     ("bulk_rows", Policy::Purged),
+    // How many rows of each job are in each state: numbers only, kept by triggers.
+    ("bulk_counts", Policy::NoPersonalData),
     ("tc_events", Policy::Purged),
     // Preferences.
     ("settings", Policy::NoPersonalData),
@@ -85,7 +89,10 @@ mod tests {
             "activity" => "INSERT INTO activity (at_ms, area, action, outcome, summary) VALUES (1, 'checks', 'x', 'ok', ?1)",
             "identity_processes" => "INSERT INTO identity_processes (process_id, effective_status, fetched_at_ms, practice, body) VALUES ('IDP1', 'success', 1, 0, ?1)",
             "downloads" => "INSERT INTO downloads (subject_id, kind, path, bytes, at_ms) VALUES ('CHK1', 'report', '/nowhere/' || ?1 || '.pdf', 1, 1)",
-            "checks" => "INSERT INTO checks (check_id, kind, status, score, subject, document, created_ms, fetched_at_ms, practice, body) VALUES ('CHK1', 'person', 'completed', 1, 'Zoe Quintana', '1098765432', 1, 1, 0, ?1)",
+            "checks" => {
+                c.execute("INSERT INTO checks (ord, check_id, kind, status, score, subject, document, created_ms, fetched_at_ms, practice) VALUES (1048576, 'CHK1', 'person', 'completed', 1, 'Zoe Quintana', '1098765432', 1, 1, 0)", [])?;
+                "INSERT INTO check_bodies (check_id, body) VALUES ('CHK1', ?1)"
+            }
             "wa_sends" => "INSERT INTO wa_sends (outbound_id, recipient, state, practice, at_ms, error) VALUES ('OTB1', '+573009998877', 'sent', 0, 1, ?1)",
             "wa_inbounds" => "INSERT INTO wa_inbounds (line, flow_id, message, link, practice, at_ms) VALUES ('+5716', 'IPF1', ?1, 'https://x', 0, 1)",
             "bulk_jobs" => "INSERT INTO bulk_jobs (id, kind, title, state, params, practice, created_at_ms) VALUES (7, 'whatsapp', ?1, 'finished', '{}', 0, 1)",
@@ -131,7 +138,7 @@ mod tests {
         .unwrap();
         // Something recent must survive: retention is not "delete everything".
         c.execute(
-            "INSERT INTO checks (check_id, kind, status, score, subject, document, created_ms, fetched_at_ms, practice, body) VALUES ('CHK2', 'person', 'completed', 1, 'Reciente', '1', 5000, 5000, 0, '{}')",
+            "INSERT INTO checks (ord, check_id, kind, status, score, subject, document, created_ms, fetched_at_ms, practice) VALUES (5242880000, 'CHK2', 'person', 'completed', 1, 'Reciente', '1', 5000, 5000, 0)",
             [],
         )
         .unwrap();

@@ -33,4 +33,5 @@ export const RULE_LIMITS = {
   listCells: 4000000,
   events: 200000,
   eventsMb: 64,
+  checksPage: 100,
 } as const;

@@ -281,7 +281,6 @@ export const en = {
   'checks.all_countries': 'Any country',
   'checks.empty': 'No checks here yet. Create one, or bring in the ones already in your Truora account.',
   'checks.no_match': 'No check matches this search.',
-  'checks.showing': 'Showing the {n} most recent matches.',
   'checks.col_subject': 'Who or what',
   'checks.col_document': 'Document',
   'checks.col_country': 'Country',

@@ -289,7 +289,6 @@ export const es: Record<MessageKey, string> = {
   'checks.all_countries': 'Cualquier país',
   'checks.empty': 'Todavía no hay verificaciones. Cree una o traiga las que ya están en su cuenta de Truora.',
   'checks.no_match': 'Ninguna verificación coincide con esta búsqueda.',
-  'checks.showing': 'Se muestran las {n} coincidencias más recientes.',
   'checks.col_subject': 'Quién o qué',
   'checks.col_document': 'Documento',
   'checks.col_country': 'País',

@@ -290,7 +290,6 @@ export const ptBR: Record<MessageKey, string> = {
   'checks.all_countries': 'Qualquer país',
   'checks.empty': 'Ainda não há verificações. Crie uma ou traga as que já estão na sua conta da Truora.',
   'checks.no_match': 'Nenhuma verificação corresponde a esta busca.',
-  'checks.showing': 'Mostrando as {n} correspondências mais recentes.',
   'checks.col_subject': 'Quem ou o quê',
   'checks.col_document': 'Documento',
   'checks.col_country': 'País',
