@@ -1,7 +1,7 @@
-use super::{CmdResult, Core};
+use super::{off_main, CmdResult, Core};
 use opsdesk_core::activity::ActivityEntry;
 
 #[tauri::command]
-pub fn list_activity(core: Core<'_>, limit: u32) -> CmdResult<Vec<ActivityEntry>> {
-    core.activity(limit)
+pub async fn list_activity(core: Core<'_>, limit: u32) -> CmdResult<Vec<ActivityEntry>> {
+    off_main(&core, move |c| c.activity(limit)).await
 }

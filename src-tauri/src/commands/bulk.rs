@@ -17,7 +17,8 @@ pub async fn bulk_choose_file(app: tauri::AppHandle, core: Core<'_>) -> CmdResul
     // the file instead.
     #[cfg(debug_assertions)]
     if let Some(path) = std::env::var_os("OPSDESK_TEST_PICK_FILE") {
-        return core.bulk_load_file(std::path::Path::new(&path));
+        let path = std::path::PathBuf::from(path);
+        return off_main(&core, move |c| c.bulk_load_file(&path)).await;
     }
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()
@@ -31,11 +32,8 @@ pub async fn bulk_choose_file(app: tauri::AppHandle, core: Core<'_>) -> CmdResul
         .ok()
         .flatten()
         .ok_or_else(|| AppError::new(ErrorCode::Cancelled, "no file chosen"))?;
-    let core = core.inner().clone();
-    // Reading 100,000 rows takes a moment: off the async threads.
-    tokio::task::spawn_blocking(move || core.bulk_load_file(&path))
-        .await
-        .map_err(|e| AppError::internal(e.to_string()))?
+    // Reading 100,000 rows takes a moment.
+    off_main(&core, move |c| c.bulk_load_file(&path)).await
 }
 
 #[tauri::command]
@@ -74,11 +72,11 @@ pub async fn bulk_rows(
     core: Core<'_>,
     id: i64,
     states: Vec<RowState>,
-    offset: u32,
+    after_row: u32,
     limit: u32,
 ) -> CmdResult<Vec<RowView>> {
     off_main(&core, move |c| {
-        c.bulk_rows(id, &states, offset, limit.min(1000))
+        c.bulk_rows(id, &states, after_row, limit.min(1000))
     })
     .await
 }
@@ -86,11 +84,12 @@ pub async fn bulk_rows(
 /// Starts (or continues) a job in the background; progress arrives as `changed` events, in
 /// the task bar, and as a notification when it ends while the window is not in front.
 #[tauri::command]
-pub fn bulk_start(app: tauri::AppHandle, core: Core<'_>, id: i64) -> CmdResult<JobView> {
-    if core.bulk_is_running(id) {
-        return core.bulk_job(id);
+pub async fn bulk_start(app: tauri::AppHandle, core: Core<'_>, id: i64) -> CmdResult<JobView> {
+    let (running, job) =
+        off_main(&core, move |c| Ok((c.bulk_is_running(id), c.bulk_job(id)?))).await?;
+    if running {
+        return Ok(job);
     }
-    let job = core.bulk_job(id)?;
     let core: Arc<opsdesk_core::App> = core.inner().clone();
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -144,24 +143,30 @@ pub fn bulk_pause(core: Core<'_>, id: i64) -> bool {
 }
 
 #[tauri::command]
-pub fn bulk_cancel(app: tauri::AppHandle, core: Core<'_>, id: i64) -> CmdResult<()> {
-    let r = core.bulk_cancel(id);
-    changed(&app, &[Topic::Bulk]);
-    r
+pub async fn bulk_cancel(app: tauri::AppHandle, core: Core<'_>, id: i64) -> CmdResult<()> {
+    off_main(&core, move |c| {
+        let r = c.bulk_cancel(id);
+        changed(&app, &[Topic::Bulk]);
+        r
+    })
+    .await
 }
 
 /// `resend`: the operator checked and wants the uncertain rows sent again; otherwise they are
 /// left as not sent.
 #[tauri::command]
-pub fn bulk_resolve_uncertain(
+pub async fn bulk_resolve_uncertain(
     app: tauri::AppHandle,
     core: Core<'_>,
     id: i64,
     resend: bool,
 ) -> CmdResult<JobView> {
-    let r = core.bulk_resolve_uncertain(id, resend);
-    changed(&app, &[Topic::Bulk]);
-    r
+    off_main(&core, move |c| {
+        let r = c.bulk_resolve_uncertain(id, resend);
+        changed(&app, &[Topic::Bulk]);
+        r
+    })
+    .await
 }
 
 #[tauri::command]

@@ -2,7 +2,7 @@ use super::{off_main, CmdResult, Core};
 use crate::commands::system::chosen_folder;
 use crate::events::{changed, Topic};
 use opsdesk_core::checks::{
-    CheckQuery, CheckRow, CheckSubject, CheckView, CreateOutcome, DetailsPage, FormField,
+    CheckPage, CheckQuery, CheckSubject, CheckView, CreateOutcome, DetailsPage, FormField,
     NewCheckForm,
 };
 use opsdesk_core::downloads::DownloadedFile;
@@ -33,13 +33,13 @@ pub async fn checks_create(
 }
 
 #[tauri::command]
-pub async fn checks_search(core: Core<'_>, query: CheckQuery) -> CmdResult<Vec<CheckRow>> {
+pub async fn checks_search(core: Core<'_>, query: CheckQuery) -> CmdResult<CheckPage> {
     off_main(&core, move |c| c.checks_search(&query)).await
 }
 
 #[tauri::command]
-pub fn checks_get(core: Core<'_>, id: String) -> CmdResult<CheckView> {
-    core.checks_get(&id)
+pub async fn checks_get(core: Core<'_>, id: String) -> CmdResult<CheckView> {
+    off_main(&core, move |c| c.checks_get(&id)).await
 }
 
 #[tauri::command]
@@ -131,8 +131,8 @@ pub async fn checks_delete_custom_type(
 }
 
 #[tauri::command]
-pub fn checks_account_settings(core: Core<'_>) -> Option<AccountCheckSettings> {
-    core.checks_account_settings()
+pub async fn checks_account_settings(core: Core<'_>) -> CmdResult<Option<AccountCheckSettings>> {
+    off_main(&core, move |c| Ok(c.checks_account_settings())).await
 }
 
 #[tauri::command]

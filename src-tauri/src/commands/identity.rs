@@ -1,4 +1,4 @@
-use super::{CmdResult, Core};
+use super::{off_main, CmdResult, Core};
 use crate::commands::system::chosen_folder;
 use crate::events::{changed, Topic};
 use opsdesk_core::downloads::DownloadedFile;
@@ -20,8 +20,8 @@ pub async fn identity_lookup(
 }
 
 #[tauri::command]
-pub fn identity_cached(core: Core<'_>) -> CmdResult<Vec<ProcessView>> {
-    core.identity_cached()
+pub async fn identity_cached(core: Core<'_>) -> CmdResult<Vec<ProcessView>> {
+    off_main(&core, move |c| c.identity_cached()).await
 }
 
 /// `choose_folder`: ask where to save (a native dialog); otherwise the download folder setting.

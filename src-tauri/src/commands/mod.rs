@@ -67,6 +67,49 @@ mod tests {
         );
     }
 
+    /// A synchronous command runs on the main thread, which also paints the window and answers
+    /// every other call: only the few that touch neither the cache, the keyring nor a file may
+    /// be synchronous (the rest are `async` and use `off_main`). A new synchronous command fails
+    /// here until it is made async or shown to be instant.
+    #[test]
+    fn only_instant_commands_run_on_the_main_thread() {
+        // Each is a flag, a memory read or pure validation, and why.
+        const INSTANT: &[&str] = &[
+            "bulk_pause",           // sets a flag the engine reads
+            "cancel_job",           // sets a download's cancel flag
+            "checks_form_fields",   // the form for a country: constants
+            "whatsapp_check_draft", // validates a template being typed: pure
+            "open_log_folder",      // hands a path to the system's file manager
+        ];
+        let mut sync = Vec::new();
+        for src in [
+            include_str!("activity.rs"),
+            include_str!("bulk.rs"),
+            include_str!("checks.rs"),
+            include_str!("identity.rs"),
+            include_str!("settings.rs"),
+            include_str!("system.rs"),
+            include_str!("truecaller.rs"),
+            include_str!("whatsapp.rs"),
+            include_str!("../updates.rs"),
+        ] {
+            for part in src.split("#[tauri::command]").skip(1) {
+                if let Some(rest) = part.trim_start().strip_prefix("pub fn ") {
+                    sync.push(rest.split('(').next().unwrap().to_string());
+                }
+            }
+        }
+        let unexpected: Vec<_> = sync
+            .iter()
+            .filter(|n| !INSTANT.contains(&n.as_str()))
+            .collect();
+        assert!(
+            unexpected.is_empty(),
+            "synchronous commands that can wait on the cache, the keyring or a file: {unexpected:?}"
+        );
+        assert_eq!(sync.len(), INSTANT.len(), "{sync:?}");
+    }
+
     /// Every command answers in one shape, `CmdResult<T>`: several field problems travel inside
     /// the one error (`AppError::problems`), so the UI reads every failure the same way.
     #[test]

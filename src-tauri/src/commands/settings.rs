@@ -1,4 +1,4 @@
-use super::{CmdResult, Core};
+use super::{off_main, CmdResult, Core};
 use crate::events::{changed, Topic};
 use opsdesk_core::settings::Settings;
 use opsdesk_core::{ConnectionReport, CredentialsStatus, Service};
@@ -15,17 +15,20 @@ pub async fn save_settings(
 }
 
 #[tauri::command]
-pub fn save_truora_key(
+pub async fn save_truora_key(
     app: tauri::AppHandle,
     core: Core<'_>,
     key: String,
 ) -> CmdResult<CredentialsStatus> {
-    let status = core.save_truora_key(&key)?;
-    changed(
-        &app,
-        &[Topic::Credentials, Topic::Settings, Topic::Activity],
-    );
-    Ok(status)
+    off_main(&core, move |c| {
+        let status = c.save_truora_key(&key)?;
+        changed(
+            &app,
+            &[Topic::Credentials, Topic::Settings, Topic::Activity],
+        );
+        Ok(status)
+    })
+    .await
 }
 
 #[tauri::command]

@@ -1,18 +1,21 @@
-use super::{CmdResult, Core};
+use super::{off_main, CmdResult, Core};
 use crate::events::{changed, Topic};
 use opsdesk_core::AppStatus;
 use tauri_plugin_opener::OpenerExt;
 
 #[tauri::command]
-pub fn app_status(core: Core<'_>) -> AppStatus {
-    core.status()
+pub async fn app_status(core: Core<'_>) -> CmdResult<AppStatus> {
+    off_main(&core, move |c| Ok(c.status())).await
 }
 
 #[tauri::command]
-pub fn reset_local_cache(app: tauri::AppHandle, core: Core<'_>) -> CmdResult<AppStatus> {
-    core.reset_local_cache()?;
-    changed(&app, &[Topic::LocalCache, Topic::Settings, Topic::Activity]);
-    Ok(core.status())
+pub async fn reset_local_cache(app: tauri::AppHandle, core: Core<'_>) -> CmdResult<AppStatus> {
+    off_main(&core, move |c| {
+        c.reset_local_cache()?;
+        changed(&app, &[Topic::LocalCache, Topic::Settings, Topic::Activity]);
+        Ok(c.status())
+    })
+    .await
 }
 
 /// "Try again" on the recovery page: opens and checks the cache again without a restart.
@@ -46,24 +49,27 @@ pub async fn recover_local_cache(
 
 /// The files OpsDesk saved that are still on disk (Settings lists them).
 #[tauri::command]
-pub fn saved_files(core: Core<'_>) -> CmdResult<Vec<opsdesk_core::downloads::SavedFile>> {
-    core.saved_files()
+pub async fn saved_files(core: Core<'_>) -> CmdResult<Vec<opsdesk_core::downloads::SavedFile>> {
+    off_main(&core, move |c| c.saved_files()).await
 }
 
 /// Deletes the saved files older than the retention period.
 #[tauri::command]
-pub fn delete_saved_files_past_retention(
+pub async fn delete_saved_files_past_retention(
     app: tauri::AppHandle,
     core: Core<'_>,
 ) -> CmdResult<usize> {
-    let n = core.delete_saved_files_past_retention()?;
-    changed(&app, &[Topic::Settings, Topic::Activity]);
-    Ok(n)
+    off_main(&core, move |c| {
+        let n = c.delete_saved_files_past_retention()?;
+        changed(&app, &[Topic::Settings, Topic::Activity]);
+        Ok(n)
+    })
+    .await
 }
 
 #[tauri::command]
-pub fn diagnostics(core: Core<'_>) -> String {
-    core.diagnostics()
+pub async fn diagnostics(core: Core<'_>) -> CmdResult<String> {
+    off_main(&core, move |c| Ok(c.diagnostics())).await
 }
 
 #[tauri::command]
@@ -81,22 +87,26 @@ pub fn cancel_job(core: Core<'_>, job_id: String) -> bool {
 
 /// Opens a saved file with the system's viewer, or shows it in its folder.
 #[tauri::command]
-pub fn open_download(
+pub async fn open_download(
     app: tauri::AppHandle,
     core: Core<'_>,
     id: i64,
     reveal: bool,
 ) -> CmdResult<()> {
-    // A file saved inert (not a document, image, video or spreadsheet) is only ever shown in
-    // its folder: the backend refuses to open it whatever the UI asks.
-    let path = core.download_to_open(id, reveal)?;
-    let result = if reveal {
-        app.opener().reveal_item_in_dir(&path)
-    } else {
-        app.opener()
-            .open_path(path.display().to_string(), None::<&str>)
-    };
-    result.map_err(|e| opsdesk_core::AppError::internal(format!("could not open the file: {e}")))
+    off_main(&core, move |c| {
+        // A file saved inert (not a document, image, video or spreadsheet) is only ever shown in
+        // its folder: the backend refuses to open it whatever the UI asks.
+        let path = c.download_to_open(id, reveal)?;
+        let result = if reveal {
+            app.opener().reveal_item_in_dir(&path)
+        } else {
+            app.opener()
+                .open_path(path.display().to_string(), None::<&str>)
+        };
+        result
+            .map_err(|e| opsdesk_core::AppError::internal(format!("could not open the file: {e}")))
+    })
+    .await
 }
 
 /// Lets the user pick the default download folder; returns the settings as saved.

@@ -1,4 +1,4 @@
-use super::{CmdResult, Core};
+use super::{off_main, CmdResult, Core};
 use crate::events::{changed, Topic};
 use opsdesk_core::bulk::truecaller::LabelView;
 use opsdesk_core::downloads::DownloadedFile;
@@ -84,25 +84,28 @@ pub async fn truecaller_import_events(
 }
 
 #[tauri::command]
-pub fn truecaller_callbacks(core: Core<'_>) -> CmdResult<Vec<CallbackView>> {
-    core.truecaller_callbacks()
+pub async fn truecaller_callbacks(core: Core<'_>) -> CmdResult<Vec<CallbackView>> {
+    off_main(&core, move |c| c.truecaller_callbacks()).await
 }
 
 #[tauri::command]
-pub fn truecaller_callback_done(
+pub async fn truecaller_callback_done(
     app: tauri::AppHandle,
     core: Core<'_>,
     event_id: String,
     done: bool,
 ) -> CmdResult<()> {
-    let r = core.truecaller_callback_done(&event_id, done);
-    changed(&app, &[Topic::Truecaller]);
-    r
+    off_main(&core, move |c| {
+        let r = c.truecaller_callback_done(&event_id, done);
+        changed(&app, &[Topic::Truecaller]);
+        r
+    })
+    .await
 }
 
 #[tauri::command]
-pub fn truecaller_labels_cached(core: Core<'_>) -> CmdResult<Vec<LabelView>> {
-    core.truecaller_labels_cached()
+pub async fn truecaller_labels_cached(core: Core<'_>) -> CmdResult<Vec<LabelView>> {
+    off_main(&core, move |c| c.truecaller_labels_cached()).await
 }
 
 #[tauri::command]

@@ -1,4 +1,4 @@
-use super::{CmdResult, Core};
+use super::{off_main, CmdResult, Core};
 use crate::commands::system::chosen_folder;
 use crate::events::{changed, Topic};
 use opsdesk_core::downloads::DownloadedFile;
@@ -7,27 +7,41 @@ use opsdesk_core::AppError;
 use opsdesk_truora::whatsapp::rules::{SendDraft, TemplateDraft};
 
 #[tauri::command]
-pub fn whatsapp_lines(core: Core<'_>) -> CmdResult<Vec<String>> {
-    core.whatsapp_lines()
+pub async fn whatsapp_lines(core: Core<'_>) -> CmdResult<Vec<String>> {
+    off_main(&core, move |c| c.whatsapp_lines()).await
 }
 
 #[tauri::command]
-pub fn whatsapp_add_line(app: tauri::AppHandle, core: Core<'_>, line: String) -> CmdResult<String> {
-    let r = core.whatsapp_add_line(&line);
-    changed(&app, &[Topic::Whatsapp]);
-    r
+pub async fn whatsapp_add_line(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    line: String,
+) -> CmdResult<String> {
+    off_main(&core, move |c| {
+        let r = c.whatsapp_add_line(&line);
+        changed(&app, &[Topic::Whatsapp]);
+        r
+    })
+    .await
 }
 
 #[tauri::command]
-pub fn whatsapp_remove_line(app: tauri::AppHandle, core: Core<'_>, line: String) -> CmdResult<()> {
-    let r = core.whatsapp_remove_line(&line);
-    changed(&app, &[Topic::Whatsapp]);
-    r
+pub async fn whatsapp_remove_line(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    line: String,
+) -> CmdResult<()> {
+    off_main(&core, move |c| {
+        let r = c.whatsapp_remove_line(&line);
+        changed(&app, &[Topic::Whatsapp]);
+        r
+    })
+    .await
 }
 
 #[tauri::command]
-pub fn whatsapp_cached(core: Core<'_>, line: String) -> CmdResult<Vec<TemplateView>> {
-    core.whatsapp_cached(&line)
+pub async fn whatsapp_cached(core: Core<'_>, line: String) -> CmdResult<Vec<TemplateView>> {
+    off_main(&core, move |c| c.whatsapp_cached(&line)).await
 }
 
 #[tauri::command]
@@ -42,8 +56,8 @@ pub async fn whatsapp_refresh(
 }
 
 #[tauri::command]
-pub fn whatsapp_template(core: Core<'_>, id: String) -> CmdResult<TemplateView> {
-    core.whatsapp_template(&id)
+pub async fn whatsapp_template(core: Core<'_>, id: String) -> CmdResult<TemplateView> {
+    off_main(&core, move |c| c.whatsapp_template(&id)).await
 }
 
 #[tauri::command]
