@@ -1,0 +1,154 @@
+//! The jobs engine and the jobs screen at the sizes users reach (issue: with a sender that
+//! answers at once, at least 2,000 rows/s on 10,000- and 1,000,000-row jobs alike; the job list
+//! and a row page under 10 ms at 1,000,000 rows). Real encrypted cache; the sender does nothing
+//! and succeeds, so what is measured is OpsDesk's own cost per row. While a job runs, a second
+//! thread does what the open jobs screen does on each progress event (every 250 ms): the job
+//! list and the page of rows that need attention, serialised as the commands answer them.
+//! `cargo bench -p opsdesk-core --bench jobs` (`JOB_ROWS=10000,1000000` by default; the big
+//! job runs for its first `RUN_ROWS`, 40,000 by default: a rate, not a full run).
+
+use futures_util::future::BoxFuture;
+use opsdesk_core::bulk::engine::{NewRow, RowOutcome, RowState, Sender};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+struct Instant200;
+impl Sender for Instant200 {
+    fn send(
+        &self,
+        rows: Vec<(i64, serde_json::Value)>,
+    ) -> BoxFuture<'static, Vec<(i64, RowOutcome)>> {
+        let out = rows
+            .into_iter()
+            .map(|(no, _)| (no, RowOutcome::Done(format!("MSG{no}"))))
+            .collect();
+        Box::pin(async move { out })
+    }
+}
+
+/// Rows shaped like a WhatsApp list's: the payload the sender gets, a masked summary and the
+/// original cells; every 50th is invalid (a bad phone), as real lists have some.
+fn rows(n: u32) -> Vec<NewRow> {
+    (2..n + 2)
+        .map(|no| NewRow {
+            row_no: no,
+            payload: if no % 50 == 0 {
+                Err(vec![opsdesk_core::bulk::engine::RowReason::rule(
+                    "phone_number",
+                    opsdesk_http::RuleCode::NotAPhone,
+                )])
+            } else {
+                Ok(serde_json::json!({
+                    "phone_number": format!("+57300{no:07}"),
+                    "values": { "name": format!("Cliente Número {no}"), "amount": "$ 120.000", "due_date": "5 de diciembre" },
+                    "opt_in": true
+                }))
+            },
+            summary: format!("+57 300 *** {:04} · Cliente Número {no}", no % 10_000),
+            source: vec![
+                format!("300{no:07}"),
+                format!("Cliente Número {no}"),
+                "$ 120.000".into(),
+                "5 de diciembre".into(),
+                "sí".into(),
+            ],
+        })
+        .collect()
+}
+
+fn p95(mut v: Vec<Duration>) -> f64 {
+    v.sort();
+    v[((v.len() as f64 - 1.0) * 0.95).round() as usize].as_secs_f64() * 1e3
+}
+
+const PROBLEMS: &[RowState] = &[
+    RowState::Failed,
+    RowState::Uncertain,
+    RowState::Invalid,
+    RowState::Skipped,
+];
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let sizes: Vec<u32> = std::env::var("JOB_ROWS")
+        .unwrap_or_else(|_| "10000,1000000".into())
+        .split(',')
+        .map(|s| {
+            s.trim()
+                .parse()
+                .expect("JOB_ROWS: sizes separated by commas")
+        })
+        .collect();
+    let run_rows: u64 = std::env::var("RUN_ROWS").map_or(40_000, |s| s.parse().unwrap());
+    let profile = support::Profile::new();
+    let app = profile.open();
+    println!(
+        "{:>10} {:>9} {:>10} {:>14} {:>14}",
+        "job rows", "create s", "rows/s", "job list p95", "row page p95"
+    );
+    for n in sizes {
+        let t = Instant::now();
+        let id = app
+            .bulk_create(
+                "test",
+                "Cobranza diciembre",
+                &serde_json::json!({}),
+                rows(n),
+            )
+            .unwrap();
+        let create = t.elapsed().as_secs_f64();
+
+        // The screen, beside the engine: what a progress event makes it ask.
+        let done = Arc::new(AtomicBool::new(false));
+        let screen = {
+            let (app, done) = (app.clone(), done.clone());
+            std::thread::spawn(move || {
+                let (mut list, mut page) = (Vec::new(), Vec::new());
+                while !done.load(Ordering::SeqCst) {
+                    let t = Instant::now();
+                    let jobs = app.bulk_jobs("test").unwrap();
+                    std::hint::black_box(serde_json::to_string(&jobs).unwrap());
+                    list.push(t.elapsed());
+                    let t = Instant::now();
+                    let rows = app.bulk_rows(id, PROBLEMS, 0, 200).unwrap();
+                    std::hint::black_box(serde_json::to_string(&rows).unwrap());
+                    page.push(t.elapsed());
+                    std::thread::sleep(Duration::from_millis(250));
+                }
+                (list, page)
+            })
+        };
+        let target = run_rows.min(n as u64);
+        let pauser = app.clone();
+        let start = Instant::now();
+        let v = app
+            .bulk_run(id, Arc::new(Instant200), move |v| {
+                if (v.counts.done + v.counts.failed) as u64 >= target {
+                    pauser.bulk_pause(id);
+                }
+            })
+            .await
+            .unwrap();
+        let secs = start.elapsed().as_secs_f64();
+        done.store(true, Ordering::SeqCst);
+        let (list, page) = screen.join().unwrap();
+        let sent = (v.counts.done + v.counts.failed) as f64;
+        assert!(
+            v.counts.failed == 0 && v.counts.uncertain == 0,
+            "{:?}",
+            v.counts
+        );
+        println!(
+            "{:>10} {:>9.1} {:>10.0} {:>11.2} ms {:>11.2} ms",
+            n,
+            create,
+            sent / secs,
+            p95(list),
+            p95(page)
+        );
+    }
+}

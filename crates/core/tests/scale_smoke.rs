@@ -1,0 +1,159 @@
+//! Costs that must not grow with the data (issue #18), in the everyday suite: the checks
+//! screen's searches, the job list, a page of rows and the engine's pace are measured on a
+//! small cache and again on a bigger one, in the same run on the same machine, and must not
+//! get more than twice as slow. The full figures at 10,000 to 1,000,000 records are the
+//! benchmarks' (`checks_search`, `jobs`); this catches a change that makes a cost grow with the
+//! size (a sort, a count or a scan where an index walk was) without depending on how fast the
+//! machine is. The old search (match set collected and sorted), the old recount after every
+//! batch and the old row filter all fail it.
+
+use futures_util::future::BoxFuture;
+use opsdesk_core::bulk::engine::{NewRow, RowOutcome, RowState, Sender};
+use opsdesk_core::store::fixtures;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+mod support;
+
+/// Median of `runs` timings of `f`.
+fn median(runs: usize, mut f: impl FnMut()) -> Duration {
+    let mut v: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    v.sort();
+    v[runs / 2]
+}
+
+/// Twice the baseline, plus a millisecond so scheduling noise on sub-millisecond figures is
+/// not read as a regression.
+fn assert_flat(what: &str, small: Duration, big: Duration) {
+    let allowed = small * 2 + Duration::from_millis(1);
+    assert!(
+        big <= allowed,
+        "{what}: {big:?} on the big cache against {small:?} on the small one (allowed {allowed:?})"
+    );
+}
+
+/// Big enough that every search of the screen fills its first page (two names together match
+/// about one check in 150), so both sizes do the same work per page.
+const SMALL: usize = 20_000;
+const BIG: usize = 100_000;
+
+#[test]
+fn the_checks_screen_costs_the_same_on_a_bigger_cache() {
+    let p = support::Profile::new();
+    let app = p.open();
+    let fill = |n: usize| {
+        let store = app.store().unwrap();
+        let mut c = store.conn().unwrap();
+        fixtures::fill_checks(&mut c, n, true, false).unwrap();
+    };
+    let measure = || {
+        let cases = {
+            let store = app.store().unwrap();
+            let c = store.conn().unwrap();
+            fixtures::screen_searches(&c).unwrap()
+        };
+        cases
+            .into_iter()
+            .map(|(name, q)| {
+                let t = median(15, || {
+                    let page = app.checks_search(&q).unwrap();
+                    assert!(!page.rows.is_empty(), "{name} finds something");
+                    std::hint::black_box(serde_json::to_string(&page).unwrap());
+                });
+                (name, t)
+            })
+            .collect::<Vec<_>>()
+    };
+    fill(SMALL);
+    let small = measure();
+    fill(BIG - SMALL);
+    let big = measure();
+    for ((name, s), (_, b)) in small.into_iter().zip(big) {
+        assert_flat(name, s, b);
+    }
+}
+
+struct Instantly;
+impl Sender for Instantly {
+    fn send(
+        &self,
+        rows: Vec<(i64, serde_json::Value)>,
+    ) -> BoxFuture<'static, Vec<(i64, RowOutcome)>> {
+        let out = rows
+            .into_iter()
+            .map(|(no, _)| (no, RowOutcome::Done(format!("MSG{no}"))))
+            .collect();
+        Box::pin(async move { out })
+    }
+}
+
+fn rows(n: u32) -> Vec<NewRow> {
+    (2..n + 2)
+        .map(|no| NewRow {
+            row_no: no,
+            payload: if no % 50 == 0 {
+                Err(vec![opsdesk_core::bulk::engine::RowReason::rule(
+                    "phone_number",
+                    opsdesk_http::RuleCode::NotAPhone,
+                )])
+            } else {
+                Ok(serde_json::json!({ "phone_number": format!("+57300{no:07}") }))
+            },
+            summary: format!("row {no}"),
+            source: vec![format!("300{no:07}")],
+        })
+        .collect()
+}
+
+const JOB_BIG: u32 = 60_000;
+
+const PROBLEMS: &[RowState] = &[
+    RowState::Failed,
+    RowState::Uncertain,
+    RowState::Invalid,
+    RowState::Skipped,
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_jobs_engine_and_screen_cost_the_same_on_a_bigger_job() {
+    let p = support::Profile::new();
+    let app = p.open();
+    // The time to send the first 1,500 rows of a job, and what the screen asks meanwhile.
+    let measure = |n: u32| {
+        let app = app.clone();
+        async move {
+            let id = app
+                .bulk_create("test", "t", &serde_json::json!({}), rows(n))
+                .unwrap();
+            let pauser = app.clone();
+            let t = Instant::now();
+            app.bulk_run(id, Arc::new(Instantly), move |v| {
+                if v.counts.done >= 1_500 {
+                    pauser.bulk_pause(id);
+                }
+            })
+            .await
+            .unwrap();
+            let run = t.elapsed();
+            let list = median(15, || {
+                std::hint::black_box(app.bulk_jobs("test").unwrap());
+            });
+            let page = median(15, || {
+                let r = app.bulk_rows(id, PROBLEMS, 0, 200).unwrap();
+                assert!(!r.is_empty());
+            });
+            (run, list, page)
+        }
+    };
+    let (run_s, list_s, page_s) = measure(2_000).await;
+    let (run_b, list_b, page_b) = measure(JOB_BIG).await;
+    assert_flat("sending 1,500 rows", run_s, run_b);
+    assert_flat("the job list", list_s, list_b);
+    assert_flat("a page of rows to look at", page_s, page_b);
+}
