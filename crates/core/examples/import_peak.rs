@@ -16,6 +16,9 @@
 //! - `webhook`: Call Me Back events as JSON lines, imported into the encrypted store with
 //!   `App::truecaller_import_events_file` (needs the OS keyring, hence the session script);
 //! - `webhook-parse`: the same file read and parsed as that import does, without the store.
+//! - `wa-job`: a WhatsApp list of 100,000 rows (6.2 MB) taken through the list screen's steps
+//!   in the practice account: read, checked (the preview) and made a job in the encrypted
+//!   cache, as `bulk_choose_file`, `whatsapp_bulk_check` and `whatsapp_bulk_create` do.
 //!
 //! One input per run, since the figure is the process's peak. The peak resident size (VmHWM)
 //! is printed at the end; `/usr/bin/time -v` reports the same as "Maximum resident set size".
@@ -54,7 +57,8 @@ fn main() {
             format!("{with_id} events, {unreadable} unreadable")
         }
         "webhook" => webhook(&path),
-        other => panic!("unknown mode {other}: csv, csv-wide, webhook, webhook-parse"),
+        "wa-job" => wa_job(&path),
+        other => panic!("unknown mode {other}: csv, csv-wide, webhook, webhook-parse, wa-job"),
     };
     let elapsed = started.elapsed();
     let peak = peak_kb();
@@ -88,6 +92,7 @@ fn peak_kb() -> u64 {
 fn generate(mode: &str, dir: &Path) -> PathBuf {
     let path = dir.join(match mode {
         "webhook" | "webhook-parse" => "events.jsonl",
+        "wa-job" => "clientes.csv",
         _ => "lista.csv",
     });
     let mut w = BufWriter::new(std::fs::File::create(&path).expect("create"));
@@ -130,6 +135,22 @@ fn generate(mode: &str, dir: &Path) -> PathBuf {
                     2 + i % 10,
                     i * 104_729,
                     "x".repeat((i % 40) as usize),
+                );
+                w.write_all(line.as_bytes()).unwrap();
+                i += 1;
+            }
+        }
+        "wa-job" => {
+            w.write_all(b"Tel\xc3\xa9fono;Nombre;Monto;Fecha;Acepta\n")
+                .unwrap();
+            while i < 100_000 {
+                line.clear();
+                use std::fmt::Write as _;
+                let _ = writeln!(
+                    line,
+                    "3{:09};Cliente N\u{fa}mero {i};$ {}.000;5 de diciembre;s\u{ed}",
+                    100_000_000 + i,
+                    i % 900 + 100
                 );
                 w.write_all(line.as_bytes()).unwrap();
                 i += 1;
@@ -192,4 +213,79 @@ fn webhook(path: &Path) -> String {
     };
     drop(app);
     outcome
+}
+
+fn wa_job(path: &Path) -> String {
+    let profile = tempfile::tempdir().expect("profile folder");
+    let app = std::sync::Arc::new(
+        opsdesk_core::App::open(opsdesk_core::AppConfig {
+            keyring_service: format!("com.opsdesk.peak.{}", std::process::id()),
+            paths: opsdesk_core::AppPaths {
+                data_dir: profile.path().join("data"),
+                log_dir: profile.path().join("logs"),
+            },
+            live: opsdesk_core::endpoints::LiveEndpoints::from_env(),
+            version: "peak".into(),
+            os_locale: Some("es-CO".into()),
+            http: Default::default(),
+            default_download_dir: profile.path().join("Downloads"),
+            secrets: std::sync::Arc::new(opsdesk_core::vault::MemoryStore::default()),
+            clock: std::sync::Arc::new(opsdesk_core::clock::SystemClock),
+        })
+        .expect("app"),
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let line = app.whatsapp_lines().unwrap()[0].clone();
+    let id = rt
+        .block_on(app.whatsapp_refresh(&line))
+        .unwrap()
+        .into_iter()
+        .find(|t| t.name == "recordatorio_pago")
+        .unwrap()
+        .outbound_id;
+    let m = opsdesk_core::bulk::whatsapp::WaMapping {
+        outbound_id: id,
+        phone_column: "Teléfono".into(),
+        country_column: String::new(),
+        default_country_code: "+57".into(),
+        value_columns: [
+            ("name", "Nombre"),
+            ("amount", "Monto"),
+            ("due_date", "Fecha"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect(),
+        opt_in_column: "Acepta".into(),
+        all_opted_in: false,
+        flow_id: String::new(),
+    };
+    let start = peak_kb();
+    let t = Instant::now();
+    app.bulk_load_file(path).unwrap();
+    let read = (t.elapsed(), peak_kb());
+    let t = Instant::now();
+    let preview = app.whatsapp_bulk_check(&m).unwrap();
+    let check = (t.elapsed(), peak_kb());
+    let t = Instant::now();
+    let job = app.whatsapp_bulk_create(&m, "peak").unwrap();
+    let create = (t.elapsed(), peak_kb());
+    let v = app.bulk_job(job).unwrap();
+    assert_eq!(v.counts.pending, preview.valid);
+    let step = |(d, kb): (std::time::Duration, u64)| {
+        format!(
+            "{:.2} s, peak {:.0} MB",
+            d.as_secs_f64(),
+            kb as f64 / 1024.0
+        )
+    };
+    format!(
+        "{} rows, {} valid; app open {:.0} MB; read {}; check {}; job {}",
+        preview.total,
+        preview.valid,
+        start as f64 / 1024.0,
+        step(read),
+        step(check),
+        step(create)
+    )
 }

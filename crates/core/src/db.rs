@@ -70,20 +70,34 @@ impl Db {
         &self,
         f: impl FnOnce(&mut rusqlite::Connection) -> rusqlite::Result<T>,
     ) -> Result<T, AppError> {
+        self.with_conn_or(|c| f(c).map_err(ConnError::Sql))
+    }
+
+    /// The same, for work that can also fail for a reason of its own (a row check while the
+    /// rows are written): that error comes back as it is.
+    pub(crate) fn with_conn_or<T>(
+        &self,
+        f: impl FnOnce(&mut rusqlite::Connection) -> Result<T, ConnError>,
+    ) -> Result<T, AppError> {
         let store = self.store()?;
         let mut conn = store.conn()?;
-        f(&mut conn).map_err(|e| {
-            if store::is_corruption(&e) {
-                tracing::error!(error = %e, "the local cache is damaged");
-                self.set_damaged(true);
-                return health_error(StoreHealth::Damaged);
-            }
-            if matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull)
-            {
-                return AppError::new(ErrorCode::DiskFull, "the disk is full");
-            }
-            AppError::from(StoreError::from(e))
+        f(&mut conn).map_err(|e| match e {
+            ConnError::App(a) => a,
+            ConnError::Sql(e) => self.sql_error(e),
         })
+    }
+
+    fn sql_error(&self, e: rusqlite::Error) -> AppError {
+        if store::is_corruption(&e) {
+            tracing::error!(error = %e, "the local cache is damaged");
+            self.set_damaged(true);
+            return health_error(StoreHealth::Damaged);
+        }
+        if matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull)
+        {
+            return AppError::new(ErrorCode::DiskFull, "the disk is full");
+        }
+        AppError::from(StoreError::from(e))
     }
 
     pub(crate) fn set_damaged(&self, damaged: bool) {
@@ -102,6 +116,18 @@ impl Db {
             Ok(_) => StoreHealth::Ok,
             Err(h) => *h,
         }
+    }
+}
+
+/// What work on a connection can fail with: SQLite, or a reason of the work's own.
+pub(crate) enum ConnError {
+    Sql(rusqlite::Error),
+    App(AppError),
+}
+
+impl From<rusqlite::Error> for ConnError {
+    fn from(e: rusqlite::Error) -> Self {
+        ConnError::Sql(e)
     }
 }
 

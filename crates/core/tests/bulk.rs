@@ -332,8 +332,8 @@ async fn a_whatsapp_spreadsheet_is_checked_sent_once_and_its_failures_exported()
         ]
     );
     assert_eq!(back.rows.len(), 3);
-    assert_eq!(back.rows[1].1[6], "Repetido en el archivo");
-    assert_eq!(back.rows[1].1[5], "No válido");
+    assert_eq!(back.rows.row(1).1[6], "Repetido en el archivo");
+    assert_eq!(back.rows.row(1).1[5], "No válido");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -104,8 +104,8 @@ async fn an_export_named_after_a_hostile_title_stays_in_the_download_folder() {
         // What is exported re-imports with the same values (no apostrophe before the phone).
         let bytes = std::fs::read(&path).unwrap();
         let sheet = opsdesk_core::bulk::import::read(&f.file_name, &bytes).unwrap();
-        assert_eq!(sheet.rows[0].1[0], "+57 315 000 0000");
-        let notes = &sheet.rows[0].1[1];
+        assert_eq!(sheet.rows.row(0).1[0], "+57 315 000 0000");
+        let notes = &sheet.rows.row(0).1[1];
         assert_eq!(notes.chars().count(), 32_767, "cut to what Excel allows");
         assert!(notes.ends_with("[…]"));
     }

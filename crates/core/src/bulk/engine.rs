@@ -141,6 +141,39 @@ impl Engine {
             .with_conn(|c| sql::create(c, kind, title, params, practice, rows, now))
     }
 
+    /// Stores a job whose rows `fill` hands over one at a time as it checks them, in one
+    /// transaction. Nothing is stored, and `None` returned, when no row can be sent.
+    pub fn create_streaming(
+        &self,
+        kind: &str,
+        title: &str,
+        params: &serde_json::Value,
+        practice: bool,
+        fill: impl FnOnce(&mut dyn FnMut(NewRow) -> Result<(), AppError>) -> Result<(), AppError>,
+    ) -> Result<Option<i64>, AppError> {
+        let now = self.now();
+        use crate::db::ConnError;
+        self.db.with_conn_or(|c| {
+            sql::create_with(c, kind, title, params, practice, now, true, |insert| {
+                // A failed insert is carried out of `fill` as it is (a full disk, damage) and
+                // told apart from a check's own error on the way out.
+                let mut sql_failure = None;
+                let checked = fill(&mut |r: NewRow| {
+                    let source = serde_json::to_string(&r.source).unwrap_or_default();
+                    insert((r.row_no, r.payload, r.summary, source)).map_err(|e| {
+                        sql_failure = Some(e);
+                        AppError::internal("could not write a row")
+                    })
+                });
+                match (sql_failure, checked) {
+                    (Some(e), _) => Err(ConnError::Sql(e)),
+                    (None, Err(a)) => Err(ConnError::App(a)),
+                    (None, Ok(())) => Ok(()),
+                }
+            })
+        })
+    }
+
     pub fn job(&self, id: i64) -> Result<JobView, AppError> {
         let (running, live) = {
             let map = self.map.lock().unwrap();
@@ -383,8 +416,17 @@ impl Engine {
                         }
                     }
                 }
+                // Without a vendor pace, rows for every free slot are claimed in one
+                // transaction (a commit per request was most of the engine's cost). With a
+                // pace, one request's rows at a time: rows claimed ahead would wait in flight
+                // and, after a crash, ask the operator about messages never sent.
+                let slots = if limit.is_some() {
+                    1
+                } else {
+                    concurrency - tasks.len()
+                };
                 let now = self.now();
-                let rows = match self.db.with_conn(|c| sql::claim(c, id, batch, now)) {
+                let rows = match self.db.with_conn(|c| sql::claim(c, id, batch * slots, now)) {
                     Ok(r) => r,
                     Err(e) => {
                         local_error = Some(e);
@@ -394,14 +436,22 @@ impl Engine {
                 if rows.is_empty() {
                     exhausted = true;
                 } else {
-                    tasks.spawn(sender.send(rows));
+                    let mut rows = rows.into_iter().peekable();
+                    while rows.peek().is_some() {
+                        tasks.spawn(sender.send(rows.by_ref().take(batch).collect()));
+                    }
                 }
                 continue;
             }
-            let Some(done) = tasks.join_next().await else {
+            let Some(first) = tasks.join_next().await else {
                 break;
             };
-            match self.settle(id, done) {
+            // Requests that ended meanwhile are recorded together, in one transaction.
+            let mut done = vec![first];
+            while let Some(more) = tasks.try_join_next() {
+                done.push(more);
+            }
+            match self.settle_all(id, done) {
                 Ok(n) => after(self, n, &mut settled),
                 Err(e) => local_error = local_error.or(Some(e)),
             }
@@ -430,7 +480,28 @@ impl Engine {
         id: i64,
         done: Result<Vec<(i64, RowOutcome)>, tokio::task::JoinError>,
     ) -> Result<u64, AppError> {
-        let results = done.map_err(|e| AppError::internal(format!("a send task failed: {e}")))?;
+        self.settle_all(id, vec![done])
+    }
+
+    fn settle_all(
+        &self,
+        id: i64,
+        done: Vec<Result<Vec<(i64, RowOutcome)>, tokio::task::JoinError>>,
+    ) -> Result<u64, AppError> {
+        // What the tasks that ended well learned is recorded even when another one failed.
+        let mut results = Vec::new();
+        let mut failed = None;
+        for d in done {
+            match d {
+                Ok(r) => results.extend(r),
+                Err(e) => failed = Some(AppError::internal(format!("a send task failed: {e}"))),
+            }
+        }
+        if let Some(e) = failed {
+            let now = self.now();
+            self.db.with_conn(|c| sql::record(c, id, &results, now))?;
+            return Err(e);
+        }
         let now = self.now();
         self.db.with_conn(|c| sql::record(c, id, &results, now))?;
         Ok(results

@@ -36,20 +36,15 @@ impl App {
         area: &str,
         mapping: &M,
         title: &str,
-        check: impl FnOnce(&super::import::Sheet) -> Result<Vec<NewRow>, AppError>,
+        check: impl FnOnce(
+            &super::import::Sheet,
+            &mut dyn FnMut(NewRow) -> Result<(), AppError>,
+        ) -> Result<(), AppError>,
     ) -> Result<i64, AppError> {
         let mut guard = self.bulk.sheet.lock().unwrap();
         let (name, sheet) = guard
             .as_ref()
             .ok_or_else(|| AppError::validation("file", RuleCode::Required, "choose a file"))?;
-        let rows = check(sheet)?;
-        if rows.iter().all(|r| r.payload.is_err()) {
-            return Err(AppError::validation(
-                "file",
-                RuleCode::BulkNothingValid,
-                "no valid rows",
-            ));
-        }
         let params =
             serde_json::json!({ "mapping": mapping, "headers": sheet.headers, "file_name": name });
         let title = if title.trim().is_empty() {
@@ -57,7 +52,16 @@ impl App {
         } else {
             title.trim().to_string()
         };
-        let id = self.bulk_create(kind, &title, &params, rows)?;
+        // Each row goes into the job as it is checked: a list of 200,000 rows is never held
+        // twice (as cells and as checked rows) in memory.
+        let id = self
+            .bulk
+            .create_streaming(kind, &title, &params, self.is_practice(), |f| {
+                check(sheet, f)
+            })?
+            .ok_or_else(|| {
+                AppError::validation("file", RuleCode::BulkNothingValid, "no valid rows")
+            })?;
         *guard = None;
         self.record(
             area,

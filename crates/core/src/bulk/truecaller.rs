@@ -54,7 +54,23 @@ pub struct TcMapping {
     pub ends_at_ms: i64,
 }
 
+/// Every row of the sheet checked, in a list (tests; the app streams them with [`each_row`]).
 pub fn rows_of(sheet: &Sheet, m: &TcMapping, now: i64) -> Result<Vec<NewRow>, AppError> {
+    let mut out = Vec::with_capacity(sheet.rows.len());
+    each_row(sheet, m, now, &mut |r| {
+        out.push(r);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Checks each row of the sheet and hands it to `f` as soon as it is checked.
+pub fn each_row(
+    sheet: &Sheet,
+    m: &TcMapping,
+    now: i64,
+    f: &mut dyn FnMut(NewRow) -> Result<(), AppError>,
+) -> Result<(), AppError> {
     let col = |name: &str, field: &str| super::jobs::mapped_column(sheet, name, field);
     let receiver = col(&m.receiver_column, "receiver_column")?.ok_or_else(|| {
         AppError::validation("receiver_column", RuleCode::Required, "choose the column")
@@ -76,19 +92,18 @@ pub fn rows_of(sheet: &Sheet, m: &TcMapping, now: i64) -> Result<Vec<NewRow>, Ap
         .collect();
     let with_cc = |raw: &str| opsdesk_http::phone::with_default_country(raw, &cc);
     let mut seen = HashSet::new();
-    let mut out = Vec::with_capacity(sheet.rows.len());
-    for (row_no, cells) in &sheet.rows {
+    for (row_no, cells) in sheet.rows.iter() {
         let draft = RecordDraft {
             caller: caller_col
-                .map(|c| with_cc(sheet.cell(cells, c)))
+                .map(|c| with_cc(sheet.cell(&cells, c)))
                 .unwrap_or_else(|| with_cc(&m.caller_number)),
-            receiver: with_cc(sheet.cell(cells, receiver)),
+            receiver: with_cc(sheet.cell(&cells, receiver)),
             label_id: m.label_id.clone(),
             label_name: name_col
-                .map(|c| sheet.cell(cells, c).to_string())
+                .map(|c| sheet.cell(&cells, c).to_string())
                 .unwrap_or_default(),
             reason: reason_col
-                .map(|c| sheet.cell(cells, c).to_string())
+                .map(|c| sheet.cell(&cells, c).to_string())
                 .unwrap_or_else(|| m.reason.clone()),
             starts_at_ms: m.starts_at_ms,
             ends_at_ms: m.ends_at_ms,
@@ -103,14 +118,14 @@ pub fn rows_of(sheet: &Sheet, m: &TcMapping, now: i64) -> Result<Vec<NewRow>, Ap
                 .map(|e| RowReason::rule(e.field, e.rule))
                 .collect()),
         };
-        out.push(NewRow {
-            row_no: *row_no,
-            summary: opsdesk_http::redact::mask_phone(sheet.cell(cells, receiver)),
+        f(NewRow {
+            row_no,
+            summary: opsdesk_http::redact::mask_phone(sheet.cell(&cells, receiver)),
             payload,
-            source: cells.clone(),
-        });
+            source: cells.to_vec(),
+        })?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// A record's result, by receiver number (batch status lists records, not our row numbers).
@@ -326,16 +341,14 @@ impl App {
         let (_, sheet) = guard
             .as_ref()
             .ok_or_else(|| AppError::validation("file", RuleCode::Required, "choose a file"))?;
-        Ok(super::whatsapp::preview_of(&rows_of(
-            sheet,
-            m,
-            self.now_ms(),
-        )?))
+        let now = self.now_ms();
+        super::whatsapp::preview_with(|f| each_row(sheet, m, now, f))
     }
 
     pub fn truecaller_bulk_create(&self, m: &TcMapping, title: &str) -> Result<i64, AppError> {
-        self.bulk_create_from_sheet(KIND, "truecaller", m, title, |sheet| {
-            rows_of(sheet, m, self.now_ms())
+        let now = self.now_ms();
+        self.bulk_create_from_sheet(KIND, "truecaller", m, title, |sheet, f| {
+            each_row(sheet, m, now, f)
         })
     }
 

@@ -87,11 +87,29 @@ fn country_code(raw: &str) -> String {
 }
 
 /// Checks every row with the send rules; each valid row becomes the exact payload to send.
+/// Every row of the sheet checked, in a list (tests and benchmarks; the app streams them with
+/// [`each_row`]).
 pub fn rows_of(
     sheet: &Sheet,
     m: &WaMapping,
     t: &SendableTemplate,
 ) -> Result<Vec<NewRow>, AppError> {
+    let mut out = Vec::with_capacity(sheet.rows.len());
+    each_row(sheet, m, t, &mut |r| {
+        out.push(r);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Checks each row of the sheet and hands it to `f` as soon as it is checked: nothing is
+/// collected, so the preview and job creation hold one row at a time besides the sheet.
+pub fn each_row(
+    sheet: &Sheet,
+    m: &WaMapping,
+    t: &SendableTemplate,
+    f: &mut dyn FnMut(NewRow) -> Result<(), AppError>,
+) -> Result<(), AppError> {
     let col = |name: &str, field: &str| super::jobs::mapped_column(sheet, name, field);
     let phone = col(&m.phone_column, "phone_column")?.ok_or_else(|| {
         AppError::validation(
@@ -122,22 +140,21 @@ pub fn rows_of(
         values.push((v.clone(), c));
     }
     let mut seen = HashSet::new();
-    let mut out = Vec::with_capacity(sheet.rows.len());
-    for (row_no, cells) in &sheet.rows {
+    for (row_no, cells) in sheet.rows.iter() {
         let cc = country
-            .map(|c| country_code(sheet.cell(cells, c)))
+            .map(|c| country_code(sheet.cell(&cells, c)))
             .filter(|c| !c.is_empty())
             .unwrap_or_else(|| m.default_country_code.clone());
         let draft = SendDraft {
             outbound_id: m.outbound_id.clone(),
             country_code: cc,
-            phone_number: sheet.cell(cells, phone).to_string(),
+            phone_number: sheet.cell(&cells, phone).to_string(),
             flow_id: m.flow_id.clone(),
             values: values
                 .iter()
-                .map(|(v, c)| (v.clone(), sheet.cell(cells, *c).to_string()))
+                .map(|(v, c)| (v.clone(), sheet.cell(&cells, *c).to_string()))
                 .collect(),
-            opt_in: m.all_opted_in || opt_in.is_some_and(|c| truthy(sheet.cell(cells, c))),
+            opt_in: m.all_opted_in || opt_in.is_some_and(|c| truthy(sheet.cell(&cells, c))),
             account_id: String::new(),
         };
         let payload = match validate_send(&draft, t) {
@@ -152,34 +169,63 @@ pub fn rows_of(
         };
         let summary = match &payload {
             Ok(p) => opsdesk_http::redact::mask_phone(p["e164"].as_str().unwrap_or_default()),
-            Err(_) => opsdesk_http::redact::mask_phone(sheet.cell(cells, phone)),
+            Err(_) => opsdesk_http::redact::mask_phone(sheet.cell(&cells, phone)),
         };
-        out.push(NewRow {
-            row_no: *row_no,
+        f(NewRow {
+            row_no,
             payload,
             summary,
-            source: cells.clone(),
-        });
+            source: cells.to_vec(),
+        })?;
     }
-    Ok(out)
+    Ok(())
+}
+
+impl WaPreview {
+    fn empty() -> WaPreview {
+        WaPreview {
+            total: 0,
+            valid: 0,
+            invalid: 0,
+            problems: Vec::new(),
+        }
+    }
+
+    /// Counts one checked row (and keeps it among the problems shown, up to 200).
+    pub fn add(&mut self, r: &NewRow) {
+        self.total += 1;
+        match &r.payload {
+            Ok(_) => self.valid += 1,
+            Err(reasons) => {
+                self.invalid += 1;
+                if self.problems.len() < 200 {
+                    self.problems.push(RowProblem {
+                        row_no: r.row_no,
+                        reasons: reasons.clone(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Counts and the first 200 problems of checked rows, as they are checked.
+pub fn preview_with(
+    each: impl FnOnce(&mut dyn FnMut(NewRow) -> Result<(), AppError>) -> Result<(), AppError>,
+) -> Result<WaPreview, AppError> {
+    let mut p = WaPreview::empty();
+    each(&mut |r| {
+        p.add(&r);
+        Ok(())
+    })?;
+    Ok(p)
 }
 
 /// Counts and the first 200 problems of checked rows.
 pub fn preview_of(rows: &[NewRow]) -> WaPreview {
-    let invalid: Vec<&NewRow> = rows.iter().filter(|r| r.payload.is_err()).collect();
-    WaPreview {
-        total: rows.len() as u32,
-        valid: (rows.len() - invalid.len()) as u32,
-        invalid: invalid.len() as u32,
-        problems: invalid
-            .iter()
-            .take(200)
-            .map(|r| RowProblem {
-                row_no: r.row_no,
-                reasons: r.payload.as_ref().err().cloned().unwrap_or_default(),
-            })
-            .collect(),
-    }
+    let mut p = WaPreview::empty();
+    rows.iter().for_each(|r| p.add(r));
+    p
 }
 
 fn payload_of(c: &CleanSend) -> serde_json::Value {
@@ -292,7 +338,7 @@ impl App {
         let info = SheetInfo {
             file_name: name.to_string(),
             headers: sheet.headers.clone(),
-            sample: sheet.rows.iter().take(5).map(|(_, r)| r.clone()).collect(),
+            sample: sheet.rows.iter().take(5).map(|(_, r)| r.to_vec()).collect(),
             total_rows: sheet.rows.len() as u32,
         };
         *self.bulk.sheet.lock().unwrap() = Some((name.to_string(), sheet));
@@ -321,7 +367,7 @@ impl App {
         let (_, sheet) = guard
             .as_ref()
             .ok_or_else(|| AppError::validation("file", RuleCode::Required, "choose a file"))?;
-        Ok(preview_of(&rows_of(sheet, m, &t)?))
+        preview_with(|f| each_row(sheet, m, &t, f))
     }
 
     /// Creates the job from the loaded file; the file is then forgotten.
@@ -341,7 +387,9 @@ impl App {
                 "flow needed",
             ));
         }
-        self.bulk_create_from_sheet(KIND, "whatsapp", m, title, |sheet| rows_of(sheet, m, &t))
+        self.bulk_create_from_sheet(KIND, "whatsapp", m, title, |sheet, f| {
+            each_row(sheet, m, &t, f)
+        })
     }
 
     /// Sends a WhatsApp job's pending rows (see [`App::bulk_run`]).

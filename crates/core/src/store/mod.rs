@@ -22,6 +22,9 @@ pub mod whatsapp;
 
 pub type Pooled = r2d2::PooledConnection<SqliteConnectionManager>;
 
+/// Each connection's page cache, in KiB when negative (SQLite's convention): see `configure`.
+pub(crate) const CACHE_SIZE: i64 = -32768;
+
 /// Embedded, numbered migrations. Each runs once, in its own transaction; `PRAGMA user_version`
 /// records how many ran. Append only: never edit a migration that has shipped.
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -113,7 +116,7 @@ fn configure(conn: &Connection, key_hex: &str) -> rusqlite::Result<()> {
     // Every page read from disk is decrypted; a larger page cache (32 MiB, SQLite's default is
     // 2 MiB) keeps a 100,000-check cache decrypted in memory so searches stay in milliseconds.
     conn.execute_batch(
-        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768;",
+        &format!("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = {CACHE_SIZE};"),
     )?;
     conn.busy_timeout(Duration::from_secs(5))?;
     Ok(())
