@@ -118,10 +118,12 @@ async fn a_hundred_thousand_checks_list_scroll_and_search_page_by_page() {
     w.screenshot("scale-checks-search").await;
 
     let (mut in_dom, mut painted) = (Vec::new(), Vec::new());
-    for q in ["jose", "ana", "juan", "luz", "carlos", "camila", "pedro", "diego"]
-        .iter()
-        .cycle()
-        .take(24)
+    for q in [
+        "jose", "ana", "juan", "luz", "carlos", "camila", "pedro", "diego",
+    ]
+    .iter()
+    .cycle()
+    .take(24)
     {
         let [dom, paint]: [f64; 2] = serde_json::from_value(
             w.client
@@ -212,7 +214,10 @@ async fn the_window_answers_while_a_200000_row_list_is_checked() {
             .await;
         if let Ok(p) = preview {
             let text = p.text().await.unwrap_or_default();
-            if text.replace([',', '.', ' ', '\u{a0}'], "").contains("200000") {
+            if text
+                .replace([',', '.', ' ', '\u{a0}'], "")
+                .contains("200000")
+            {
                 break;
             }
         }
