@@ -86,9 +86,10 @@ async fn main() {
     let run_rows: u64 = std::env::var("RUN_ROWS").map_or(40_000, |s| s.parse().unwrap());
     let profile = support::Profile::new();
     let app = profile.open();
+    // Screen figures while the job runs (sharing two cores with it), then with it paused.
     println!(
-        "{:>10} {:>9} {:>10} {:>14} {:>14}",
-        "job rows", "create s", "rows/s", "job list p95", "row page p95"
+        "{:>10} {:>9} {:>10} {:>14} {:>14} {:>14} {:>14}",
+        "job rows", "create s", "rows/s", "list (run)", "page (run)", "list (idle)", "page (idle)"
     );
     for n in sizes {
         let t = Instant::now();
@@ -136,6 +137,17 @@ async fn main() {
         let secs = start.elapsed().as_secs_f64();
         done.store(true, Ordering::SeqCst);
         let (list, page) = screen.join().unwrap();
+        // The same screen calls on the paused job, the engine quiet.
+        let (mut idle_list, mut idle_page) = (Vec::new(), Vec::new());
+        for _ in 0..200 {
+            let t = Instant::now();
+            std::hint::black_box(serde_json::to_string(&app.bulk_jobs("test").unwrap()).unwrap());
+            idle_list.push(t.elapsed());
+            let t = Instant::now();
+            let rows = app.bulk_rows(id, PROBLEMS, 0, 200).unwrap();
+            std::hint::black_box(serde_json::to_string(&rows).unwrap());
+            idle_page.push(t.elapsed());
+        }
         let sent = (v.counts.done + v.counts.failed) as f64;
         assert!(
             v.counts.failed == 0 && v.counts.uncertain == 0,
@@ -143,12 +155,14 @@ async fn main() {
             v.counts
         );
         println!(
-            "{:>10} {:>9.1} {:>10.0} {:>11.2} ms {:>11.2} ms",
+            "{:>10} {:>9.1} {:>10.0} {:>11.2} ms {:>11.2} ms {:>11.2} ms {:>11.2} ms",
             n,
             create,
             sent / secs,
             p95(list),
-            p95(page)
+            p95(page),
+            p95(idle_list),
+            p95(idle_page)
         );
     }
 }
