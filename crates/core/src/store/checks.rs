@@ -115,7 +115,17 @@ pub fn next_poll(status: &str, attempt: u32, now: i64) -> Option<i64> {
     Some(now + delay)
 }
 
-pub fn save(conn: &Connection, c: &Check, now: i64, practice: bool) -> rusqlite::Result<()> {
+/// Saves one check: its row, its place in the list and its body, together or not at all (a
+/// row without its body would read as "not in the cache"; two checks of the same millisecond
+/// saved at once from two connections would take the same place).
+pub fn save(conn: &mut Connection, c: &Check, now: i64, practice: bool) -> rusqlite::Result<()> {
+    let tx = crate::store::write_tx(conn)?;
+    save_in(&tx, c, now, practice)?;
+    tx.commit()
+}
+
+/// [`save`], inside a writing transaction the caller holds.
+fn save_in(conn: &Connection, c: &Check, now: i64, practice: bool) -> rusqlite::Result<()> {
     let prev: Option<(String, u32)> = conn
         .query_row(
             "SELECT status, poll_attempt FROM checks WHERE check_id = ?1",
@@ -169,7 +179,7 @@ pub fn save(conn: &Connection, c: &Check, now: i64, practice: bool) -> rusqlite:
 
 /// The next free place in the list for a check created at `created_ms`: after the checks
 /// created in the same millisecond (a range read on the primary key).
-fn next_ord(conn: &Connection, created_ms: i64) -> rusqlite::Result<i64> {
+pub(crate) fn next_ord(conn: &Connection, created_ms: i64) -> rusqlite::Result<i64> {
     let base = ord_base(created_ms);
     let last: Option<i64> = conn.query_row(
         "SELECT max(ord) FROM checks WHERE ord >= ?1 AND ord < ?2",
@@ -357,7 +367,7 @@ pub fn save_all(
 ) -> rusqlite::Result<()> {
     let tx = crate::store::write_tx(conn)?;
     for ch in checks {
-        save(&tx, ch, now, practice)?;
+        save_in(&tx, ch, now, practice)?;
     }
     tx.commit()
 }
@@ -438,7 +448,7 @@ mod tests {
         // Thirty checks created in the same millisecond, saved as the app saves them.
         for i in 0..30 {
             save(
-                &c,
+                &mut c,
                 &check(&format!("CHKSAME{i:02}"), "Maria", "2024-01-01T00:00:00Z"),
                 1,
                 false,
@@ -513,12 +523,24 @@ mod tests {
     fn a_check_saved_again_keeps_its_place() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("t.db"), &new_key()).unwrap();
-        let c = store.conn().unwrap();
-        save(&c, &check("CHKA", "Ana", "2024-01-01T00:00:00Z"), 1, false).unwrap();
-        save(&c, &check("CHKB", "Ana", "2024-01-02T00:00:00Z"), 1, false).unwrap();
+        let mut c = store.conn().unwrap();
+        save(
+            &mut c,
+            &check("CHKA", "Ana", "2024-01-01T00:00:00Z"),
+            1,
+            false,
+        )
+        .unwrap();
+        save(
+            &mut c,
+            &check("CHKB", "Ana", "2024-01-02T00:00:00Z"),
+            1,
+            false,
+        )
+        .unwrap();
         let mut again = check("CHKA", "Ana", "2024-01-01T00:00:00Z");
         again.score = 0.1;
-        save(&c, &again, 2, false).unwrap();
+        save(&mut c, &again, 2, false).unwrap();
         let page = search(
             &c,
             &CheckQuery {
