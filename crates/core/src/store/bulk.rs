@@ -400,9 +400,16 @@ pub fn create(
     Ok(id.expect("kept without valid rows"))
 }
 
-/// A job whose rows `fill` inserts one at a time through the function it is given, all in one
-/// transaction that is rolled back when `fill` fails, or (with `need_valid`) when no row is
-/// valid, in which case `None` is returned.
+/// Rows written per transaction while a job is created. One transaction for the whole list held
+/// the write lock for seconds (rows are checked as they are written): a job sending meanwhile
+/// waited past the busy timeout and stopped. Between chunks its writes go through.
+const CREATE_CHUNK: u64 = 5_000;
+
+/// A job whose rows `fill` inserts one at a time through the function it is given. The job is
+/// written first as `preparing` (no list shows it, and a start after a crash removes it), its
+/// rows in transactions of [`CREATE_CHUNK`], and it becomes `ready` only once all are in. When
+/// `fill` fails, or (with `need_valid`) no row is valid, the job and its rows are removed and,
+/// in the second case, `None` returned.
 #[allow(clippy::too_many_arguments)]
 pub fn create_with<E: From<rusqlite::Error>>(
     c: &mut Connection,
@@ -416,10 +423,12 @@ pub fn create_with<E: From<rusqlite::Error>>(
 ) -> Result<Option<i64>, E> {
     // Rows are only appended here: a page cache of 2 MB holds the pages being filled, where the
     // usual 32 MB would grow by a page per 4 KB written (33 MB for a 6 MB list, five times the
-    // file). The usual size is back before the connection returns to the pool.
+    // file). The usual size is put back whatever happened; failing to is only slower reads.
     c.execute_batch("PRAGMA cache_size = -2048")?;
     let result = create_rows(c, kind, title, params, practice, now, need_valid, fill);
-    c.execute_batch(&format!("PRAGMA cache_size = {}", crate::store::CACHE_SIZE))?;
+    if let Err(e) = c.execute_batch(&format!("PRAGMA cache_size = {}", crate::store::CACHE_SIZE)) {
+        tracing::warn!(error = %e, "could not restore the page cache size");
+    }
     result
 }
 
@@ -434,55 +443,92 @@ fn create_rows<E: From<rusqlite::Error>>(
     need_valid: bool,
     fill: impl FnOnce(&mut dyn FnMut(NewRowRecord) -> rusqlite::Result<()>) -> Result<(), E>,
 ) -> Result<Option<i64>, E> {
-    let tx = crate::store::write_tx(c)?;
-    tx.execute(
-        "INSERT INTO bulk_jobs (kind, title, state, params, practice, created_at_ms) VALUES (?1, ?2, 'ready', ?3, ?4, ?5)",
-        params![kind, title, params.to_string(), practice, now],
-    )?;
-    let id = tx.last_insert_rowid();
+    let id = {
+        let tx = crate::store::write_tx(c)?;
+        tx.execute(
+            "INSERT INTO bulk_jobs (kind, title, state, params, practice, created_at_ms) VALUES (?1, ?2, 'preparing', ?3, ?4, ?5)",
+            params![kind, title, params.to_string(), practice, now],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        id
+    };
+    let conn: &Connection = c;
     let mut valid = 0u64;
-    {
-        let mut s = tx.prepare_cached(
+    let mut written = 0u64;
+    let mut open = false;
+    let filled = fill(&mut |(row_no, payload, summary, source)| {
+        if !open {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            open = true;
+        }
+        let mut s = conn.prepare_cached(
             "INSERT INTO bulk_rows (job_id, row_no, state, payload, source, summary, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
-        fill(&mut |(row_no, payload, summary, source)| {
-            match payload {
-                Ok(p) => {
-                    valid += 1;
-                    s.execute(params![
-                        id,
-                        row_no,
-                        "pending",
-                        p.to_string(),
-                        source,
-                        summary,
-                        None::<String>
-                    ])?
-                }
-                Err(reasons) => s.execute(params![
+        match payload {
+            Ok(p) => {
+                valid += 1;
+                s.execute(params![
                     id,
                     row_no,
-                    "invalid",
-                    "null",
+                    "pending",
+                    p.to_string(),
                     source,
                     summary,
-                    encode_reasons(&reasons)
-                ])?,
-            };
-            Ok(())
-        })?;
+                    None::<String>
+                ])?
+            }
+            Err(reasons) => s.execute(params![
+                id,
+                row_no,
+                "invalid",
+                "null",
+                source,
+                summary,
+                encode_reasons(&reasons)
+            ])?,
+        };
+        written += 1;
+        if written.is_multiple_of(CREATE_CHUNK) {
+            conn.execute_batch("COMMIT")?;
+            open = false;
+        }
+        Ok(())
+    });
+    let finish = |ready: bool| -> rusqlite::Result<()> {
+        if open {
+            conn.execute_batch(if ready { "COMMIT" } else { "ROLLBACK" })?;
+        }
+        if ready {
+            conn.execute("UPDATE bulk_jobs SET state = 'ready' WHERE id = ?1", [id])?;
+        } else {
+            // Its rows go with it (ON DELETE CASCADE).
+            conn.execute("DELETE FROM bulk_jobs WHERE id = ?1", [id])?;
+        }
+        Ok(())
+    };
+    match filled {
+        Err(e) => {
+            if let Err(cleanup) = finish(false) {
+                tracing::warn!(error = %cleanup, job = id, "could not remove a job that failed to be created; it is removed at the next start");
+            }
+            Err(e)
+        }
+        Ok(()) if need_valid && valid == 0 => {
+            finish(false)?;
+            Ok(None)
+        }
+        Ok(()) => {
+            finish(true)?;
+            Ok(Some(id))
+        }
     }
-    if need_valid && valid == 0 {
-        return Ok(None); // dropping the transaction rolls it back
-    }
-    tx.commit()?;
-    Ok(Some(id))
 }
 
 /// The newest 50 jobs of a kind and mode.
 pub fn job_ids(c: &Connection, kind: &str, practice: bool) -> rusqlite::Result<Vec<i64>> {
     let mut s = c.prepare_cached(
-        "SELECT id FROM bulk_jobs WHERE kind = ?1 AND practice = ?2 ORDER BY id DESC LIMIT 50",
+        "SELECT id FROM bulk_jobs WHERE kind = ?1 AND practice = ?2 AND state <> 'preparing' ORDER BY id DESC LIMIT 50",
     )?;
     let rows = s.query_map(params![kind, practice], |r| r.get(0))?;
     rows.collect()
@@ -543,6 +589,8 @@ pub(crate) const ROWS_IN_STATE: &str =
 /// uncertain. Returns the interrupted jobs.
 pub fn recover(c: &mut Connection) -> rusqlite::Result<Vec<i64>> {
     let tx = crate::store::write_tx(c)?;
+    // A job whose creation the stop cut short: never shown, never started; its rows go with it.
+    tx.execute("DELETE FROM bulk_jobs WHERE state = 'preparing'", [])?;
     let ids: Vec<i64> = {
         let mut s = tx.prepare("SELECT id FROM bulk_jobs WHERE state = 'running'")?;
         let rows = s.query_map([], |r| r.get(0))?;
@@ -833,5 +881,100 @@ mod count_tests {
         }
         let with_states = rows(&c, 1, &[RowState::Failed, RowState::Invalid], 0, 10).unwrap();
         assert!(with_states.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod create_tests {
+    use super::*;
+    use crate::store::{new_key, Store};
+
+    fn record(i: u32) -> NewRowRecord {
+        (
+            i,
+            Ok(serde_json::json!({ "i": i })),
+            format!("row {i}"),
+            "[]".into(),
+        )
+    }
+
+    /// While a big list becomes a job, a job already sending still gets its writes in: the
+    /// new job's rows go in chunks, not in one transaction holding the write lock throughout.
+    /// Until all its rows are in, no list shows the new job; a failure removes it whole, and so
+    /// does the next start after a crash mid-way.
+    #[test]
+    fn a_job_being_created_lets_others_write_and_appears_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db"), &new_key()).unwrap();
+        let mut c = store.conn().unwrap();
+        let other = store.conn().unwrap();
+        other.busy_timeout(std::time::Duration::ZERO).unwrap();
+        let p = serde_json::json!({});
+        let sending = create(&mut c, "whatsapp", "sending", &p, false, vec![record(2)], 1).unwrap();
+
+        let mut wrote_between = 0;
+        let made = create_with::<rusqlite::Error>(
+            &mut c,
+            "whatsapp",
+            "big",
+            &p,
+            false,
+            2,
+            true,
+            |insert| {
+                for i in 2..(2 + 3 * CREATE_CHUNK as u32) {
+                    insert(record(i))?;
+                    if i == 1 + CREATE_CHUNK as u32 {
+                        // A chunk is in: the new job is not listed yet, and another writer gets
+                        // through at once (inside a chunk it would wait at most for that chunk).
+                        assert_eq!(job_ids(&other, "whatsapp", false).unwrap(), [sending]);
+                        claim(&other, sending, 1, 3).unwrap();
+                        wrote_between += 1;
+                    }
+                }
+                Ok(())
+            },
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(wrote_between, 1);
+        assert_eq!(job_ids(&c, "whatsapp", false).unwrap(), [made, sending]);
+        assert_eq!(counts(&c, made).unwrap().pending, 3 * CREATE_CHUNK as u32);
+
+        // A check that fails half-way leaves nothing behind.
+        let failed = create_with::<rusqlite::Error>(
+            &mut c,
+            "whatsapp",
+            "bad",
+            &p,
+            false,
+            4,
+            true,
+            |insert| {
+                for i in 2..(2 + CREATE_CHUNK as u32 + 7) {
+                    insert(record(i))?;
+                }
+                Err(rusqlite::Error::InvalidQuery)
+            },
+        );
+        assert!(failed.is_err());
+        let (jobs, rows): (i64, i64) = c
+            .query_row(
+                "SELECT (SELECT count(*) FROM bulk_jobs), (SELECT count(*) FROM bulk_rows)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((jobs, rows), (2, 1 + 3 * CREATE_CHUNK as i64));
+
+        // A crash mid-creation: the next start removes the half-made job.
+        c.execute_batch(
+            "INSERT INTO bulk_jobs (id, kind, title, state, params, practice, created_at_ms) VALUES (99, 'whatsapp', 'cut', 'preparing', '{}', 0, 5);
+             INSERT INTO bulk_rows (job_id, row_no, state, payload, source, summary) VALUES (99, 2, 'pending', '{}', '[]', 'a');",
+        )
+        .unwrap();
+        recover(&mut c).unwrap();
+        assert!(load_job(&c, 99).unwrap().is_none());
+        assert_eq!(counts(&c, 99).unwrap(), JobCounts::default());
     }
 }
