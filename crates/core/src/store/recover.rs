@@ -107,6 +107,12 @@ pub fn carry_over(
             complete,
         });
     }
+    // Bodies whose check could not be read: retention goes by the check, so nothing would ever
+    // delete them.
+    new.execute(
+        "DELETE FROM check_bodies WHERE check_id NOT IN (SELECT check_id FROM checks)",
+        [],
+    )?;
     Ok(report)
 }
 
@@ -128,6 +134,9 @@ fn copy_table(
             return Ok((0, false));
         }
     };
+    if table == "checks" && !old_cols.iter().any(|c| c == "ord") {
+        return copy_checks_of_version_9(old, new);
+    }
     let cols: Vec<&String> = new_cols.iter().filter(|c| old_cols.contains(c)).collect();
     if cols.is_empty() {
         return Ok((0, true));
@@ -175,4 +184,115 @@ fn copy_table(
     }
     tx.commit()?;
     Ok((copied, complete))
+}
+
+/// Checks from a file damaged before it could be upgraded (schema 9: no place in the list, the
+/// body in the row): each gets its place from its creation time, as the upgrade would have
+/// given it, and its body goes to `check_bodies`.
+fn copy_checks_of_version_9(
+    old: &Connection,
+    new: &mut Connection,
+) -> Result<(u64, bool), StoreError> {
+    const COLS: &str = "check_id, kind, country, status, score, subject, document, created_ms, fetched_at_ms, next_poll_ms, poll_attempt, practice";
+    let tx = new.transaction()?;
+    let mut copied = 0u64;
+    let mut complete = true;
+    {
+        let Ok(mut select) = old.prepare(&format!("SELECT {COLS}, body FROM checks")) else {
+            return Ok((0, false));
+        };
+        let Ok(mut rows) = select.query([]) else {
+            return Ok((0, false));
+        };
+        let mut row_insert = tx.prepare(&format!(
+            "INSERT OR IGNORE INTO checks (ord, {COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+        ))?;
+        let mut body_insert =
+            tx.prepare("INSERT OR IGNORE INTO check_bodies (check_id, body) VALUES (?1, ?2)")?;
+        loop {
+            match rows.next() {
+                Ok(Some(row)) => {
+                    let values: rusqlite::Result<Vec<Value>> =
+                        (0..13).map(|i| row.get::<_, Value>(i)).collect();
+                    let Ok(mut values) = values else {
+                        complete = false;
+                        break;
+                    };
+                    let body = values.pop().expect("13 values");
+                    let created = match values[7] {
+                        Value::Integer(ms) => ms,
+                        _ => 0,
+                    };
+                    let ord = super::checks::next_ord(&tx, created)?;
+                    let id = values[0].clone();
+                    let mut params = vec![Value::Integer(ord)];
+                    params.extend(values);
+                    if row_insert.execute(rusqlite::params_from_iter(params))? > 0 {
+                        body_insert.execute(rusqlite::params![id, body])?;
+                        copied += 1;
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    complete = false;
+                    break;
+                }
+            }
+        }
+    }
+    tx.commit()?;
+    Ok((copied, complete))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{checks, new_key, MIGRATIONS};
+
+    /// A cache damaged before the upgrade that keyed the checks list could run (schema 9):
+    /// recovery gives each check its place by creation time and keeps its body.
+    #[test]
+    fn checks_of_a_version_9_file_keep_their_order_and_bodies() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = new_key();
+        let old_path = dir.path().join("old.db");
+        {
+            let c = Connection::open(&old_path).unwrap();
+            super::super::configure(&c, key.expose()).unwrap();
+            for (_, sql) in &MIGRATIONS[..9] {
+                c.execute_batch(sql).unwrap();
+            }
+            c.pragma_update(None, "user_version", 9).unwrap();
+            for (id, name, created) in [("CHKB", "Luz Souza", 9_000), ("CHKA", "Ana Rojas", 1_000)]
+            {
+                c.execute(
+                    "INSERT INTO checks (check_id, kind, country, status, score, subject, document, created_ms, fetched_at_ms, practice, body)
+                     VALUES (?1, 'person', 'CO', 'completed', 1, ?2, '123', ?3, ?3, 0, ?4)",
+                    rusqlite::params![id, name, created, format!("{{\"check_id\":\"{id}\"}}")],
+                )
+                .unwrap();
+            }
+        }
+        let fresh = dir.path().join("fresh.db");
+        let report = carry_over(&old_path, &key, &fresh).unwrap();
+        let t = report.iter().find(|t| t.table == "checks").unwrap();
+        assert!(t.complete && t.rows == 2, "{report:?}");
+        let c = Connection::open(&fresh).unwrap();
+        super::super::configure(&c, key.expose()).unwrap();
+        let page = checks::search(
+            &c,
+            &checks::CheckQuery {
+                limit: 10,
+                ..Default::default()
+            },
+            false,
+        )
+        .unwrap();
+        let ids: Vec<_> = page.rows.iter().map(|r| r.check_id.as_str()).collect();
+        assert_eq!(ids, ["CHKB", "CHKA"]);
+        assert!(
+            checks::load(&c, "CHKA").unwrap().is_some(),
+            "its body came along"
+        );
+    }
 }
