@@ -115,6 +115,16 @@ async fn a_hundred_thousand_checks_list_scroll_and_search_page_by_page() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // A new search starts at its newest match, not where the last list was scrolled to.
+    let top = w
+        .client
+        .execute(
+            "return document.querySelector('[data-testid=checks-list]').scrollTop",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(top.as_f64(), Some(0.0), "the list stayed scrolled down");
     w.screenshot("scale-checks-search").await;
 
     let (mut in_dom, mut painted) = (Vec::new(), Vec::new());

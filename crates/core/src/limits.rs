@@ -49,6 +49,7 @@ pub fn all() -> Vec<(&'static str, u64)> {
         ("eventsMb", crate::truecaller::MAX_EVENTS_FILE_BYTES / MB),
         // Not a rule: how many checks the list asks for at a time (the benchmarks ask the same).
         ("checksPage", crate::checks::LIST_PAGE as u64),
+        ("checksPageMax", crate::checks::PAGE_MAX as u64),
     ]
 }
 

@@ -34,4 +34,5 @@ export const RULE_LIMITS = {
   events: 200000,
   eventsMb: 64,
   checksPage: 100,
+  checksPageMax: 500,
 } as const;
