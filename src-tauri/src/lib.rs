@@ -14,7 +14,11 @@ use tauri::Manager;
 /// use it so they never touch a real installation.
 const PROFILE_ENV: &str = "OPSDESK_DATA_DIR";
 
+/// When the process started, for the start-up figure the first screen logs (`ui_ready`).
+pub(crate) static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 pub fn run() {
+    STARTED.get_or_init(std::time::Instant::now);
     // Release builds never let a WebDriver take over the window: the variable that allows it
     // (read when the webview is created) is removed before anything starts. The end-to-end
     // tests drive debug builds.
@@ -92,6 +96,7 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::system::app_status,
+            commands::system::ui_ready,
             commands::system::reset_local_cache,
             commands::system::retry_local_cache,
             commands::system::recover_local_cache,

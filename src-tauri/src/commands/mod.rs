@@ -80,6 +80,7 @@ mod tests {
             "checks_form_fields",   // the form for a country: constants
             "whatsapp_check_draft", // validates a template being typed: pure
             "open_log_folder",      // hands a path to the system's file manager
+            "ui_ready",             // one log line (the log writer does not block)
         ];
         let mut sync = Vec::new();
         for src in [

@@ -8,6 +8,17 @@ pub async fn app_status(core: Core<'_>) -> CmdResult<AppStatus> {
     off_main(&core, move |c| Ok(c.status())).await
 }
 
+/// The first screen has its status and has been painted: logs how long after the process
+/// started (once), the start-up figure `scripts/measure-startup.sh` reads.
+#[tauri::command]
+pub fn ui_ready() {
+    static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !DONE.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        let ms = crate::STARTED.get().map_or(0, |s| s.elapsed().as_millis());
+        tracing::info!(ms, "first screen shown");
+    }
+}
+
 #[tauri::command]
 pub async fn reset_local_cache(app: tauri::AppHandle, core: Core<'_>) -> CmdResult<AppStatus> {
     off_main(&core, move |c| {

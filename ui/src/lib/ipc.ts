@@ -57,6 +57,8 @@ import type { LogRequest } from './bindings/LogRequest';
 
 export interface Backend {
   appStatus(): Promise<AppStatus>;
+  /** The first screen is painted: the backend logs the start-up time. */
+  uiReady(): Promise<void>;
   resetLocalCache(): Promise<AppStatus>;
   /** Opens and checks the cache again (after the keyring was unlocked, say). */
   retryLocalCache(): Promise<AppStatus>;
@@ -189,6 +191,7 @@ async function invoke<T>(cmd: string, args?: InvokeArgs): Promise<T> {
 
 export const tauriBackend: Backend = {
   appStatus: () => invoke('app_status'),
+  uiReady: () => invoke('ui_ready'),
   resetLocalCache: () => invoke('reset_local_cache'),
   retryLocalCache: () => invoke('retry_local_cache'),
   recoverLocalCache: () => invoke('recover_local_cache'),
