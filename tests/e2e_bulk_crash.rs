@@ -16,19 +16,6 @@ async fn job_counts(w: &Window) -> serde_json::Value {
     serde_json::from_str(&raw).unwrap_or_default()
 }
 
-async fn open_bulk(w: &Window) {
-    w.wait_for("a[data-nav='/whatsapp']")
-        .await
-        .click()
-        .await
-        .unwrap();
-    w.wait_for("[data-testid=wa-nav-bulk]")
-        .await
-        .click()
-        .await
-        .unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "drives the real window: needs a display and the OS keyring (./opsdesk test runs it)"]
 async fn killing_the_app_mid_send_loses_no_row_and_messages_nobody_twice() {
@@ -51,17 +38,8 @@ async fn killing_the_app_mid_send_loses_no_row_and_messages_nobody_twice() {
     ];
 
     let w = open_app_with(profile.path(), &env).await;
-    open_bulk(&w).await;
-    let template = w.wait_for("[data-testid=bulk-template]").await;
-    // The practice line's templates arrive in the background.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while template.select_by_label("recordatorio_pago").await.is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "the practice templates never arrived"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    w.open_list_send().await;
+    w.choose_list_template("recordatorio_pago").await;
     w.wait_for("[data-testid=bulk-choose-file]")
         .await
         .click()
@@ -96,7 +74,7 @@ async fn killing_the_app_mid_send_loses_no_row_and_messages_nobody_twice() {
     w.close().await;
     // Start again: the job waits, interrupted, for one click.
     let w = open_app_with(profile.path(), &env).await;
-    open_bulk(&w).await;
+    w.open_list_send().await;
     w.wait_for("[data-testid=bulk-job][data-state=interrupted]")
         .await;
     w.wait_for("[data-testid=bulk-continue]")

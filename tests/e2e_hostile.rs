@@ -5,25 +5,17 @@
 mod support;
 
 use opsdesk_core::store::Store;
-use opsdesk_core::vault::{SecretName, Vault};
 use std::io::{Seek, SeekFrom, Write};
-use support::{open_app, open_app_with};
+use support::open_app_with;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "drives the real window: needs a display and the OS keyring (./opsdesk test runs it)"]
 async fn a_damaged_cache_gets_the_recovery_page_and_the_app_goes_on() {
     let profile = tempfile::tempdir().unwrap();
     // A first run creates the cache and its key in the keyring.
-    let w = open_app(profile.path()).await;
-    w.wait_for("a[data-nav='/settings']").await;
-    w.close().await;
+    let key = support::first_run_key(profile.path()).await;
 
     // Fill it like months of work would, then damage the middle of the file (a disk fault).
-    let service = format!("com.opsdesk.desktop.dev@{}", profile.path().display());
-    let key = Vault::new(service)
-        .get(SecretName::DatabaseKey)
-        .unwrap()
-        .expect("the first run saved the cache key");
     let path = profile.path().join("opsdesk.db");
     {
         let store = Store::open(&path, &key).unwrap();

@@ -7,7 +7,6 @@
 mod support;
 
 use opsdesk_core::store::{fixtures, Store};
-use opsdesk_core::vault::{SecretName, Vault};
 use std::time::{Duration, Instant};
 use support::{open_app, open_app_with, Window};
 
@@ -49,14 +48,7 @@ input.dispatchEvent(new Event('input', { bubbles: true }));
 async fn a_hundred_thousand_checks_list_scroll_and_search_page_by_page() {
     let profile = tempfile::tempdir().unwrap();
     // A first run creates the cache and its key; then months of checks are put in it.
-    let w = open_app(profile.path()).await;
-    w.wait_for("a[data-nav='/checks']").await;
-    w.close().await;
-    let service = format!("com.opsdesk.desktop.dev@{}", profile.path().display());
-    let key = Vault::new(service)
-        .get(SecretName::DatabaseKey)
-        .unwrap()
-        .expect("the first run saved the cache key");
+    let key = support::first_run_key(profile.path()).await;
     {
         let store = Store::open(&profile.path().join("opsdesk.db"), &key).unwrap();
         let mut c = store.conn().unwrap();
@@ -187,25 +179,8 @@ async fn the_window_answers_while_a_200000_row_list_is_checked() {
     std::fs::write(&csv, text).unwrap();
     let env = [("OPSDESK_TEST_PICK_FILE", csv.to_str().unwrap())];
     let w = open_app_with(profile.path(), &env).await;
-    w.wait_for("a[data-nav='/whatsapp']")
-        .await
-        .click()
-        .await
-        .unwrap();
-    w.wait_for("[data-testid=wa-nav-bulk]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    let template = w.wait_for("[data-testid=bulk-template]").await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while template.select_by_label("recordatorio_pago").await.is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "the practice templates never arrived"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    w.open_list_send().await;
+    w.choose_list_template("recordatorio_pago").await;
     w.wait_for("[data-testid=bulk-choose-file]")
         .await
         .click()

@@ -147,3 +147,46 @@ impl Drop for Window {
         let _ = self.driver.kill();
     }
 }
+
+/// Starts OpsDesk once on `profile`, so its cache exists and its key is in the keyring, and
+/// returns that key (tests then fill or damage the cache as months of work would).
+pub async fn first_run_key(profile: &Path) -> opsdesk_http::Secret {
+    let w = open_app(profile).await;
+    w.wait_for("a[data-nav='/settings']").await;
+    w.close().await;
+    let service = format!("com.opsdesk.desktop.dev@{}", profile.display());
+    opsdesk_core::vault::Vault::new(service)
+        .get(opsdesk_core::vault::SecretName::DatabaseKey)
+        .unwrap()
+        .expect("the first run saved the cache key")
+}
+
+impl Window {
+    /// WhatsApp → Send to a list.
+    pub async fn open_list_send(&self) {
+        self.wait_for("a[data-nav='/whatsapp']")
+            .await
+            .click()
+            .await
+            .unwrap();
+        self.wait_for("[data-testid=wa-nav-bulk]")
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Chooses `name` in the list screen's template field once the practice line's templates
+    /// have arrived (they come in the background).
+    pub async fn choose_list_template(&self, name: &str) {
+        let template = self.wait_for("[data-testid=bulk-template]").await;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while template.select_by_label(name).await.is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the practice templates never arrived"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}

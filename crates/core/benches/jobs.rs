@@ -7,8 +7,6 @@
 //! `cargo bench -p opsdesk-core --bench jobs` (`JOB_ROWS=10000,1000000` by default; the big
 //! job runs for its first `RUN_ROWS`, 40,000 by default: a rate, not a full run).
 
-use futures_util::future::BoxFuture;
-use opsdesk_core::bulk::engine::{NewRow, RowOutcome, RowState, Sender};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,61 +14,10 @@ use std::time::{Duration, Instant};
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-struct Instant200;
-impl Sender for Instant200 {
-    fn send(
-        &self,
-        rows: Vec<(i64, serde_json::Value)>,
-    ) -> BoxFuture<'static, Vec<(i64, RowOutcome)>> {
-        let out = rows
-            .into_iter()
-            .map(|(no, _)| (no, RowOutcome::Done(format!("MSG{no}"))))
-            .collect();
-        Box::pin(async move { out })
-    }
-}
-
-/// Rows shaped like a WhatsApp list's: the payload the sender gets, a masked summary and the
-/// original cells; every 50th is invalid (a bad phone), as real lists have some.
-fn rows(n: u32) -> Vec<NewRow> {
-    (2..n + 2)
-        .map(|no| NewRow {
-            row_no: no,
-            payload: if no % 50 == 0 {
-                Err(vec![opsdesk_core::bulk::engine::RowReason::rule(
-                    "phone_number",
-                    opsdesk_http::RuleCode::NotAPhone,
-                )])
-            } else {
-                Ok(serde_json::json!({
-                    "phone_number": format!("+57300{no:07}"),
-                    "values": { "name": format!("Cliente Número {no}"), "amount": "$ 120.000", "due_date": "5 de diciembre" },
-                    "opt_in": true
-                }))
-            },
-            summary: format!("+57 300 *** {:04} · Cliente Número {no}", no % 10_000),
-            source: vec![
-                format!("300{no:07}"),
-                format!("Cliente Número {no}"),
-                "$ 120.000".into(),
-                "5 de diciembre".into(),
-                "sí".into(),
-            ],
-        })
-        .collect()
-}
-
 fn p95(mut v: Vec<Duration>) -> f64 {
     v.sort();
     v[((v.len() as f64 - 1.0) * 0.95).round() as usize].as_secs_f64() * 1e3
 }
-
-const PROBLEMS: &[RowState] = &[
-    RowState::Failed,
-    RowState::Uncertain,
-    RowState::Invalid,
-    RowState::Skipped,
-];
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
@@ -98,7 +45,7 @@ async fn main() {
                 "test",
                 "Cobranza diciembre",
                 &serde_json::json!({}),
-                rows(n),
+                support::list_rows(n),
             )
             .unwrap();
         let create = t.elapsed().as_secs_f64();
@@ -115,7 +62,7 @@ async fn main() {
                     std::hint::black_box(serde_json::to_string(&jobs).unwrap());
                     list.push(t.elapsed());
                     let t = Instant::now();
-                    let rows = app.bulk_rows(id, PROBLEMS, 0, 200).unwrap();
+                    let rows = app.bulk_rows(id, support::PROBLEM_STATES, 0, 200).unwrap();
                     std::hint::black_box(serde_json::to_string(&rows).unwrap());
                     page.push(t.elapsed());
                     std::thread::sleep(Duration::from_millis(250));
@@ -127,7 +74,7 @@ async fn main() {
         let pauser = app.clone();
         let start = Instant::now();
         let v = app
-            .bulk_run(id, Arc::new(Instant200), move |v| {
+            .bulk_run(id, Arc::new(support::Instantly), move |v| {
                 if (v.counts.done + v.counts.failed) as u64 >= target {
                     pauser.bulk_pause(id);
                 }
@@ -144,7 +91,7 @@ async fn main() {
             std::hint::black_box(serde_json::to_string(&app.bulk_jobs("test").unwrap()).unwrap());
             idle_list.push(t.elapsed());
             let t = Instant::now();
-            let rows = app.bulk_rows(id, PROBLEMS, 0, 200).unwrap();
+            let rows = app.bulk_rows(id, support::PROBLEM_STATES, 0, 200).unwrap();
             std::hint::black_box(serde_json::to_string(&rows).unwrap());
             idle_page.push(t.elapsed());
         }

@@ -24,6 +24,9 @@
 //! is printed at the end; `/usr/bin/time -v` reports the same as "Maximum resident set size".
 
 use opsdesk_core::bulk::import;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -187,53 +190,21 @@ fn generate(mode: &str, dir: &Path) -> PathBuf {
 
 /// The real import into a throwaway profile (its keys in memory, gone with it).
 fn webhook(path: &Path) -> String {
-    let profile = tempfile::tempdir().expect("profile folder");
-    let service = format!("com.opsdesk.peak.{}", std::process::id());
-    let app = opsdesk_core::App::open(opsdesk_core::AppConfig {
-        keyring_service: service.clone(),
-        paths: opsdesk_core::AppPaths {
-            data_dir: profile.path().join("data"),
-            log_dir: profile.path().join("logs"),
-        },
-        live: opsdesk_core::endpoints::LiveEndpoints::from_env(),
-        version: "peak".into(),
-        os_locale: Some("es-CO".into()),
-        http: Default::default(),
-        default_download_dir: profile.path().join("Downloads"),
-        secrets: std::sync::Arc::new(opsdesk_core::vault::MemoryStore::default()),
-        clock: std::sync::Arc::new(opsdesk_core::clock::SystemClock),
-    })
-    .expect("app");
-    let outcome = match app.truecaller_import_events_file(path) {
+    let profile = support::Profile::new();
+    let app = profile.open();
+    match app.truecaller_import_events_file(path) {
         Ok(r) => format!(
             "{} added, {} repeated, {} unreadable",
             r.added, r.duplicates, r.unreadable
         ),
         Err(e) => format!("refused: {e:?}"),
-    };
-    drop(app);
-    outcome
+    }
 }
 
+/// The list screen's three steps in a throwaway practice profile: read, check, make the job.
 fn wa_job(path: &Path) -> String {
-    let profile = tempfile::tempdir().expect("profile folder");
-    let app = std::sync::Arc::new(
-        opsdesk_core::App::open(opsdesk_core::AppConfig {
-            keyring_service: format!("com.opsdesk.peak.{}", std::process::id()),
-            paths: opsdesk_core::AppPaths {
-                data_dir: profile.path().join("data"),
-                log_dir: profile.path().join("logs"),
-            },
-            live: opsdesk_core::endpoints::LiveEndpoints::from_env(),
-            version: "peak".into(),
-            os_locale: Some("es-CO".into()),
-            http: Default::default(),
-            default_download_dir: profile.path().join("Downloads"),
-            secrets: std::sync::Arc::new(opsdesk_core::vault::MemoryStore::default()),
-            clock: std::sync::Arc::new(opsdesk_core::clock::SystemClock),
-        })
-        .expect("app"),
-    );
+    let profile = support::Profile::new();
+    let app = profile.open();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let line = app.whatsapp_lines().unwrap()[0].clone();
     let id = rt
@@ -243,23 +214,7 @@ fn wa_job(path: &Path) -> String {
         .find(|t| t.name == "recordatorio_pago")
         .unwrap()
         .outbound_id;
-    let m = opsdesk_core::bulk::whatsapp::WaMapping {
-        outbound_id: id,
-        phone_column: "Teléfono".into(),
-        country_column: String::new(),
-        default_country_code: "+57".into(),
-        value_columns: [
-            ("name", "Nombre"),
-            ("amount", "Monto"),
-            ("due_date", "Fecha"),
-        ]
-        .into_iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect(),
-        opt_in_column: "Acepta".into(),
-        all_opted_in: false,
-        flow_id: String::new(),
-    };
+    let m = support::wa_mapping(&id);
     let start = peak_kb();
     let t = Instant::now();
     app.bulk_load_file(path).unwrap();

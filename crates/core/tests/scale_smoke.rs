@@ -7,8 +7,6 @@
 //! machine is. The old search (match set collected and sorted), the old recount after every
 //! batch and the old row filter all fail it.
 
-use futures_util::future::BoxFuture;
-use opsdesk_core::bulk::engine::{NewRow, RowOutcome, RowState, Sender};
 use opsdesk_core::store::fixtures;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -85,46 +83,7 @@ fn the_checks_screen_costs_the_same_on_a_bigger_cache() {
     }
 }
 
-struct Instantly;
-impl Sender for Instantly {
-    fn send(
-        &self,
-        rows: Vec<(i64, serde_json::Value)>,
-    ) -> BoxFuture<'static, Vec<(i64, RowOutcome)>> {
-        let out = rows
-            .into_iter()
-            .map(|(no, _)| (no, RowOutcome::Done(format!("MSG{no}"))))
-            .collect();
-        Box::pin(async move { out })
-    }
-}
-
-fn rows(n: u32) -> Vec<NewRow> {
-    (2..n + 2)
-        .map(|no| NewRow {
-            row_no: no,
-            payload: if no % 50 == 0 {
-                Err(vec![opsdesk_core::bulk::engine::RowReason::rule(
-                    "phone_number",
-                    opsdesk_http::RuleCode::NotAPhone,
-                )])
-            } else {
-                Ok(serde_json::json!({ "phone_number": format!("+57300{no:07}") }))
-            },
-            summary: format!("row {no}"),
-            source: vec![format!("300{no:07}")],
-        })
-        .collect()
-}
-
 const JOB_BIG: u32 = 60_000;
-
-const PROBLEMS: &[RowState] = &[
-    RowState::Failed,
-    RowState::Uncertain,
-    RowState::Invalid,
-    RowState::Skipped,
-];
 
 #[test]
 fn the_jobs_engine_and_screen_cost_the_same_on_a_bigger_job() {
@@ -145,11 +104,11 @@ async fn jobs_engine_and_screen() {
         let app = app.clone();
         async move {
             let id = app
-                .bulk_create("test", "t", &serde_json::json!({}), rows(n))
+                .bulk_create("test", "t", &serde_json::json!({}), support::list_rows(n))
                 .unwrap();
             let pauser = app.clone();
             let t = Instant::now();
-            app.bulk_run(id, Arc::new(Instantly), move |v| {
+            app.bulk_run(id, Arc::new(support::Instantly), move |v| {
                 if v.counts.done >= 1_500 {
                     pauser.bulk_pause(id);
                 }
@@ -161,7 +120,7 @@ async fn jobs_engine_and_screen() {
                 std::hint::black_box(app.bulk_jobs("test").unwrap());
             });
             let page = median(15, || {
-                let r = app.bulk_rows(id, PROBLEMS, 0, 200).unwrap();
+                let r = app.bulk_rows(id, support::PROBLEM_STATES, 0, 200).unwrap();
                 assert!(!r.is_empty());
             });
             (run, list, page)

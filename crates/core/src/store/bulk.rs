@@ -412,7 +412,7 @@ const CREATE_CHUNK: u64 = 5_000;
 /// in the second case, `None` returned.
 #[allow(clippy::too_many_arguments)]
 pub fn create_with<E: From<rusqlite::Error>>(
-    c: &mut Connection,
+    c: &Connection,
     kind: &str,
     title: &str,
     params: &serde_json::Value,
@@ -421,39 +421,28 @@ pub fn create_with<E: From<rusqlite::Error>>(
     need_valid: bool,
     fill: impl FnOnce(&mut dyn FnMut(NewRowRecord) -> rusqlite::Result<()>) -> Result<(), E>,
 ) -> Result<Option<i64>, E> {
-    // Rows are only appended here: a page cache of 2 MB holds the pages being filled, where the
-    // usual 32 MB would grow by a page per 4 KB written (33 MB for a 6 MB list, five times the
-    // file). The usual size is put back whatever happened; failing to is only slower reads.
-    c.execute_batch("PRAGMA cache_size = -2048")?;
-    let result = create_rows(c, kind, title, params, practice, now, need_valid, fill);
-    if let Err(e) = c.execute_batch(&format!("PRAGMA cache_size = {}", crate::store::CACHE_SIZE)) {
-        tracing::warn!(error = %e, "could not restore the page cache size");
+    /// Rows are only appended here: a page cache of 2 MB holds the pages being filled, where
+    /// the usual 32 MB would grow by a page per 4 KB written (33 MB for a 6 MB list, five times
+    /// the file). The usual size is put back however this ends, a panic included; failing to is
+    /// only slower reads.
+    struct SmallCache<'a>(&'a Connection);
+    impl Drop for SmallCache<'_> {
+        fn drop(&mut self) {
+            let restore = format!("PRAGMA cache_size = {}", crate::store::CACHE_SIZE);
+            if let Err(e) = self.0.execute_batch(&restore) {
+                tracing::warn!(error = %e, "could not restore the page cache size");
+            }
+        }
     }
-    result
-}
-
-#[allow(clippy::too_many_arguments)]
-fn create_rows<E: From<rusqlite::Error>>(
-    c: &mut Connection,
-    kind: &str,
-    title: &str,
-    params: &serde_json::Value,
-    practice: bool,
-    now: i64,
-    need_valid: bool,
-    fill: impl FnOnce(&mut dyn FnMut(NewRowRecord) -> rusqlite::Result<()>) -> Result<(), E>,
-) -> Result<Option<i64>, E> {
-    let id = {
-        let tx = crate::store::write_tx(c)?;
-        tx.execute(
-            "INSERT INTO bulk_jobs (kind, title, state, params, practice, created_at_ms) VALUES (?1, ?2, 'preparing', ?3, ?4, ?5)",
-            params![kind, title, params.to_string(), practice, now],
-        )?;
-        let id = tx.last_insert_rowid();
-        tx.commit()?;
-        id
-    };
     let conn: &Connection = c;
+    conn.execute_batch("PRAGMA cache_size = -2048")?;
+    let _restore = SmallCache(conn);
+    // One statement, so it commits on its own.
+    conn.execute(
+        "INSERT INTO bulk_jobs (kind, title, state, params, practice, created_at_ms) VALUES (?1, ?2, 'preparing', ?3, ?4, ?5)",
+        params![kind, title, params.to_string(), practice, now],
+    )?;
+    let id = conn.last_insert_rowid();
     let mut valid = 0u64;
     let mut written = 0u64;
     let mut open = false;
@@ -913,15 +902,8 @@ mod create_tests {
         let sending = create(&mut c, "whatsapp", "sending", &p, false, vec![record(2)], 1).unwrap();
 
         let mut wrote_between = 0;
-        let made = create_with::<rusqlite::Error>(
-            &mut c,
-            "whatsapp",
-            "big",
-            &p,
-            false,
-            2,
-            true,
-            |insert| {
+        let made =
+            create_with::<rusqlite::Error>(&c, "whatsapp", "big", &p, false, 2, true, |insert| {
                 for i in 2..(2 + 3 * CREATE_CHUNK as u32) {
                     insert(record(i))?;
                     if i == 1 + CREATE_CHUNK as u32 {
@@ -933,30 +915,21 @@ mod create_tests {
                     }
                 }
                 Ok(())
-            },
-        )
-        .unwrap()
-        .unwrap();
+            })
+            .unwrap()
+            .unwrap();
         assert_eq!(wrote_between, 1);
         assert_eq!(job_ids(&c, "whatsapp", false).unwrap(), [made, sending]);
         assert_eq!(counts(&c, made).unwrap().pending, 3 * CREATE_CHUNK as u32);
 
         // A check that fails half-way leaves nothing behind.
-        let failed = create_with::<rusqlite::Error>(
-            &mut c,
-            "whatsapp",
-            "bad",
-            &p,
-            false,
-            4,
-            true,
-            |insert| {
+        let failed =
+            create_with::<rusqlite::Error>(&c, "whatsapp", "bad", &p, false, 4, true, |insert| {
                 for i in 2..(2 + CREATE_CHUNK as u32 + 7) {
                     insert(record(i))?;
                 }
                 Err(rusqlite::Error::InvalidQuery)
-            },
-        );
+            });
         assert!(failed.is_err());
         let (jobs, rows): (i64, i64) = c
             .query_row(

@@ -158,3 +158,64 @@ pub fn person_check_co(
         force: false,
     }
 }
+
+/// A sender that succeeds at once: what a benchmark or a scale test measures with it is
+/// OpsDesk's own cost per row.
+pub struct Instantly;
+
+impl opsdesk_core::bulk::engine::Sender for Instantly {
+    fn send(
+        &self,
+        rows: Vec<(i64, serde_json::Value)>,
+    ) -> futures_util::future::BoxFuture<'static, Vec<(i64, opsdesk_core::bulk::engine::RowOutcome)>>
+    {
+        let out = rows
+            .into_iter()
+            .map(|(no, _)| {
+                (
+                    no,
+                    opsdesk_core::bulk::engine::RowOutcome::Done(format!("MSG{no}")),
+                )
+            })
+            .collect();
+        Box::pin(async move { out })
+    }
+}
+
+/// `n` rows shaped like a WhatsApp list's (payload, masked summary, original cells); every
+/// 50th has a bad phone, as real lists have some.
+pub fn list_rows(n: u32) -> Vec<opsdesk_core::bulk::engine::NewRow> {
+    (2..n + 2)
+        .map(|no| opsdesk_core::bulk::engine::NewRow {
+            row_no: no,
+            payload: if no % 50 == 0 {
+                Err(vec![opsdesk_core::bulk::engine::RowReason::rule(
+                    "phone_number",
+                    opsdesk_http::RuleCode::NotAPhone,
+                )])
+            } else {
+                Ok(serde_json::json!({
+                    "phone_number": format!("+57300{no:07}"),
+                    "values": { "name": format!("Cliente Número {no}"), "amount": "$ 120.000", "due_date": "5 de diciembre" },
+                    "opt_in": true
+                }))
+            },
+            summary: format!("+57 300 *** {:04} · Cliente Número {no}", no % 10_000),
+            source: vec![
+                format!("300{no:07}"),
+                format!("Cliente Número {no}"),
+                "$ 120.000".into(),
+                "5 de diciembre".into(),
+                "sí".into(),
+            ],
+        })
+        .collect()
+}
+
+/// The rows of a job a screen shows first: those that need the operator's attention.
+pub const PROBLEM_STATES: &[opsdesk_core::bulk::engine::RowState] = &[
+    opsdesk_core::bulk::engine::RowState::Failed,
+    opsdesk_core::bulk::engine::RowState::Uncertain,
+    opsdesk_core::bulk::engine::RowState::Invalid,
+    opsdesk_core::bulk::engine::RowState::Skipped,
+];
