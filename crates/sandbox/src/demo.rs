@@ -192,10 +192,12 @@ pub fn seed(shared: &Shared) {
             overrides,
             created_ms,
             person_name: format!("{} {}", p.first, p.last),
+            document_number: p.national_id.into(),
             prepare_ms: Some(shared.config.file_prepare_ms),
             serve_inline: i == 3,
         });
     }
+    seed_inbox(&mut st.truora.processes, now, shared.config.file_prepare_ms);
     // Indian business numbers for Truecaller (91 + 10 digits, the API's own format).
     for (i, (num, fs, dept)) in [
         ("918045671234", "Collections", "Cobranzas"),
@@ -237,6 +239,119 @@ pub fn seed(shared: &Shared) {
             created_by_email: "operaciones@example.com".into(),
             created_at: shared.clock.iso(now - (i as i64 + 2) * day),
             label_type: "dynamic".into(),
+        });
+    }
+}
+
+/// The flows of the practice account: the first is the one the seven processes above use.
+pub const FLOWS: &[&str] = &[
+    "IPF0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+    "IPF1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f",
+    "IPF2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a",
+    "IPF3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b",
+];
+
+/// How many processes the practice identity inbox holds beyond the seven named ones.
+pub const INBOX_PROCESSES: usize = 360;
+
+/// An inbox worth learning on: a few months of processes of four flows in five countries, with
+/// every outcome a reviewer meets, in proportions like a real account's. Deterministic, so the
+/// tests can rely on it.
+fn seed_inbox(out: &mut Vec<Process>, now: i64, prepare_ms: i64) {
+    use crate::truora::identity::{OverrideChange, Validation};
+    for i in 0..INBOX_PROCESSES {
+        // Shifted every 20 so each country meets every outcome.
+        let first = &PEOPLE[(i + i / 20) % PEOPLE.len()];
+        let last = &PEOPLE[(i / PEOPLE.len() + 3 * i) % PEOPLE.len()];
+        let id = format!("IDP{:032x}", 0xd1e0000u64 + i as u64);
+        let v = |n: usize, kind: &str, status: &str, reason: Option<&str>| Validation {
+            validation_id: format!("VLD{:029x}{:03}", 0xd1e000 + i, n),
+            kind: kind.into(),
+            status: status.into(),
+            declined_reason: reason.map(str::to_string),
+        };
+        // 1 in 20 overridden, then 2 in 20 pending, 2 expired, 4 declined, the rest approved.
+        let (status, declined, expired, validations) = match i % 20 {
+            0 => (
+                "failure",
+                Some("face_mismatch"),
+                None,
+                vec![
+                    v(0, "document-validation", "success", None),
+                    v(1, "face-recognition", "failure", Some("face_mismatch")),
+                ],
+            ),
+            1 | 11 => (
+                "pending",
+                None,
+                None,
+                vec![
+                    v(0, "document-validation", "success", None),
+                    v(1, "face-recognition", "pending", None),
+                ],
+            ),
+            2 | 12 => (
+                "failure",
+                None,
+                Some("validation_timeout"),
+                vec![v(0, "document-validation", "pending", None)],
+            ),
+            3 | 8 | 13 | 18 => {
+                let reason = [
+                    "document_expired",
+                    "blurry_image",
+                    "data_mismatch",
+                    "underage",
+                ][i % 4];
+                (
+                    "failure",
+                    Some(reason),
+                    None,
+                    vec![v(0, "document-validation", "failure", Some(reason))],
+                )
+            }
+            _ => (
+                "success",
+                None,
+                None,
+                vec![
+                    v(0, "document-validation", "success", None),
+                    v(1, "face-recognition", "success", None),
+                ],
+            ),
+        };
+        let created_ms = now - 3_600_000 - (i as i64) * 5 * 3_600_000;
+        let overrides = if i % 20 == 0 {
+            vec![OverrideChange {
+                previous_status: "failure".into(),
+                new_status: "success".into(),
+                updated_by: "supervisora@example.com".into(),
+                reason: "Manual review: same person".into(),
+                at_ms: created_ms + 3_600_000,
+            }]
+        } else {
+            Vec::new()
+        };
+        out.push(Process {
+            process_id: id,
+            account_id: format!("inbox_{i}"),
+            flow_id: FLOWS[(i / 3) % FLOWS.len()].into(),
+            country: first.country.into(),
+            status: status.into(),
+            declined_reason: declined.map(str::to_string),
+            expired_reason: expired.map(str::to_string),
+            failure_status: match (status, expired) {
+                ("failure", Some(_)) => Some("expired".into()),
+                ("failure", None) => Some("declined".into()),
+                _ => None,
+            },
+            validations,
+            overrides,
+            created_ms,
+            person_name: format!("{} {}", first.first, last.last),
+            document_number: first.national_id.into(),
+            prepare_ms: Some(prepare_ms),
+            serve_inline: false,
         });
     }
 }

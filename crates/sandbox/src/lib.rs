@@ -13,7 +13,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod clock;
-mod demo;
+pub mod demo;
 pub mod faults;
 pub mod pdf;
 pub mod state;

@@ -27,6 +27,56 @@ mod paths {
     pub fn recordings(id: &str) -> String {
         format!("v1/processes/{id}/video-call-recordings")
     }
+    /// D9 Delete process [S].
+    pub fn delete(id: &str) -> String {
+        format!("v1/processes/{id}")
+    }
+    /// D11 Send Process Link [S]: the link of an existing process, sent again to the person.
+    pub fn resend_link(id: &str) -> String {
+        format!("v1/processes/{id}/send-link")
+    }
+}
+
+/// Who a process is about. The catalogue's result shape [S] has no person fields; the document
+/// validation's `details.document_details` (`name`, `last_name`, `document_number`) is where
+/// Truora's dashboards read them from [I]. Every other part of OpsDesk asks this function, so a
+/// correction is one edit here; a result without them still lists, by its process ID.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProcessPerson {
+    pub name: String,
+    pub document: String,
+}
+
+impl ProcessResult {
+    pub fn person(&self) -> ProcessPerson {
+        let details = self.validations.iter().filter_map(|v| {
+            v.details
+                .as_ref()
+                .and_then(|d| d.get("document_details"))
+                .filter(|d| d.is_object())
+        });
+        let mut out = ProcessPerson::default();
+        for d in details {
+            let text = |k: &str| {
+                d.get(k)
+                    .and_then(|v| v.as_str())
+                    .map(str::trim)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            if out.name.is_empty() {
+                out.name = [text("name"), text("last_name")]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+            }
+            if out.document.is_empty() {
+                out.document = text("document_number");
+            }
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -41,6 +91,10 @@ pub struct ValidationResult {
     pub declined_reason: Option<String>,
     #[serde(default)]
     pub failure_status: Option<String>,
+    /// What the validator read (document details for a document validation) [I]; kept so the
+    /// cache can be searched by name and document. See [`ProcessResult::person`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -139,6 +193,18 @@ pub enum LinkChannel {
     Email,
 }
 
+/// Send Process Link (D11): the link of an existing process, again, by WhatsApp or SMS.
+#[derive(Debug, Clone)]
+pub struct ResendLinkRequest {
+    pub channel: LinkChannel,
+    /// ISO 639-1, lowercase: the language of the message.
+    pub language: String,
+    /// The national number, without the country code.
+    pub phone_number: String,
+    /// With `+`, e.g. `+57`.
+    pub country_code: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct SendLinkRequest {
     pub flow_id: String,
@@ -182,6 +248,46 @@ impl TruoraClient {
             .get_json(&self.endpoints.identity, paths::LIST, &query)
             .await?;
         Ok((page.processes, crate::cursor(page.next)))
+    }
+
+    /// Deletes a process at Truora (D9). Repeating it is harmless: a process already gone
+    /// answers 404, which the caller may treat as done.
+    #[tracing::instrument(skip(self), err(Display))]
+    pub async fn delete_process(&self, process_id: &str) -> Result<(), ApiError> {
+        self.delete_path(&self.endpoints.identity, &paths::delete(process_id))
+            .await
+    }
+
+    /// Sends the person the link of their existing process again (D11). The catalogue says it
+    /// must use "the same api_key that created the process": OpsDesk has one Truora key per
+    /// computer, so it is that one. A message to a person: never repeated on 5xx.
+    #[tracing::instrument(skip(self, req), err(Display))]
+    pub async fn resend_process_link(
+        &self,
+        process_id: &str,
+        req: &ResendLinkRequest,
+    ) -> Result<(), ApiError> {
+        let channel = match req.channel {
+            LinkChannel::Whatsapp => "whatsapp",
+            LinkChannel::Sms => "sms",
+            // Not offered for D11 (the seed names WhatsApp and SMS); sent as asked.
+            LinkChannel::Email => "email",
+        };
+        // The channel's field name is not given by the seed ("channel (e.g. whatsapp/sms)");
+        // `message_channel` is D12's, the sibling operation [I].
+        let form = [
+            ("message_channel", channel),
+            ("language", req.language.as_str()),
+            ("phone_number", req.phone_number.as_str()),
+            ("country_code", req.country_code.as_str()),
+        ];
+        self.post_form_once(
+            &self.endpoints.identity,
+            &paths::resend_link(process_id),
+            &form,
+        )
+        .await?;
+        Ok(())
     }
 
     /// Downloads the process PDF or its video-call recordings to `dest`, following the 202 → 302

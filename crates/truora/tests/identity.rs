@@ -48,9 +48,87 @@ async fn reading_and_listing_processes() {
     let (_sb, c) = setup().await;
     let read = c.read_process(&pid(5)).await.unwrap();
     assert_eq!((read.current_step, read.total_steps), (Some(1), Some(2)));
-    let (page, next) = c.list_processes(None).await.unwrap();
-    assert_eq!(page.len(), 7);
-    assert!(next.is_none());
+    // Newest first, 20 a page, every process once through the cursor.
+    let (mut all, mut next) = c.list_processes(None).await.unwrap();
+    assert_eq!(all.len(), 20);
+    while let Some(k) = next {
+        let (page, n) = c.list_processes(Some(&k)).await.unwrap();
+        all.extend(page);
+        next = n;
+    }
+    assert_eq!(all.len(), 7 + opsdesk_sandbox::demo::INBOX_PROCESSES);
+    let created: Vec<_> = all
+        .iter()
+        .map(|p| p.creation_date.clone().unwrap())
+        .collect();
+    assert!(created.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    // Who each process is about comes with the document validation.
+    let named = all.iter().find(|p| p.process_id == pid(0)).unwrap();
+    let person = named.person();
+    assert_eq!(person.name, "María Fernanda Rojas Quintero");
+    assert_eq!(person.document, "1020304050");
+}
+
+#[tokio::test]
+async fn a_deleted_process_is_gone_and_deleting_it_again_says_so() {
+    let (sb, c) = setup().await;
+    c.delete_process(&pid(2)).await.unwrap();
+    assert_eq!(
+        c.process_result(&pid(2)).await.unwrap_err().kind,
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        c.delete_process(&pid(2)).await.unwrap_err().kind,
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        sb.with_state(|s| s.truora.deleted_processes.clone()),
+        [pid(2)]
+    );
+}
+
+#[tokio::test]
+async fn a_process_link_is_sent_again_with_the_number_split_from_its_country_code() {
+    use opsdesk_truora::identity::ResendLinkRequest;
+    let (sb, c) = setup().await;
+    let req = ResendLinkRequest {
+        channel: LinkChannel::Sms,
+        language: "es".into(),
+        phone_number: "3001234567".into(),
+        country_code: "+57".into(),
+    };
+    c.resend_process_link(&pid(5), &req).await.unwrap();
+    let sent = sb.with_state(|s| s.truora.sent_links.clone());
+    assert_eq!(sent[0].process_id.as_deref(), Some(pid(5).as_str()));
+    assert_eq!(sent[0].phone_number.as_deref(), Some("+573001234567"));
+    assert_eq!(sent[0].channel, "sms");
+    // The sandbox holds the documented shape: a whole number where the national one goes fails.
+    let whole = ResendLinkRequest {
+        phone_number: "+573001234567".into(),
+        ..req.clone()
+    };
+    assert_eq!(
+        c.resend_process_link(&pid(5), &whole)
+            .await
+            .unwrap_err()
+            .kind,
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        c.resend_process_link("IDPnothere123", &req)
+            .await
+            .unwrap_err()
+            .kind,
+        ErrorKind::NotFound
+    );
+    // Never repeated on a server error: a message to a person.
+    sb.set_faults(Faults {
+        rate_5xx: 1.0,
+        ..Default::default()
+    });
+    assert!(c.resend_process_link(&pid(5), &req).await.is_err());
+    sb.set_faults(Faults::default());
+    assert_eq!(sb.with_state(|s| s.truora.sent_links.len()), 1);
 }
 
 #[tokio::test]

@@ -50,6 +50,7 @@ pub struct Process {
     pub overrides: Vec<OverrideChange>,
     pub created_ms: i64,
     pub person_name: String,
+    pub document_number: String,
     /// How long (virtual ms) its files take to prepare; `None`: they never finish.
     pub prepare_ms: Option<i64>,
     /// Answer 200 with the file instead of redirecting to storage.
@@ -59,7 +60,11 @@ pub struct Process {
 pub fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route("/v1/processes", get(list))
-        .route("/v1/processes/{process_id}", get(read))
+        .route("/v1/processes/{process_id}", get(read).delete(delete))
+        .route(
+            "/v1/processes/{process_id}/send-link",
+            axum::routing::post(resend_link),
+        )
         .route("/v1/processes/{process_id}/result", get(result))
         .route(
             "/v1/web-integration/{flow_id}/process-access-link",
@@ -94,6 +99,14 @@ fn result_json(s: &Shared, p: &Process) -> serde_json::Value {
                 "type": v.kind,
                 "validation_status": v.status,
             });
+            // Where the person's name and document are read from (inferred shape, see the
+            // client's `ProcessResult::person`).
+            if v.kind == "document-validation" {
+                let (name, last) = p.person_name.split_once(' ').unwrap_or((&p.person_name, ""));
+                o["details"] = serde_json::json!({"document_details": {
+                    "name": name, "last_name": last, "document_number": p.document_number,
+                }});
+            }
             if let Some(r) = &v.declined_reason {
                 o["declined_reason"] = r.clone().into();
             }
@@ -167,8 +180,10 @@ async fn list(
 ) -> Response {
     const PAGE: usize = 20;
     let st = s.state.lock().unwrap();
+    let mut newest_first: Vec<&Process> = st.truora.processes.iter().collect();
+    newest_first.sort_by_key(|p| std::cmp::Reverse(p.created_ms));
     let (page, next) = match super::page_after(
-        &st.truora.processes,
+        &newest_first,
         q.start_key.as_deref(),
         |p| &p.process_id,
         PAGE,
@@ -185,9 +200,84 @@ async fn list(
     Json(body).into_response()
 }
 
+/// Delete process (D9): gone for good; a second delete answers 404.
+async fn delete(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let mut st = s.state.lock().unwrap();
+    let before = st.truora.processes.len();
+    st.truora.processes.retain(|p| p.process_id != id);
+    if st.truora.processes.len() == before {
+        return super::error(StatusCode::NOT_FOUND, "process not found");
+    }
+    st.truora.deleted_processes.push(id);
+    Json(serde_json::json!({ "message": "process deleted" })).into_response()
+}
+
+/// Send Process Link (D11): the link of an existing, unfinished-for-the-person process, by
+/// WhatsApp or SMS. The phone comes without its country code, and the country code with `+`.
+async fn resend_link(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    axum::extract::Form(form): axum::extract::Form<Vec<(String, String)>>,
+) -> Response {
+    use StatusCode as C;
+    let get = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let mut st = s.state.lock().unwrap();
+    let Some(p) = st.truora.processes.iter().find(|p| p.process_id == id) else {
+        return super::error(C::NOT_FOUND, "process not found");
+    };
+    let flow_id = p.flow_id.clone();
+    let channel = get("message_channel").unwrap_or_default();
+    if !["whatsapp", "sms"].contains(&channel.as_str()) {
+        return super::error(C::BAD_REQUEST, "message_channel must be whatsapp or sms");
+    }
+    let Some(language) =
+        get("language").filter(|l| l.len() == 2 && l.chars().all(|c| c.is_ascii_lowercase()))
+    else {
+        return super::error(C::BAD_REQUEST, "language must be ISO 639-1 lowercase");
+    };
+    let Some(code) = get("country_code").filter(|c| {
+        c.starts_with('+')
+            && (2..=4).contains(&c.len())
+            && c[1..].chars().all(|d| d.is_ascii_digit())
+    }) else {
+        return super::error(
+            C::BAD_REQUEST,
+            "country_code must be + and digits, e.g. +57",
+        );
+    };
+    let Some(phone) = get("phone_number")
+        .filter(|n| (6..=14).contains(&n.len()) && n.chars().all(|d| d.is_ascii_digit()))
+    else {
+        return super::error(
+            C::BAD_REQUEST,
+            "phone_number must be digits without the country code",
+        );
+    };
+    st.truora.sent_links.push(SentLink {
+        process_id: Some(id),
+        flow_id,
+        channel,
+        phone_number: Some(format!("{code}{phone}")),
+        email: None,
+        language,
+        outbound_id: None,
+        variables: Vec::new(),
+    });
+    Json(serde_json::json!({ "message": "link sent successfully" })).into_response()
+}
+
 /// A link the sandbox "sent": tests and Practice mode can see it was recorded.
 #[derive(Debug, Clone)]
 pub struct SentLink {
+    /// The process whose link was sent again (D11); none for a new process (D12).
+    pub process_id: Option<String>,
+    /// Template variables sent with a WhatsApp link (D12).
+    pub variables: Vec<(String, String)>,
     pub flow_id: String,
     pub channel: String,
     pub phone_number: Option<String>,
@@ -261,7 +351,13 @@ async fn send_link(
         return super::error(C::BAD_REQUEST, "variables require outbound_id");
     }
     let mut st = s.state.lock().unwrap();
+    let variables = form
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("variables.")?.to_string(), v.clone())))
+        .collect();
     st.truora.sent_links.push(SentLink {
+        process_id: None,
+        variables,
         flow_id,
         channel,
         phone_number: phone,

@@ -29,6 +29,8 @@ pub struct TruoraState {
     /// (process_id, file kind) → when generation was first requested (virtual ms).
     pub file_jobs: HashMap<(String, identity::FileKind), i64>,
     pub sent_links: Vec<identity::SentLink>,
+    /// Processes deleted through D9, by ID.
+    pub deleted_processes: Vec<String>,
     /// Web tokens issued by the account API.
     pub web_tokens: Vec<account::WebToken>,
     pub whatsapp: whatsapp::WhatsAppState,
