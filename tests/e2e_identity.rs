@@ -18,12 +18,14 @@ async fn looking_up_a_process_and_downloading_its_pdf() {
 
     // A reviewer overrode this one: it must read as verified, with the override explained.
     let id = format!("IDP{:032x}", 0xd1d0004);
-    let input = w.wait_for("input#process").await;
+    // A link pasted into the inbox's search finds nothing on this computer, and offers to
+    // look the process up at Truora.
+    let input = w.wait_for("[data-testid=inbox-search]").await;
     input
         .send_keys(&format!("https://app.truora.com/identity/{id}"))
         .await
         .unwrap();
-    w.wait_for("form button[type=submit]")
+    w.wait_for("[data-testid=inbox-lookup]")
         .await
         .click()
         .await

@@ -91,7 +91,8 @@ pub fn run() {
             }
             check_cache(app.handle().clone(), core.clone());
             follow_unfinished_checks(app.handle().clone(), core.clone());
-            follow_templates_in_review(app.handle().clone(), core);
+            follow_templates_in_review(app.handle().clone(), core.clone());
+            refresh_identity_inbox(app.handle().clone(), core);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -136,7 +137,15 @@ pub fn run() {
             commands::checks::checks_continuous_set_enabled,
             commands::checks::checks_continuous_history,
             commands::identity::identity_lookup,
-            commands::identity::identity_cached,
+            commands::identity::identity_get,
+            commands::identity::identity_search,
+            commands::identity::identity_inbox_visit,
+            commands::identity::identity_sync_state,
+            commands::identity::identity_sync,
+            commands::identity::identity_delete,
+            commands::identity::identity_resend_link,
+            commands::identity::identity_flows,
+            commands::identity::identity_name_flow,
             commands::identity::identity_download,
             commands::identity::identity_send_link,
             commands::whatsapp::whatsapp_lines,
@@ -268,6 +277,31 @@ fn follow_templates_in_review(handle: tauri::AppHandle, core: Arc<App>) {
                 {
                     tracing::debug!(error = %e, "notification not shown");
                 }
+            }
+        }
+    });
+}
+
+/// Keeps the identity inbox current: shortly after start, then every few minutes (Truora gives
+/// no push for new processes). Without a Truora key, or offline, it waits for the next turn
+/// quietly: the inbox shows when it was last brought up to date.
+fn refresh_identity_inbox(handle: tauri::AppHandle, core: Arc<App>) {
+    tauri::async_runtime::spawn(async move {
+        // After the first screen, so start-up does not wait on the network.
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(180));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if core.store_health() != opsdesk_core::StoreHealth::Ok {
+                continue;
+            }
+            match core.identity_sync().await {
+                Ok(s) if s.new > 0 || s.changed > 0 => {
+                    events::changed(&handle, &[events::Topic::Identity])
+                }
+                Ok(_) => {}
+                Err(e) => tracing::debug!(error = %e, "identity inbox refresh skipped"),
             }
         }
     });

@@ -153,6 +153,8 @@ pub struct App {
     /// The live Truecaller client, kept between calls so its token (10 per 30 minutes) is
     /// reused, whichever mode is in effect. Reset whenever the keys change.
     live_truecaller: tokio::sync::Mutex<Option<TruecallerClient>>,
+    /// One refresh of the identity inbox at a time (the background one and the button).
+    pub(crate) identity_sync_lock: tokio::sync::Mutex<()>,
     practice_truecaller: tokio::sync::OnceCell<TruecallerClient>,
     pub jobs: Jobs,
     pub(crate) bulk: crate::bulk::engine::Engine,
@@ -182,6 +184,7 @@ impl App {
             db,
             practice_sandbox: tokio::sync::OnceCell::new(),
             live_truecaller: tokio::sync::Mutex::new(None),
+            identity_sync_lock: tokio::sync::Mutex::new(()),
             practice_truecaller: tokio::sync::OnceCell::new(),
             jobs: Jobs::default(),
             bulk,

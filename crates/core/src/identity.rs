@@ -2,9 +2,11 @@
 //! evidence, and send process links.
 
 use opsdesk_http::DownloadProgress;
+use opsdesk_http::ErrorKind;
 use opsdesk_http::RuleCode;
 use opsdesk_truora::identity::{
-    find_process_id, LinkChannel, ProcessFile, ProcessResult, SendLinkRequest, WebTokenRequest,
+    find_process_id, LinkChannel, ProcessFile, ProcessResult, ResendLinkRequest, SendLinkRequest,
+    WebTokenRequest,
 };
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -15,6 +17,8 @@ use crate::app::App;
 use crate::downloads::{downloads_for, DownloadedFile};
 use crate::error::AppError;
 use crate::store::identity as sql;
+pub use crate::store::identity::{FlowEntry, ProcessPage, ProcessQuery, ProcessRow};
+use crate::store::settings as kv;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -74,6 +78,11 @@ pub struct OverrideView {
 #[ts(export)]
 pub struct ProcessView {
     pub process_id: String,
+    /// Who the process is about, when Truora's result says (empty otherwise).
+    pub name: String,
+    pub document: String,
+    /// success | failure | expired | pending | overridden, as the inbox files it.
+    pub outcome: String,
     /// The status that counts (the override when a reviewer changed it).
     pub status: ProcessStatus,
     /// Set when a reviewer overrode the outcome: what the automatic result was.
@@ -170,8 +179,12 @@ pub fn view_of(
     let status = status_of(r.effective_status());
     let automatic = r.status.as_deref().map(status_of);
     let expired = r.failure_status.as_deref() == Some("expired") || r.expired_reason.is_some();
+    let person = r.person();
     ProcessView {
         process_id: r.process_id.clone(),
+        name: person.name,
+        document: person.document,
+        outcome: sql::outcome_of(r).to_string(),
         status,
         automatic_status: if r.override_status.is_some() {
             automatic
@@ -234,9 +247,45 @@ pub struct LinkForm {
     pub email: String,
     /// WhatsApp template (outbound) ID, for the WhatsApp channel.
     pub outbound_id: String,
+    /// Values for the template's variables (WhatsApp only), by variable name.
+    #[serde(default)]
+    pub variables: Vec<TemplateValue>,
     pub redirect_url: String,
     pub account_id: String,
 }
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct TemplateValue {
+    pub name: String,
+    pub value: String,
+}
+
+/// "Send the link again" for an existing process (D11): by WhatsApp or SMS only.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct ResendForm {
+    pub delivery: LinkDelivery,
+    /// As the person's number is usually written at home; a `+` and country code also work.
+    pub phone: String,
+    pub language: String,
+}
+
+/// What one refresh of the inbox found.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct InboxSync {
+    pub new: u32,
+    pub changed: u32,
+    /// Every process of the account has been fetched at least once.
+    pub complete: bool,
+    #[ts(type = "number | null")]
+    pub synced_at_ms: Option<i64>,
+}
+
+/// Pages of 20 (the sandbox's size; Truora's is not documented) read per refresh at most: a
+/// first refresh of a large account fills in over several runs, newest first.
+const SYNC_PAGES: usize = 25;
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -390,6 +439,22 @@ pub fn validate_link_form(f: &LinkForm) -> Vec<AppError> {
             }
         }
     }
+    for v in &f.variables {
+        let field = format!("variables.{}", v.name);
+        if opsdesk_http::text::has_unsafe_chars(&v.value, false) {
+            errs.push(AppError::validation(
+                &field,
+                opsdesk_http::text::UNSAFE_CHARS_RULE,
+                "remove invisible or control characters",
+            ));
+        } else if v.value.trim().is_empty() {
+            errs.push(AppError::validation(
+                &field,
+                RuleCode::Required,
+                "every variable of the template needs a value",
+            ));
+        }
+    }
     if f.delivery == LinkDelivery::Whatsapp && f.outbound_id.trim().is_empty() {
         errs.push(AppError::validation(
             "outbound_id",
@@ -451,23 +516,286 @@ impl App {
         let now = self.now_ms();
         self.with_conn(|c| sql::save(c, &r, now, practice))?;
         self.record("identity", "identity.looked_up", Outcome::Ok, process_id);
+        self.identity_get(process_id)
+    }
+
+    /// A cached process as the detail page shows it.
+    pub fn identity_get(&self, process_id: &str) -> Result<ProcessView, AppError> {
         self.with_conn(|c| {
             let Some((r, fetched)) = sql::load(c, process_id)? else {
                 return Ok(None);
             };
             Ok(Some(view_of(&r, fetched, downloads_for(c, process_id)?)))
         })?
-        .ok_or_else(|| AppError::internal("process vanished from the cache"))
+        .ok_or_else(|| {
+            AppError::validation(
+                "process",
+                RuleCode::NotAProcessId,
+                "this process is not on this computer",
+            )
+        })
     }
 
-    pub fn identity_cached(&self) -> Result<Vec<ProcessView>, AppError> {
+    /// A page of the inbox, as the identity screen asks it.
+    pub fn identity_search(&self, q: &ProcessQuery) -> Result<ProcessPage, AppError> {
         let practice = self.is_practice();
+        self.with_conn(|c| sql::search(c, q, practice))
+    }
+
+    fn mode_key(&self, what: &str) -> String {
+        let mode = if self.is_practice() {
+            "practice"
+        } else {
+            "live"
+        };
+        format!("identity.{what}.{mode}")
+    }
+
+    /// Opening (or leaving) the inbox: returns when it was last visited, so what arrived
+    /// since can be marked, and records this visit. None on the first visit: a whole account
+    /// arriving at once is not "new".
+    pub fn identity_inbox_visit(&self) -> Result<Option<i64>, AppError> {
+        let key = self.mode_key("visited");
+        let now = self.now_ms();
         self.with_conn(|c| {
-            sql::list(c, practice)?
-                .into_iter()
-                .map(|(r, fetched)| Ok(view_of(&r, fetched, downloads_for(c, &r.process_id)?)))
-                .collect()
+            let prev = kv::get(c, &key)?.and_then(|v| v.parse().ok());
+            kv::put(c, &key, &now.to_string())?;
+            Ok(prev)
         })
+    }
+
+    /// When the inbox was last brought up to date, and whether it holds the whole account.
+    pub fn identity_sync_state(&self) -> Result<InboxSync, AppError> {
+        let (older, at) = (self.mode_key("sync_older"), self.mode_key("synced_at"));
+        self.with_conn(|c| {
+            Ok(InboxSync {
+                new: 0,
+                changed: 0,
+                complete: kv::get(c, &older)?.unwrap_or_default().is_empty()
+                    && kv::get(c, &at)?.is_some(),
+                synced_at_ms: kv::get(c, &at)?.and_then(|v| v.parse().ok()),
+            })
+        })
+    }
+
+    /// Brings the inbox up to date from Truora's process list (D8), newest first.
+    ///
+    /// The newest pages are read until one brings nothing new or changed: from there on the
+    /// cache already matches. Then, if an earlier refresh stopped before the oldest process
+    /// (a large account fills in over several refreshes), it goes on from where that one
+    /// stopped. At most [`SYNC_PAGES`] pages per call, whichever part they go to.
+    #[tracing::instrument(skip(self))]
+    pub async fn identity_sync(&self) -> Result<InboxSync, AppError> {
+        let _one = self.identity_sync_lock.lock().await;
+        let client = self.truora().await?;
+        let practice = self.is_practice();
+        let (older_key, at_key) = (self.mode_key("sync_older"), self.mode_key("synced_at"));
+        let mut older: Option<String> = self
+            .with_conn(|c| kv::get(c, &older_key))?
+            .filter(|v| !v.is_empty());
+        let first_time = self.with_conn(|c| kv::get(c, &at_key))?.is_none();
+        let (mut new, mut changed, mut budget) = (0u32, 0u32, SYNC_PAGES);
+        let mut save_page = |page: &[ProcessResult]| -> Result<(u32, u32), AppError> {
+            let now = self.now_ms();
+            let saved = self.with_conn(|c| sql::save_all(c, page, now, practice))?;
+            let n = saved.iter().filter(|s| **s == sql::Saved::New).count() as u32;
+            let ch = saved.iter().filter(|s| **s == sql::Saved::Changed).count() as u32;
+            new += n;
+            changed += ch;
+            Ok((n, ch))
+        };
+        // The newest pages.
+        let mut cursor: Option<String> = None;
+        while budget > 0 {
+            budget -= 1;
+            let (page, next) = client.list_processes(cursor.as_deref()).await?;
+            let (n, ch) = save_page(&page)?;
+            match next {
+                None => {
+                    // The whole account has been read.
+                    older = None;
+                    break;
+                }
+                Some(_) if n == 0 && ch == 0 && !first_time => break,
+                Some(k) => cursor = Some(k),
+            }
+            if budget == 0 {
+                // Stopped short of the known part: the older pages are read on later runs
+                // (walking again through known ones costs little and leaves no gap).
+                older = cursor.clone();
+            }
+        }
+        // Where an earlier refresh stopped.
+        while budget > 0 {
+            let Some(from) = older.clone() else { break };
+            budget -= 1;
+            let (page, next) = match client.list_processes(Some(&from)).await {
+                Ok(v) => v,
+                // A cursor Truora no longer knows: start the fill-in over on the next run.
+                Err(e) if e.kind == ErrorKind::InvalidInput => (Vec::new(), None),
+                Err(e) => return Err(e.into()),
+            };
+            save_page(&page)?;
+            older = next;
+        }
+        let now = self.now_ms();
+        self.with_conn(|c| {
+            kv::put(c, &older_key, older.as_deref().unwrap_or(""))?;
+            kv::put(c, &at_key, &now.to_string())
+        })?;
+        tracing::info!(
+            new,
+            changed,
+            complete = older.is_none(),
+            "identity inbox refreshed"
+        );
+        Ok(InboxSync {
+            new,
+            changed,
+            complete: older.is_none(),
+            synced_at_ms: Some(now),
+        })
+    }
+
+    /// Deletes a process at Truora (D9) and from this computer. Files already saved from it
+    /// stay where they were saved.
+    #[tracing::instrument(skip(self))]
+    pub async fn identity_delete(&self, process_id: &str) -> Result<(), AppError> {
+        let client = self.truora().await?;
+        match client.delete_process(process_id).await {
+            // Already gone at Truora (deleted elsewhere, or a repeated click): done all the same.
+            Ok(()) => {}
+            Err(e) if e.kind == ErrorKind::NotFound => {}
+            Err(e) => {
+                self.record("identity", "identity.deleted", Outcome::Failed, process_id);
+                return Err(e.into());
+            }
+        }
+        self.with_conn(|c| sql::delete(c, process_id))?;
+        self.record("identity", "identity.deleted", Outcome::Ok, process_id);
+        Ok(())
+    }
+
+    /// Sends the person the link of their process again (D11), by WhatsApp or SMS. The number
+    /// may be written as at home: the process's country gives its country code.
+    #[tracing::instrument(skip(self, form), fields(delivery = ?form.delivery))]
+    pub async fn identity_resend_link(
+        &self,
+        process_id: &str,
+        form: &ResendForm,
+    ) -> Result<(), Vec<AppError>> {
+        let country = self
+            .identity_get(process_id)
+            .map_err(|e| vec![e])?
+            .country
+            .unwrap_or_default();
+        let mut errs = Vec::new();
+        let channel = match form.delivery {
+            LinkDelivery::Whatsapp => Some(LinkChannel::Whatsapp),
+            LinkDelivery::Sms => Some(LinkChannel::Sms),
+            _ => {
+                errs.push(AppError::validation(
+                    "delivery",
+                    RuleCode::Required,
+                    "choose WhatsApp or SMS",
+                ));
+                None
+            }
+        };
+        if !LANGUAGES.contains(&form.language.as_str()) {
+            errs.push(AppError::validation(
+                "language",
+                RuleCode::Required,
+                "choose a language",
+            ));
+        }
+        let phone = form.phone.trim();
+        let parsed = if opsdesk_http::text::has_unsafe_chars(phone, false) {
+            Err(opsdesk_http::text::UNSAFE_CHARS_RULE)
+        } else if phone.starts_with('+') {
+            opsdesk_http::phone::parse_international(phone)
+        } else {
+            match opsdesk_http::phone::calling_code(&country) {
+                Some(cc) => opsdesk_http::phone::parse_with_country(cc, phone),
+                // A process of a country without a numbering plan here: the code must be typed.
+                None if phone.is_empty() => Err(RuleCode::Required),
+                None => Err(RuleCode::NeedsCountryCode),
+            }
+        };
+        let parsed = match parsed {
+            Ok(p) => Some(p),
+            Err(rule) => {
+                errs.push(AppError::validation(
+                    "phone",
+                    rule,
+                    "not a phone number for this country",
+                ));
+                None
+            }
+        };
+        let (Some(channel), Some(phone), true) = (channel, parsed, errs.is_empty()) else {
+            return Err(errs);
+        };
+        let client = self.truora().await.map_err(|e| vec![e])?;
+        let sent = client
+            .resend_process_link(
+                process_id,
+                &ResendLinkRequest {
+                    channel,
+                    language: form.language.clone(),
+                    phone_number: phone.national.clone(),
+                    country_code: format!("+{}", phone.country_code),
+                },
+            )
+            .await;
+        match sent {
+            Ok(()) => {
+                self.record("identity", "identity.link_resent", Outcome::Ok, process_id);
+                Ok(())
+            }
+            Err(e) => {
+                self.record(
+                    "identity",
+                    "identity.link_resent",
+                    Outcome::Failed,
+                    process_id,
+                );
+                Err(vec![e.into()])
+            }
+        }
+    }
+
+    /// The account's flows this computer knows, with the operator's names.
+    pub fn identity_flows(&self) -> Result<Vec<FlowEntry>, AppError> {
+        let practice = self.is_practice();
+        self.with_conn(|c| sql::flows(c, practice))
+    }
+
+    /// Names a flow (or, with an empty name, forgets its name). A flow typed here for the
+    /// first time is remembered.
+    pub fn identity_name_flow(
+        &self,
+        flow_id: &str,
+        name: &str,
+    ) -> Result<Vec<FlowEntry>, AppError> {
+        let flow_id = flow_id.trim();
+        if !flow_id.starts_with("IPF") || flow_id.len() < 6 {
+            return Err(AppError::validation(
+                "flow_id",
+                RuleCode::NotAFlowId,
+                "flow IDs start with IPF",
+            ));
+        }
+        if name.chars().count() > 80 || opsdesk_http::text::has_unsafe_chars(name, false) {
+            return Err(AppError::validation(
+                "name",
+                RuleCode::TooLong,
+                "at most 80 characters",
+            ));
+        }
+        let (practice, now) = (self.is_practice(), self.now_ms());
+        self.with_conn(|c| sql::name_flow(c, practice, flow_id, name, now))?;
+        self.identity_flows()
     }
 
     /// Saves the PDF or recordings into `folder` (default: the download folder setting),
@@ -557,8 +885,16 @@ impl App {
                         language: form.language.clone(),
                         phone_number: phone,
                         email,
+                        // Variables go with a template only (catalogue §6.2 rule 3).
+                        variables: if outbound_id.is_some() {
+                            form.variables
+                                .iter()
+                                .map(|v| (v.name.clone(), v.value.trim().to_string()))
+                                .collect()
+                        } else {
+                            Vec::new()
+                        },
                         outbound_id,
-                        variables: Vec::new(),
                     })
                     .await
                     .map(|()| LinkOutcome {
@@ -570,6 +906,9 @@ impl App {
         let summary = format!("{:?} {}", form.delivery, form.flow_id.trim()).to_lowercase();
         match outcome {
             Ok(o) => {
+                let (practice, now) = (self.is_practice(), self.now_ms());
+                let flow = form.flow_id.trim().to_string();
+                let _ = self.with_conn(|c| sql::remember_flow(c, practice, &flow, now));
                 self.record("identity", "identity.link_sent", Outcome::Ok, &summary);
                 Ok(o)
             }
@@ -596,6 +935,7 @@ mod tests {
             outbound_id: "OTB123".into(),
             redirect_url: "https://example.com/gracias".into(),
             account_id: "".into(),
+            variables: Vec::new(),
         }
     }
 

@@ -221,7 +221,7 @@ async fn a_looked_up_process_is_cached_downloaded_and_purged_after_retention() {
         "the reviewer's override counts"
     );
     assert_eq!(v.automatic_status, Some(ProcessStatus::Failure));
-    assert_eq!(app.identity_cached().unwrap().len(), 1);
+    assert_eq!(app.identity_get(&id).unwrap().process_id, id);
 
     let mut phases = Vec::new();
     let file = app
@@ -241,7 +241,7 @@ async fn a_looked_up_process_is_cached_downloaded_and_purged_after_retention() {
         .await
         .unwrap();
     assert_eq!(again.file_name, format!("{id} (2).pdf"));
-    assert_eq!(app.identity_cached().unwrap()[0].downloads.len(), 2);
+    assert_eq!(app.identity_get(&id).unwrap().downloads.len(), 2);
 
     let e = app.identity_lookup("no id here").await.unwrap_err();
     assert_eq!(e.field.as_deref(), Some("process"));
@@ -251,10 +251,10 @@ async fn a_looked_up_process_is_cached_downloaded_and_purged_after_retention() {
         .unwrap()
         .conn()
         .unwrap()
-        .execute("UPDATE identity_processes SET fetched_at_ms = 0", [])
+        .execute("UPDATE identity_inbox SET fetched_at_ms = 0", [])
         .unwrap();
     app.purge_expired();
-    assert!(app.identity_cached().unwrap().is_empty());
+    assert!(app.identity_get(&id).is_err());
     assert!(path.exists());
 }
 
@@ -273,13 +273,29 @@ async fn sending_a_link_reports_every_invalid_field_and_records_activity() {
         outbound_id: String::new(),
         redirect_url: String::new(),
         account_id: String::new(),
+        variables: Vec::new(),
     };
     let errs = app.identity_send_link(&form).await.unwrap_err();
     let fields: Vec<_> = errs.iter().map(|e| e.field.clone().unwrap()).collect();
     assert_eq!(fields, ["phone", "outbound_id"]);
     form.phone = "+52 55 1234 5678".into();
     form.outbound_id = "OTB0001".into();
+    // The template's variables: each needs a value, and they travel with the link.
+    form.variables = vec![opsdesk_core::identity::TemplateValue {
+        name: "nombre".into(),
+        value: " ".into(),
+    }];
+    let errs = app.identity_send_link(&form).await.unwrap_err();
+    assert_eq!(errs[0].field.as_deref(), Some("variables.nombre"));
+    form.variables[0].value = "Ana".into();
     app.identity_send_link(&form).await.unwrap();
+    let sb = app.practice_sandbox().await.unwrap();
+    assert_eq!(
+        sb.with_state(|s| s.truora.sent_links[0].variables.clone()),
+        [("nombre".to_string(), "Ana".to_string())]
+    );
+    // The flow typed is remembered for the pickers.
+    assert_eq!(app.identity_flows().unwrap()[0].flow_id, form.flow_id);
     form.delivery = LinkDelivery::CopyLink;
     form.redirect_url = "https://example.com/listo".into();
     let out = app.identity_send_link(&form).await.unwrap();
@@ -668,4 +684,179 @@ async fn nothing_starts_while_an_update_installs() {
         .whatsapp_save_qr("https://wa.me/576015550100", None)
         .await
         .is_ok());
+}
+
+/// Every page of the inbox as the screen asks it, newest first.
+fn whole_inbox(
+    app: &opsdesk_core::App,
+    q: opsdesk_core::identity::ProcessQuery,
+) -> Vec<opsdesk_core::identity::ProcessRow> {
+    let mut q = opsdesk_core::identity::ProcessQuery { limit: 100, ..q };
+    let mut all = Vec::new();
+    loop {
+        let page = app.identity_search(&q).unwrap();
+        all.extend(page.rows);
+        match page.next {
+            Some(n) => q.after = Some(n),
+            None => return all,
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_identity_inbox_fills_in_from_truora_and_marks_what_arrived_since_the_last_visit() {
+    use opsdesk_core::identity::ProcessQuery;
+    let p = Profile::new();
+    let app = p.open_with(unreachable());
+    let sb = app.practice_sandbox().await.unwrap();
+    // A large account: more than one refresh reads (25 pages of 20).
+    let total = sb.with_state(|s| {
+        let model = s.truora.processes[0].clone();
+        for i in 0..300 {
+            let mut extra = model.clone();
+            extra.process_id = format!("IDP{:032x}", 0xe000000u64 + i);
+            extra.created_ms -= 400 * 86_400_000 + i as i64 * 60_000;
+            s.truora.processes.push(extra);
+        }
+        s.truora.processes.len()
+    });
+    assert!(total > 500);
+
+    assert_eq!(
+        app.identity_inbox_visit().unwrap(),
+        None,
+        "a first visit marks nothing"
+    );
+    let first = app.identity_sync().await.unwrap();
+    assert_eq!((first.new as usize, first.complete), (500, false));
+    let second = app.identity_sync().await.unwrap();
+    assert_eq!(second.new as usize, total - 500);
+    assert!(
+        second.complete,
+        "the rest was filled in by the next refresh"
+    );
+    let all = whole_inbox(&app, ProcessQuery::default());
+    assert_eq!(all.len(), total, "every process once");
+    assert!(all.windows(2).all(|w| w[0].created_ms >= w[1].created_ms));
+    assert!(all.iter().all(|r| !r.is_new));
+
+    // The reviewer looks, then leaves (leaving counts as a visit); meanwhile a person starts a
+    // process and a pending one finishes.
+    app.identity_inbox_visit().unwrap();
+    let pending = all
+        .iter()
+        .find(|r| r.outcome == "pending")
+        .unwrap()
+        .process_id
+        .clone();
+    let arrived = format!("IDP{:032x}", 0xf00000u64);
+    sb.with_state(|s| {
+        let mut p = s.truora.processes[0].clone();
+        p.process_id = arrived.clone();
+        p.created_ms += 3_600_000;
+        s.truora.processes.push(p);
+        let done = s
+            .truora
+            .processes
+            .iter_mut()
+            .find(|p| p.process_id == pending)
+            .unwrap();
+        done.status = "success".into();
+    });
+    let third = app.identity_sync().await.unwrap();
+    assert_eq!((third.new, third.changed), (1, 1));
+    // Back in the inbox: what arrived since leaving is marked.
+    let since = app.identity_inbox_visit().unwrap().unwrap();
+    let marked: Vec<_> = whole_inbox(
+        &app,
+        ProcessQuery {
+            new_since: Some(since),
+            ..Default::default()
+        },
+    )
+    .into_iter()
+    .filter(|r| r.is_new)
+    .map(|r| r.process_id)
+    .collect();
+    assert_eq!(marked, [arrived]);
+    assert_eq!(app.identity_get(&pending).unwrap().outcome, "success");
+    // Flows were learned from the processes; the user names one.
+    let flows = app.identity_flows().unwrap();
+    assert_eq!(flows.len(), 4);
+    let named = app
+        .identity_name_flow(&flows[1].flow_id, "Conductores nuevos")
+        .unwrap();
+    assert_eq!(
+        named[0].name, "Conductores nuevos",
+        "named flows come first"
+    );
+    // Failures of one flow, as the screen filters them.
+    let failures = whole_inbox(
+        &app,
+        ProcessQuery {
+            outcome: Some("failure".into()),
+            flow_id: Some(flows[1].flow_id.clone()),
+            ..Default::default()
+        },
+    );
+    assert!(!failures.is_empty());
+    assert!(failures
+        .iter()
+        .all(|r| r.outcome == "failure" && r.flow_id == flows[1].flow_id));
+}
+
+#[tokio::test]
+async fn a_process_link_is_sent_again_and_a_process_deleted_at_truora() {
+    use opsdesk_core::identity::{LinkDelivery, ProcessQuery, ResendForm};
+    let p = Profile::new();
+    let app = p.open_with(unreachable());
+    app.identity_sync().await.unwrap();
+    let row = whole_inbox(
+        &app,
+        ProcessQuery {
+            outcome: Some("expired".into()),
+            country: Some("CO".into()),
+            ..Default::default()
+        },
+    )
+    .remove(0);
+    let mut form = ResendForm {
+        delivery: LinkDelivery::Email,
+        phone: "300 123".into(),
+        language: "es".into(),
+    };
+    let errs = app
+        .identity_resend_link(&row.process_id, &form)
+        .await
+        .unwrap_err();
+    let fields: Vec<_> = errs.iter().map(|e| e.field.clone().unwrap()).collect();
+    assert_eq!(
+        fields,
+        ["delivery", "phone"],
+        "every problem at once, nothing sent"
+    );
+    form.delivery = LinkDelivery::Whatsapp;
+    form.phone = "300 123 4567".into();
+    app.identity_resend_link(&row.process_id, &form)
+        .await
+        .unwrap();
+    let sb = app.practice_sandbox().await.unwrap();
+    let sent = sb.with_state(|s| s.truora.sent_links.clone());
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].process_id.as_deref(), Some(row.process_id.as_str()));
+    assert_eq!(sent[0].phone_number.as_deref(), Some("+573001234567"));
+
+    app.identity_delete(&row.process_id).await.unwrap();
+    assert!(sb.with_state(|s| s.truora.deleted_processes.contains(&row.process_id)));
+    assert!(app.identity_get(&row.process_id).is_err());
+    // Already gone: deleting again is not an error.
+    app.identity_delete(&row.process_id).await.unwrap();
+    let actions: Vec<_> = app
+        .activity(10)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert!(actions.iter().any(|a| a == "identity.deleted"));
+    assert!(actions.iter().any(|a| a == "identity.link_resent"));
 }

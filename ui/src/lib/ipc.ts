@@ -54,11 +54,25 @@ import type { NumberFilterKind } from './bindings/NumberFilterKind';
 import type { NumbersPageView } from './bindings/NumbersPageView';
 import type { OneCallForm } from './bindings/OneCallForm';
 import type { LogRequest } from './bindings/LogRequest';
+import type { ProcessQuery } from './bindings/ProcessQuery';
+import type { ProcessPage } from './bindings/ProcessPage';
+import type { InboxSync } from './bindings/InboxSync';
+import type { ResendForm } from './bindings/ResendForm';
+import type { FlowEntry } from './bindings/FlowEntry';
+
+/** Milliseconds since the page began loading (`performance.now()`), and when that was. */
+export interface StartupMarks {
+  page_origin_epoch_ms: number;
+  script_ms: number;
+  status_asked_ms: number;
+  status_back_ms: number;
+  painted_ms: number;
+}
 
 export interface Backend {
   appStatus(): Promise<AppStatus>;
   /** The first screen is painted: the backend logs the start-up time. */
-  uiReady(): Promise<void>;
+  uiReady(marks: StartupMarks): Promise<void>;
   resetLocalCache(): Promise<AppStatus>;
   /** Opens and checks the cache again (after the keyring was unlocked, say). */
   retryLocalCache(): Promise<AppStatus>;
@@ -112,7 +126,18 @@ export interface Backend {
   checksContinuousSetEnabled(id: string, enabled: boolean): Promise<ContinuousView>;
   checksContinuousHistory(id: string): Promise<ContinuousRunView[]>;
   identityLookup(input: string): Promise<ProcessView>;
-  identityCached(): Promise<ProcessView[]>;
+  identityGet(processId: string): Promise<ProcessView>;
+  /** A page of the identity inbox, newest first. */
+  identitySearch(query: ProcessQuery): Promise<ProcessPage>;
+  /** Records a visit to the inbox; returns when it was visited before. */
+  identityInboxVisit(): Promise<number | null>;
+  identitySyncState(): Promise<InboxSync>;
+  /** Asks Truora for new and changed processes now. */
+  identitySync(): Promise<InboxSync>;
+  identityDelete(processId: string): Promise<void>;
+  identityResendLink(processId: string, form: ResendForm): Promise<void>;
+  identityFlows(): Promise<FlowEntry[]>;
+  identityNameFlow(flowId: string, name: string): Promise<FlowEntry[]>;
   identityDownload(
     processId: string,
     file: ProcessFile,
@@ -191,7 +216,7 @@ async function invoke<T>(cmd: string, args?: InvokeArgs): Promise<T> {
 
 export const tauriBackend: Backend = {
   appStatus: () => invoke('app_status'),
-  uiReady: () => invoke('ui_ready'),
+  uiReady: (marks) => invoke('ui_ready', { marks }),
   resetLocalCache: () => invoke('reset_local_cache'),
   retryLocalCache: () => invoke('retry_local_cache'),
   recoverLocalCache: () => invoke('recover_local_cache'),
@@ -238,7 +263,15 @@ export const tauriBackend: Backend = {
   checksContinuousSetEnabled: (id, enabled) => invoke('checks_continuous_set_enabled', { id, enabled }),
   checksContinuousHistory: (id) => invoke('checks_continuous_history', { id }),
   identityLookup: (input) => invoke('identity_lookup', { input }),
-  identityCached: () => invoke('identity_cached'),
+  identityGet: (processId) => invoke('identity_get', { processId }),
+  identitySearch: (query) => invoke('identity_search', { query }),
+  identityInboxVisit: () => invoke('identity_inbox_visit'),
+  identitySyncState: () => invoke('identity_sync_state'),
+  identitySync: () => invoke('identity_sync'),
+  identityDelete: (processId) => invoke('identity_delete', { processId }),
+  identityResendLink: (processId, form) => invoke('identity_resend_link', { processId, form }),
+  identityFlows: () => invoke('identity_flows'),
+  identityNameFlow: (flowId, name) => invoke('identity_name_flow', { flowId, name }),
   identityDownload: (processId, file, jobId, chooseFolder, onProgress) => {
     const ch = new Channel<DownloadProgress>();
     ch.onmessage = onProgress;

@@ -225,3 +225,168 @@ pub fn screen_searches(
         ),
     ])
 }
+
+/// A finished identity process as Truora's result gives it (about 1 KB).
+fn process_body(
+    id: &str,
+    flow: &str,
+    country: &str,
+    status: &str,
+    name: &str,
+    doc: &str,
+) -> String {
+    let (first, last) = name.split_once(' ').unwrap_or((name, ""));
+    format!(
+        r#"{{"process_id":"{id}","account_id":"acct_{doc}","flow_id":"{flow}","country":"{country}","created_via":"web","status":"{status}","validations":[{{"validation_id":"VLD{doc}1","type":"document-validation","validation_status":"{status}","details":{{"document_details":{{"name":"{first}","last_name":"{last}","document_number":"{doc}"}}}}}},{{"validation_id":"VLD{doc}2","type":"face-recognition","validation_status":"{status}"}}],"creation_date":"2026-01-01T00:00:00Z","update_date":"2026-01-01T00:09:00Z"}}"#
+    )
+}
+
+/// The flows of the synthetic identity processes.
+pub const FLOWS: &[&str] = &[
+    "IPF0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+    "IPF1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f",
+    "IPF2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a",
+    "IPF3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b",
+    "IPF4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c",
+    "IPF5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d",
+];
+
+/// Adds `n` identity processes to the inbox (in transactions of 50,000), shaped as
+/// `identity::save` writes them: a row, its search entry and a realistic body; one process a
+/// minute, outcomes in a real account's proportions, six flows, five countries.
+pub fn fill_processes(conn: &mut Connection, n: usize, practice: bool) -> rusqlite::Result<()> {
+    let start: i64 = conn.query_row("SELECT count(*) FROM identity_inbox", [], |r| r.get(0))?;
+    let mut seed = 0x1de_u64 ^ (start as u64 + 1);
+    let fetched = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let mut done = 0;
+    while done < n {
+        let tx = conn.transaction()?;
+        {
+            let mut row = tx.prepare(
+                "INSERT INTO identity_inbox (ord, process_id, outcome, flow_id, country, name, document, created_ms, fetched_at_ms, first_seen_ms, practice)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
+            )?;
+            let mut body =
+                tx.prepare("INSERT INTO identity_bodies (process_id, body) VALUES (?1, ?2)")?;
+            for _ in 0..(n - done).min(50_000) {
+                let i = start + done as i64;
+                let r = rng(&mut seed);
+                let pick = |list: &[&'static str], shift: u32| {
+                    list[((r >> shift) % list.len() as u64) as usize]
+                };
+                let name = format!("{} {} {}", pick(FIRST, 0), pick(LAST, 8), pick(LAST, 16));
+                let document = format!("{}", 10_000_000 + (r >> 24) % 1_000_000_000);
+                let id = format!("IDP{:016x}{:016x}", rng(&mut seed), rng(&mut seed));
+                let country = pick(COUNTRIES, 40);
+                let flow = pick(FLOWS, 44);
+                let outcome = match (r >> 52) % 20 {
+                    0 => "overridden",
+                    1 | 2 => "pending",
+                    3 | 4 => "expired",
+                    5..=8 => "failure",
+                    _ => "success",
+                };
+                let status = match outcome {
+                    "success" | "overridden" => "success",
+                    "pending" => "pending",
+                    _ => "failure",
+                };
+                let created = FIRST_CREATED_MS + i * 60_000;
+                row.execute(params![
+                    super::checks::ord_base(created),
+                    id,
+                    outcome,
+                    flow,
+                    country,
+                    name,
+                    document,
+                    created,
+                    fetched,
+                    practice
+                ])?;
+                body.execute(params![
+                    id,
+                    process_body(&id, flow, country, status, &name, &document)
+                ])?;
+                done += 1;
+            }
+        }
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// The searches the identity inbox makes, with its arguments: the newest processes, what
+/// reviewers type (a name, a document, a process ID) and each filter, alone and together.
+pub fn inbox_searches(
+    conn: &Connection,
+) -> rusqlite::Result<Vec<(&'static str, super::identity::ProcessQuery)>> {
+    use super::identity::{ProcessQuery, LIST_PAGE};
+    let n: i64 = conn.query_row("SELECT count(*) FROM identity_inbox", [], |r| r.get(0))?;
+    let (id, doc): (String, String) = conn.query_row(
+        "SELECT process_id, document FROM identity_inbox WHERE ord >= ?1 ORDER BY ord LIMIT 1",
+        [super::checks::ord_base(FIRST_CREATED_MS + n / 3 * 60_000)],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let q = |text: &str| ProcessQuery {
+        text: text.into(),
+        limit: LIST_PAGE,
+        // The screen always says when the inbox was last visited.
+        new_since: Some(FIRST_CREATED_MS),
+        ..Default::default()
+    };
+    let some = |s: &str| Some(s.to_string());
+    Ok(vec![
+        ("newest", q("")),
+        ("first name", q("maria")),
+        ("two names", q("ana souza")),
+        ("document prefix", q(&doc[..5])),
+        ("process ID", q(&id)),
+        (
+            "failures",
+            ProcessQuery {
+                outcome: some("failure"),
+                ..q("")
+            },
+        ),
+        (
+            "overridden",
+            ProcessQuery {
+                outcome: some("overridden"),
+                ..q("")
+            },
+        ),
+        (
+            "one flow",
+            ProcessQuery {
+                flow_id: some(FLOWS[3]),
+                ..q("")
+            },
+        ),
+        (
+            "failures of a flow",
+            ProcessQuery {
+                outcome: some("failure"),
+                flow_id: some(FLOWS[3]),
+                country: some("CO"),
+                ..q("")
+            },
+        ),
+        (
+            "name + outcome",
+            ProcessQuery {
+                outcome: some("expired"),
+                ..q("maria")
+            },
+        ),
+        (
+            "last month",
+            ProcessQuery {
+                from_ms: Some(FIRST_CREATED_MS + (n - 43_200) * 60_000),
+                ..q("")
+            },
+        ),
+    ])
+}

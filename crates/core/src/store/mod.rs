@@ -63,6 +63,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0011_bulk_counts",
         include_str!("migrations/0011_bulk_counts.sql"),
     ),
+    (
+        "0012_identity_inbox",
+        include_str!("migrations/0012_identity_inbox.sql"),
+    ),
 ];
 
 /// A transaction that will write, begun as a write (`BEGIN IMMEDIATE`). A deferred one that

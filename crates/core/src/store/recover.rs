@@ -73,6 +73,7 @@ pub fn carry_over(
         let mut s = new.prepare(
             "SELECT name FROM sqlite_master WHERE type = 'table'
                AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'checks_fts%'
+               AND name NOT LIKE 'identity_fts%'
                AND name <> 'bulk_counts' ORDER BY name",
         )?;
         let names = s.query_map([], |r| r.get(0))?;
@@ -111,6 +112,10 @@ pub fn carry_over(
     // delete them.
     new.execute(
         "DELETE FROM check_bodies WHERE check_id NOT IN (SELECT check_id FROM checks)",
+        [],
+    )?;
+    new.execute(
+        "DELETE FROM identity_bodies WHERE process_id NOT IN (SELECT process_id FROM identity_inbox)",
         [],
     )?;
     Ok(report)

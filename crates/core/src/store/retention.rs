@@ -20,7 +20,16 @@ pub enum Policy {
 /// Every table of the cache and its policy.
 pub const TABLES: &[(&str, Policy)] = &[
     ("activity", Policy::Purged),
-    ("identity_processes", Policy::Purged),
+    ("identity_inbox", Policy::Purged),
+    // Truora's body of each process: deleted with its row (trigger `identity_ad`).
+    ("identity_bodies", Policy::Derived("identity_inbox")),
+    ("identity_fts", Policy::Derived("identity_inbox")),
+    ("identity_fts_data", Policy::Derived("identity_inbox")),
+    ("identity_fts_idx", Policy::Derived("identity_inbox")),
+    ("identity_fts_docsize", Policy::Derived("identity_inbox")),
+    ("identity_fts_config", Policy::Derived("identity_inbox")),
+    // The account's identity flows and the names the operator gave them.
+    ("flows", Policy::NoPersonalData),
     ("downloads", Policy::Purged),
     ("checks", Policy::Purged),
     // Truora's body of each check: deleted with its row (trigger `checks_ad`).
@@ -87,7 +96,10 @@ mod tests {
         let body = format!(r#"{{"name":"{NAME}","phone":"+57{PHONE}","doc":"{DOC}"}}"#);
         let sql = match table {
             "activity" => "INSERT INTO activity (at_ms, area, action, outcome, summary) VALUES (1, 'checks', 'x', 'ok', ?1)",
-            "identity_processes" => "INSERT INTO identity_processes (process_id, effective_status, fetched_at_ms, practice, body) VALUES ('IDP1', 'success', 1, 0, ?1)",
+            "identity_inbox" => {
+                c.execute("INSERT INTO identity_inbox (ord, process_id, outcome, name, document, created_ms, fetched_at_ms, first_seen_ms, practice) VALUES (1048576, 'IDP1', 'success', 'Zoe Quintana', '1098765432', 1, 1, 1, 0)", [])?;
+                "INSERT INTO identity_bodies (process_id, body) VALUES ('IDP1', ?1)"
+            }
             "downloads" => "INSERT INTO downloads (subject_id, kind, path, bytes, at_ms) VALUES ('CHK1', 'report', '/nowhere/' || ?1 || '.pdf', 1, 1)",
             "checks" => {
                 c.execute("INSERT INTO checks (ord, check_id, kind, status, score, subject, document, created_ms, fetched_at_ms, practice) VALUES (1048576, 'CHK1', 'person', 'completed', 1, 'Zoe Quintana', '1098765432', 1, 1, 0)", [])?;

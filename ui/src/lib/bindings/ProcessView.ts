@@ -10,6 +10,14 @@ import type { ValidationView } from "./ValidationView";
  */
 export type ProcessView = { process_id: string, 
 /**
+ * Who the process is about, when Truora's result says (empty otherwise).
+ */
+name: string, document: string, 
+/**
+ * success | failure | expired | pending | overridden, as the inbox files it.
+ */
+outcome: string, 
+/**
  * The status that counts (the override when a reviewer changed it).
  */
 status: ProcessStatus, 
