@@ -439,7 +439,13 @@ pub fn validate_link_form(f: &LinkForm) -> Vec<AppError> {
             }
         }
     }
-    for v in &f.variables {
+    // Variables belong to the WhatsApp template: other channels ignore them.
+    let variables: &[TemplateValue] = if f.delivery == LinkDelivery::Whatsapp {
+        &f.variables
+    } else {
+        &[]
+    };
+    for v in variables {
         let field = format!("variables.{}", v.name);
         if opsdesk_http::text::has_unsafe_chars(&v.value, false) {
             errs.push(AppError::validation(
@@ -514,7 +520,7 @@ impl App {
         };
         let practice = self.is_practice();
         let now = self.now_ms();
-        self.with_conn(|c| sql::save(c, &r, now, practice))?;
+        self.with_conn(|c| sql::save(c, &r, now, now, practice))?;
         self.record("identity", "identity.looked_up", Outcome::Ok, process_id);
         self.identity_get(process_id)
     }
@@ -528,9 +534,8 @@ impl App {
             Ok(Some(view_of(&r, fetched, downloads_for(c, process_id)?)))
         })?
         .ok_or_else(|| {
-            AppError::validation(
-                "process",
-                RuleCode::NotAProcessId,
+            AppError::new(
+                crate::error::ErrorCode::NotFound,
                 "this process is not on this computer",
             )
         })
@@ -566,13 +571,15 @@ impl App {
 
     /// When the inbox was last brought up to date, and whether it holds the whole account.
     pub fn identity_sync_state(&self) -> Result<InboxSync, AppError> {
-        let (older, at) = (self.mode_key("sync_older"), self.mode_key("synced_at"));
+        let (cursors, at) = (self.mode_key("sync_cursors"), self.mode_key("synced_at"));
         self.with_conn(|c| {
+            let unfinished = kv::get(c, &cursors)?
+                .and_then(|v| serde_json::from_str::<Vec<SavedWalk>>(&v).ok())
+                .is_some_and(|v| !v.is_empty());
             Ok(InboxSync {
                 new: 0,
                 changed: 0,
-                complete: kv::get(c, &older)?.unwrap_or_default().is_empty()
-                    && kv::get(c, &at)?.is_some(),
+                complete: !unfinished && kv::get(c, &at)?.is_some(),
                 synced_at_ms: kv::get(c, &at)?.and_then(|v| v.parse().ok()),
             })
         })
@@ -580,79 +587,68 @@ impl App {
 
     /// Brings the inbox up to date from Truora's process list (D8), newest first.
     ///
-    /// The newest pages are read until one brings nothing new or changed: from there on the
-    /// cache already matches. Then, if an earlier refresh stopped before the oldest process
-    /// (a large account fills in over several refreshes), it goes on from where that one
-    /// stopped. At most [`SYNC_PAGES`] pages per call, whichever part they go to.
+    /// A walk reads pages from a starting point until it meets a page with nothing new or
+    /// changed (from there on the cache matches) or the end of the list. Where a walk has to
+    /// stop early (its share of the [`SYNC_PAGES`] pages of a run is spent, the network fails,
+    /// the app is closed) the page it would read next is saved after every page, and later runs
+    /// go on from there: a large account fills in over several runs, and no interruption leaves
+    /// a gap. Each run first walks from the newest (5 pages while an older walk is unfinished,
+    /// so new processes are never kept waiting behind a fill-in), then the saved walks. Then the
+    /// pending processes this walk did not reach are asked again one by one (D7), so one that
+    /// finished on page 40 does not read "in progress" for ever.
     #[tracing::instrument(skip(self))]
     pub async fn identity_sync(&self) -> Result<InboxSync, AppError> {
         let _one = self.identity_sync_lock.lock().await;
-        let client = self.truora().await?;
+        // The mode before the client: if it changes while the client is made (the practice
+        // sandbox starting), nothing is saved under the wrong mode.
         let practice = self.is_practice();
-        let (older_key, at_key) = (self.mode_key("sync_older"), self.mode_key("synced_at"));
-        let mut older: Option<String> = self
-            .with_conn(|c| kv::get(c, &older_key))?
-            .filter(|v| !v.is_empty());
-        let first_time = self.with_conn(|c| kv::get(c, &at_key))?.is_none();
-        let (mut new, mut changed, mut budget) = (0u32, 0u32, SYNC_PAGES);
-        let mut save_page = |page: &[ProcessResult]| -> Result<(u32, u32), AppError> {
-            let now = self.now_ms();
-            let saved = self.with_conn(|c| sql::save_all(c, page, now, practice))?;
-            let n = saved.iter().filter(|s| **s == sql::Saved::New).count() as u32;
-            let ch = saved.iter().filter(|s| **s == sql::Saved::Changed).count() as u32;
-            new += n;
-            changed += ch;
-            Ok((n, ch))
+        let client = self.truora().await?;
+        if self.is_practice() != practice {
+            return self.identity_sync_state();
+        }
+        let (cursors_key, at_key) = (self.mode_key("sync_cursors"), self.mode_key("synced_at"));
+        let mut walk = InboxWalk {
+            app: self,
+            client: &client,
+            practice,
+            cursors: self
+                .with_conn(|c| kv::get(c, &cursors_key))?
+                .and_then(|v| serde_json::from_str(&v).ok())
+                .unwrap_or_default(),
+            cursors_key,
+            budget: SYNC_PAGES,
+            new: 0,
+            changed: 0,
+            refreshed: std::collections::HashSet::new(),
         };
-        // The newest pages.
-        let mut cursor: Option<String> = None;
-        while budget > 0 {
-            budget -= 1;
-            let (page, next) = client.list_processes(cursor.as_deref()).await?;
-            let (n, ch) = save_page(&page)?;
-            match next {
-                None => {
-                    // The whole account has been read.
-                    older = None;
-                    break;
-                }
-                Some(_) if n == 0 && ch == 0 && !first_time => break,
-                Some(k) => cursor = Some(k),
-            }
-            if budget == 0 {
-                // Stopped short of the known part: the older pages are read on later runs
-                // (walking again through known ones costs little and leaves no gap).
-                older = cursor.clone();
-            }
+        let first_time = self.with_conn(|c| kv::get(c, &at_key))?.is_none();
+        let top_share = if walk.cursors.is_empty() {
+            SYNC_PAGES
+        } else {
+            5
+        };
+        // The first run reads on past processes already looked up by hand.
+        walk.walk(None, None, !first_time, top_share, !first_time)
+            .await?;
+        while walk.budget > 0 && !walk.cursors.is_empty() {
+            let SavedWalk { from, news } = walk.cursors[0].clone();
+            walk.walk(Some(0), Some(from), true, SYNC_PAGES, news)
+                .await?;
         }
-        // Where an earlier refresh stopped.
-        while budget > 0 {
-            let Some(from) = older.clone() else { break };
-            budget -= 1;
-            let (page, next) = match client.list_processes(Some(&from)).await {
-                Ok(v) => v,
-                // A cursor Truora no longer knows: start the fill-in over on the next run.
-                Err(e) if e.kind == ErrorKind::InvalidInput => (Vec::new(), None),
-                Err(e) => return Err(e.into()),
-            };
-            save_page(&page)?;
-            older = next;
-        }
+        walk.pending_again().await?;
         let now = self.now_ms();
-        self.with_conn(|c| {
-            kv::put(c, &older_key, older.as_deref().unwrap_or(""))?;
-            kv::put(c, &at_key, &now.to_string())
-        })?;
+        self.with_conn(|c| kv::put(c, &at_key, &now.to_string()))?;
+        let complete = walk.cursors.is_empty();
         tracing::info!(
-            new,
-            changed,
-            complete = older.is_none(),
+            new = walk.new,
+            changed = walk.changed,
+            complete,
             "identity inbox refreshed"
         );
         Ok(InboxSync {
-            new,
-            changed,
-            complete: older.is_none(),
+            new: walk.new,
+            changed: walk.changed,
+            complete,
             synced_at_ms: Some(now),
         })
     }
@@ -661,6 +657,8 @@ impl App {
     /// stay where they were saved.
     #[tracing::instrument(skip(self))]
     pub async fn identity_delete(&self, process_id: &str) -> Result<(), AppError> {
+        // Not while a refresh is saving a page that may still hold it: it would come back.
+        let _one = self.identity_sync_lock.lock().await;
         let client = self.truora().await?;
         match client.delete_process(process_id).await {
             // Already gone at Truora (deleted elsewhere, or a repeated click): done all the same.
@@ -917,6 +915,142 @@ impl App {
                 Err(vec![e.into()])
             }
         }
+    }
+}
+
+/// Pending processes asked again one by one per refresh, at most (D7 costs a request each).
+const PENDING_AGAIN: usize = 20;
+
+/// Where an unfinished walk goes on from, and whether what it finds is news (new processes at
+/// the top) or not (filling in the account's history).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SavedWalk {
+    from: String,
+    news: bool,
+}
+
+/// One refresh of the inbox: the pages it may still read, the saved walks, what it found.
+struct InboxWalk<'a> {
+    app: &'a App,
+    client: &'a opsdesk_truora::TruoraClient,
+    practice: bool,
+    /// Where unfinished walks go on from, oldest first (saved after every page).
+    cursors: Vec<SavedWalk>,
+    cursors_key: String,
+    budget: usize,
+    new: u32,
+    changed: u32,
+    /// Processes read in this run (their outcome is current).
+    refreshed: std::collections::HashSet<String>,
+}
+
+impl InboxWalk<'_> {
+    fn save_cursors(&self) -> Result<(), AppError> {
+        let v = serde_json::to_string(&self.cursors).expect("strings serialise");
+        self.app.with_conn(|c| kv::put(c, &self.cursors_key, &v))?;
+        Ok(())
+    }
+
+    /// Walks from `start` (the newest page when none) for at most `share` pages. `slot` is the
+    /// walk's saved cursor, if it has one. `news`: processes first seen here are marked new.
+    async fn walk(
+        &mut self,
+        mut slot: Option<usize>,
+        mut start: Option<String>,
+        stop_at_known: bool,
+        share: usize,
+        news: bool,
+    ) -> Result<(), AppError> {
+        let mut used = 0;
+        while self.budget > 0 && used < share {
+            self.budget -= 1;
+            used += 1;
+            let (page, next) = match self.client.list_processes(start.as_deref()).await {
+                Ok(v) => v,
+                // A place Truora no longer knows (the process it was keyed by is gone): drop
+                // it, and let the next run read from the newest without stopping, so what lay
+                // beyond it is not lost.
+                Err(e) if e.kind == ErrorKind::InvalidInput && start.is_some() => {
+                    if let Some(i) = slot {
+                        self.cursors.remove(i);
+                    }
+                    self.save_cursors()?;
+                    let at = self.app.mode_key("synced_at");
+                    self.app
+                        .with_conn(|c| c.execute("DELETE FROM settings WHERE key = ?1", [&at]))?;
+                    return Ok(());
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let now = self.app.now_ms();
+            let seen = if news { now } else { 0 };
+            let practice = self.practice;
+            let saved = self
+                .app
+                .with_conn(|c| sql::save_all(c, &page, now, seen, practice))?;
+            let n = saved.iter().filter(|s| **s == sql::Saved::New).count() as u32;
+            let ch = saved.iter().filter(|s| **s == sql::Saved::Changed).count() as u32;
+            self.new += n;
+            self.changed += ch;
+            self.refreshed
+                .extend(page.iter().map(|p| p.process_id.clone()));
+            let next = match next {
+                Some(k) if !(stop_at_known && n == 0 && ch == 0) => k,
+                // The end of the list, or the part already cached: this walk is done.
+                _ => {
+                    if let Some(i) = slot {
+                        self.cursors.remove(i);
+                        self.save_cursors()?;
+                    }
+                    return Ok(());
+                }
+            };
+            match slot {
+                Some(i) => self.cursors[i].from = next.clone(),
+                None => {
+                    self.cursors.push(SavedWalk {
+                        from: next.clone(),
+                        news,
+                    });
+                    slot = Some(self.cursors.len() - 1);
+                }
+            }
+            self.save_cursors()?;
+            start = Some(next);
+        }
+        Ok(())
+    }
+
+    /// Asks again about the pending processes this run did not read, least recently first.
+    async fn pending_again(&mut self) -> Result<(), AppError> {
+        let practice = self.practice;
+        let stale = self
+            .app
+            .with_conn(|c| sql::pending_least_recent(c, practice, PENDING_AGAIN * 2))?;
+        for id in stale
+            .into_iter()
+            .filter(|id| !self.refreshed.contains(id))
+            .take(PENDING_AGAIN)
+        {
+            match self.client.process_result(&id).await {
+                Ok(r) => {
+                    let now = self.app.now_ms();
+                    let saved = self.app.with_conn(|c| {
+                        sql::save_all(c, std::slice::from_ref(&r), now, 0, practice)
+                    })?;
+                    if saved == [sql::Saved::Changed] {
+                        self.changed += 1;
+                    }
+                }
+                // Deleted at Truora meanwhile: it goes from the inbox too.
+                Err(e) if e.kind == ErrorKind::NotFound => {
+                    self.app.with_conn(|c| sql::delete(c, &id))?;
+                    self.changed += 1;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
     }
 }
 

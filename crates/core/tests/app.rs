@@ -780,6 +780,45 @@ async fn the_identity_inbox_fills_in_from_truora_and_marks_what_arrived_since_th
     .collect();
     assert_eq!(marked, [arrived]);
     assert_eq!(app.identity_get(&pending).unwrap().outcome, "success");
+    // More arrive at once than the newest-first walk reads in a run while nothing is unfinished
+    // elsewhere... and than it reads beside an unfinished walk: all come, once, and are news.
+    let since = app.identity_inbox_visit().unwrap().unwrap();
+    let arrivals: Vec<String> = sb.with_state(|s| {
+        let model = s.truora.processes[0].clone();
+        (0..150u64)
+            .map(|i| {
+                let mut p = model.clone();
+                p.process_id = format!("IDP{:032x}", 0xf10000u64 + i);
+                p.created_ms += 7_200_000 + i as i64 * 1_000;
+                s.truora.processes.push(p.clone());
+                p.process_id
+            })
+            .collect()
+    });
+    let fourth = app.identity_sync().await.unwrap();
+    assert_eq!(fourth.new, 150);
+    assert!(fourth.complete);
+    let inbox = whole_inbox(
+        &app,
+        ProcessQuery {
+            new_since: Some(since),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        inbox.len(),
+        total + 1 + 150,
+        "nothing twice, nothing missing"
+    );
+    let mut marked: Vec<_> = inbox
+        .iter()
+        .filter(|r| r.is_new)
+        .map(|r| r.process_id.clone())
+        .collect();
+    marked.sort();
+    let mut arrivals = arrivals;
+    arrivals.sort();
+    assert_eq!(marked, arrivals);
     // Flows were learned from the processes; the user names one.
     let flows = app.identity_flows().unwrap();
     assert_eq!(flows.len(), 4);

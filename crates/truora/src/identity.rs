@@ -48,6 +48,28 @@ pub struct ProcessPerson {
 }
 
 impl ProcessResult {
+    /// Keeps of each validation's `details` only what [`Self::person`] reads. The rest (birth
+    /// dates, addresses, image links that change on every read) is not for the cache: it would
+    /// hold personal data nobody asked for and make every refresh look like a change.
+    pub fn keep_person_details_only(mut self) -> Self {
+        for v in &mut self.validations {
+            v.details = v
+                .details
+                .take()
+                .and_then(|d| d.get("document_details").cloned())
+                .filter(|d| d.is_object())
+                .map(|d| {
+                    let keep: serde_json::Map<String, serde_json::Value> =
+                        ["name", "last_name", "document_number"]
+                            .iter()
+                            .filter_map(|k| d.get(*k).map(|v| (k.to_string(), v.clone())))
+                            .collect();
+                    serde_json::json!({ "document_details": keep })
+                });
+        }
+        self
+    }
+
     pub fn person(&self) -> ProcessPerson {
         let details = self.validations.iter().filter_map(|v| {
             v.details
@@ -221,18 +243,20 @@ pub struct SendLinkRequest {
 impl TruoraClient {
     #[tracing::instrument(skip(self), err(Display))]
     pub async fn process_result(&self, process_id: &str) -> Result<ProcessResult, ApiError> {
-        self.get_json(
+        self.get_json::<ProcessResult>(
             &self.endpoints.identity,
             &format!("v1/processes/{process_id}/result"),
             &[],
         )
         .await
+        .map(ProcessResult::keep_person_details_only)
     }
 
     #[tracing::instrument(skip(self), err(Display))]
     pub async fn read_process(&self, process_id: &str) -> Result<ProcessResult, ApiError> {
-        self.get_json(&self.endpoints.identity, &paths::read(process_id), &[])
+        self.get_json::<ProcessResult>(&self.endpoints.identity, &paths::read(process_id), &[])
             .await
+            .map(ProcessResult::keep_person_details_only)
     }
 
     /// One page of processes, newest first, and the cursor for the next page.
@@ -247,7 +271,13 @@ impl TruoraClient {
         let page: ProcessPage = self
             .get_json(&self.endpoints.identity, paths::LIST, &query)
             .await?;
-        Ok((page.processes, crate::cursor(page.next)))
+        Ok((
+            page.processes
+                .into_iter()
+                .map(ProcessResult::keep_person_details_only)
+                .collect(),
+            crate::cursor(page.next),
+        ))
     }
 
     /// Deletes a process at Truora (D9). Repeating it is harmless: a process already gone
@@ -443,6 +473,33 @@ mod tests {
         assert_eq!(find_process_id("IDP12"), None);
         assert_eq!(find_process_id("CHK1234567890"), None);
         assert_eq!(find_process_id(""), None);
+    }
+
+    #[test]
+    fn only_the_persons_name_and_document_are_kept_of_validation_details() {
+        let r: ProcessResult = serde_json::from_value(serde_json::json!({
+            "process_id": "IDP1",
+            "validations": [
+                {"type": "document-validation", "details": {
+                    "document_details": {"name": "Ana", "last_name": "Souza", "document_number": "123",
+                        "date_of_birth": "1990-01-01", "address": "Rua 1"},
+                    "front_image": "https://signed.example/x?sig=abc"}},
+                {"type": "face-recognition", "details": {"similarity": 0.4}}
+            ]
+        }))
+        .unwrap();
+        let kept = r.keep_person_details_only();
+        let body = serde_json::to_string(&kept).unwrap();
+        for gone in ["1990", "Rua", "signed", "similarity"] {
+            assert!(!body.contains(gone), "{gone} kept: {body}");
+        }
+        assert_eq!(
+            kept.person(),
+            ProcessPerson {
+                name: "Ana Souza".into(),
+                document: "123".into()
+            }
+        );
     }
 
     #[test]

@@ -104,15 +104,18 @@ pub enum Saved {
     Same,
 }
 
-/// Saves one process (row, place in the list, body) in one transaction.
+/// Saves one process (row, place in the list, body) in one transaction. `seen_ms` is when it
+/// counts as first seen, if it is new: now for news, 0 for what is not ("new since your last
+/// visit" then leaves it out).
 pub fn save(
     conn: &mut Connection,
     r: &ProcessResult,
     now: i64,
+    seen_ms: i64,
     practice: bool,
 ) -> rusqlite::Result<Saved> {
     let tx = crate::store::write_tx(conn)?;
-    let saved = save_in(&tx, r, now, practice)?;
+    let saved = save_in(&tx, r, now, seen_ms, practice)?;
     tx.commit()?;
     Ok(saved)
 }
@@ -122,12 +125,13 @@ pub fn save_all(
     conn: &mut Connection,
     rs: &[ProcessResult],
     now: i64,
+    seen_ms: i64,
     practice: bool,
 ) -> rusqlite::Result<Vec<Saved>> {
     let tx = crate::store::write_tx(conn)?;
     let saved = rs
         .iter()
-        .map(|r| save_in(&tx, r, now, practice))
+        .map(|r| save_in(&tx, r, now, seen_ms, practice))
         .collect::<rusqlite::Result<Vec<_>>>()?;
     tx.commit()?;
     Ok(saved)
@@ -137,6 +141,7 @@ fn save_in(
     conn: &Connection,
     r: &ProcessResult,
     now: i64,
+    seen_ms: i64,
     practice: bool,
 ) -> rusqlite::Result<Saved> {
     let body = serde_json::to_string(r).expect("process serialises");
@@ -167,7 +172,7 @@ fn save_in(
     let ord = if known { 0 } else { next_ord(conn, created)? };
     conn.execute(
         "INSERT INTO identity_inbox (ord, process_id, outcome, flow_id, country, name, document, created_ms, fetched_at_ms, first_seen_ms, practice)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11, ?10)
          ON CONFLICT(process_id) DO UPDATE SET outcome = excluded.outcome, flow_id = excluded.flow_id,
            country = excluded.country, name = CASE WHEN excluded.name = '' THEN name ELSE excluded.name END,
            document = CASE WHEN excluded.document = '' THEN document ELSE excluded.document END,
@@ -183,6 +188,7 @@ fn save_in(
             created,
             now,
             practice,
+            seen_ms,
         ],
     )?;
     conn.execute(
@@ -222,6 +228,21 @@ pub fn load(conn: &Connection, process_id: &str) -> rusqlite::Result<Option<(Pro
             .ok()
             .map(|r| (r, fetched))
     }))
+}
+
+/// Pending processes of a mode, least recently fetched first (to ask about them again).
+pub fn pending_least_recent(
+    conn: &Connection,
+    practice: bool,
+    limit: usize,
+) -> rusqlite::Result<Vec<String>> {
+    // Walks the pending part of the outcome index; pending processes are a small share.
+    let mut stmt = conn.prepare_cached(
+        "SELECT process_id FROM identity_inbox INDEXED BY identity_by_outcome
+         WHERE practice = ?1 AND outcome = 'pending' ORDER BY fetched_at_ms LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![practice, limit as i64], |r| r.get(0))?;
+    rows.collect()
 }
 
 /// Forgets a process (deleted at Truora): its row, body and search entry.
@@ -461,7 +482,10 @@ mod tests {
                     "validations": doc(if i == 7 { "María José" } else { "Ana" }, &format!("10{i:06}")),
                 }),
             );
-            assert_eq!(save(&mut c, &r, 1_000 + i, false).unwrap(), Saved::New);
+            assert_eq!(
+                save(&mut c, &r, 1_000 + i, 1_000 + i, false).unwrap(),
+                Saved::New
+            );
         }
         let q = |f: &dyn Fn(&mut ProcessQuery)| {
             let mut q = ProcessQuery {
@@ -516,13 +540,16 @@ mod tests {
             serde_json::json!({"status": "success", "flow_id": "IPFodd",
                 "validations": doc("María José", "10000007")}),
         );
-        assert_eq!(save(&mut c, &again, 9_000, false).unwrap(), Saved::Same);
+        assert_eq!(
+            save(&mut c, &again, 9_000, 9_000, false).unwrap(),
+            Saved::Same
+        );
         let changed = ProcessResult {
             override_status: Some("failure".into()),
             ..again
         };
         assert_eq!(
-            save(&mut c, &changed, 9_001, false).unwrap(),
+            save(&mut c, &changed, 9_001, 9_001, false).unwrap(),
             Saved::Changed
         );
         let maria = search(&c, &q(&|q| q.text = "maria".into()), false).unwrap();

@@ -297,7 +297,8 @@ export const en = {
   'identity.outbound_pick': 'WhatsApp template',
   'identity.outbound_pick_help': 'An approved template that allows the link.',
   'identity.variable': 'Value for “{name}”',
-  'identity.no_templates': 'WhatsApp needs an approved template, and OpsDesk does not know any yet.',
+  'identity.no_templates':
+    'WhatsApp needs an approved template, and OpsDesk does not know any yet: bring them in, or type the template’s ID below.',
   'identity.no_templates_action': 'Bring in your templates',
   'identity.back': 'Identity inbox',
   'identity.delete.title': 'Delete this process',

@@ -305,7 +305,8 @@ export const es: Record<MessageKey, string> = {
   'identity.outbound_pick': 'Plantilla de WhatsApp',
   'identity.outbound_pick_help': 'Una plantilla aprobada que permita el enlace.',
   'identity.variable': 'Valor para «{name}»',
-  'identity.no_templates': 'WhatsApp necesita una plantilla aprobada, y OpsDesk aún no conoce ninguna.',
+  'identity.no_templates':
+    'WhatsApp necesita una plantilla aprobada, y OpsDesk aún no conoce ninguna: tráigalas, o escriba abajo el ID de la plantilla.',
   'identity.no_templates_action': 'Traer sus plantillas',
   'identity.back': 'Bandeja de identidad',
   'identity.delete.title': 'Eliminar este proceso',

@@ -305,7 +305,8 @@ export const ptBR: Record<MessageKey, string> = {
   'identity.outbound_pick': 'Modelo de WhatsApp',
   'identity.outbound_pick_help': 'Um modelo aprovado que permita o link.',
   'identity.variable': 'Valor para “{name}”',
-  'identity.no_templates': 'O WhatsApp precisa de um modelo aprovado, e o OpsDesk ainda não conhece nenhum.',
+  'identity.no_templates':
+    'O WhatsApp precisa de um modelo aprovado, e o OpsDesk ainda não conhece nenhum: traga-os, ou digite abaixo o ID do modelo.',
   'identity.no_templates_action': 'Trazer seus modelos',
   'identity.back': 'Caixa de identidade',
   'identity.delete.title': 'Excluir este processo',
