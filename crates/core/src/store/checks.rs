@@ -223,25 +223,58 @@ pub fn fts_query(text: &str) -> Option<String> {
 /// joined to its row; without, the index of the filter chosen (`practice`, `status`, `country`
 /// or `kind`, each ending in `ord`). The plan tests below keep it that way.
 pub fn search(conn: &Connection, q: &CheckQuery, practice: bool) -> rusqlite::Result<CheckPage> {
-    let limit = q.limit.clamp(1, PAGE_MAX);
-    let mut upper = q
+    let (sql, args) = search_sql(q, practice);
+    let (rows, next) = keyset_page(
+        conn,
+        &sql,
+        args,
+        &Span {
+            after: q.after.as_deref(),
+            from_ms: q.from_ms,
+            to_ms: q.to_ms,
+            limit: q.limit,
+        },
+        row_of,
+    )?;
+    Ok(CheckPage { rows, next })
+}
+
+/// Where a page of a list keyed by `ord` lies: after the cursor, within the dates, how many.
+pub(crate) struct Span<'a> {
+    pub after: Option<&'a str>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    pub limit: u32,
+}
+
+/// One page of a list keyed by `ord` (the checks list, the identity inbox), newest first.
+/// `sql` selects `ord` among its columns and ends with the three placeholders every list
+/// statement ends with: the upper key (exclusive), the lower key (inclusive), the page size.
+/// The next page's cursor is the last row's key, when the page is full.
+pub(crate) fn keyset_page<T>(
+    conn: &Connection,
+    sql: &str,
+    mut args: Vec<rusqlite::types::Value>,
+    span: &Span,
+    row: impl Fn(&rusqlite::Row) -> rusqlite::Result<T>,
+) -> rusqlite::Result<(Vec<T>, Option<String>)> {
+    let limit = span.limit.clamp(1, PAGE_MAX);
+    let mut upper = span
         .after
-        .as_deref()
         .and_then(|a| a.parse::<i64>().ok())
         .unwrap_or(i64::MAX);
-    if let Some(t) = q.to_ms {
+    if let Some(t) = span.to_ms {
         upper = upper.min(ord_base(t));
     }
-    let lower = q.from_ms.map_or(i64::MIN, ord_base);
-    let (sql, mut args) = search_sql(q, practice);
+    let lower = span.from_ms.map_or(i64::MIN, ord_base);
     args.push(upper.into());
     args.push(lower.into());
     args.push((limit as i64).into());
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut stmt = conn.prepare_cached(sql)?;
     let mut last = None;
     let rows = stmt
         .query_map(rusqlite::params_from_iter(args), |r| {
-            Ok((r.get::<_, i64>("ord")?, row_of(r)?))
+            Ok((r.get::<_, i64>("ord")?, row(r)?))
         })?
         .map(|r| {
             r.map(|(ord, row)| {
@@ -254,7 +287,7 @@ pub fn search(conn: &Connection, q: &CheckQuery, practice: bool) -> rusqlite::Re
         .then_some(last)
         .flatten()
         .map(|o| o.to_string());
-    Ok(CheckPage { rows, next })
+    Ok((rows, next))
 }
 
 /// The index a list without text walks. Without statistics SQLite prefers the mode index and

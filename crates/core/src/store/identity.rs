@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::checks::{fts_query, ord_base, ORD_SHIFT};
+use super::checks::{fts_query, keyset_page, ord_base, Span, ORD_SHIFT};
 
 /// A row of the identity inbox.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -63,7 +63,7 @@ pub struct FlowEntry {
     pub name: String,
 }
 
-pub const PAGE_MAX: u32 = 500;
+pub const PAGE_MAX: u32 = super::checks::PAGE_MAX;
 /// Rows per page as the inbox asks them.
 pub const LIST_PAGE: u32 = 100;
 pub const OUTCOMES: &[&str] = &["success", "failure", "expired", "pending", "overridden"];
@@ -276,51 +276,31 @@ pub fn search(
     q: &ProcessQuery,
     practice: bool,
 ) -> rusqlite::Result<ProcessPage> {
-    let limit = q.limit.clamp(1, PAGE_MAX);
-    let mut upper = q
-        .after
-        .as_deref()
-        .and_then(|a| a.parse::<i64>().ok())
-        .unwrap_or(i64::MAX);
-    if let Some(t) = q.to_ms {
-        upper = upper.min(ord_base(t));
-    }
-    let lower = q.from_ms.map_or(i64::MIN, ord_base);
-    let (sql, mut args) = search_sql(q, practice);
-    args.push(upper.into());
-    args.push(lower.into());
-    args.push((limit as i64).into());
+    let (sql, args) = search_sql(q, practice);
     let since = q.new_since.unwrap_or(i64::MAX);
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut last = None;
-    let rows = stmt
-        .query_map(rusqlite::params_from_iter(args), |r| {
-            let first_seen: i64 = r.get("first_seen_ms")?;
-            Ok((
-                r.get::<_, i64>("ord")?,
-                ProcessRow {
-                    process_id: r.get("process_id")?,
-                    outcome: r.get("outcome")?,
-                    flow_id: r.get("flow_id")?,
-                    country: r.get("country")?,
-                    name: r.get("name")?,
-                    document: r.get("document")?,
-                    created_ms: r.get("created_ms")?,
-                    is_new: first_seen >= since,
-                },
-            ))
-        })?
-        .map(|r| {
-            r.map(|(ord, row)| {
-                last = Some(ord);
-                row
+    let (rows, next) = keyset_page(
+        conn,
+        &sql,
+        args,
+        &Span {
+            after: q.after.as_deref(),
+            from_ms: q.from_ms,
+            to_ms: q.to_ms,
+            limit: q.limit,
+        },
+        |r| {
+            Ok(ProcessRow {
+                process_id: r.get("process_id")?,
+                outcome: r.get("outcome")?,
+                flow_id: r.get("flow_id")?,
+                country: r.get("country")?,
+                name: r.get("name")?,
+                document: r.get("document")?,
+                created_ms: r.get("created_ms")?,
+                is_new: r.get::<_, i64>("first_seen_ms")? >= since,
             })
-        })
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let next = (rows.len() == limit as usize)
-        .then_some(last)
-        .flatten()
-        .map(|o| o.to_string());
+        },
+    )?;
     Ok(ProcessPage { rows, next })
 }
 

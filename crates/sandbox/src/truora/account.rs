@@ -26,12 +26,7 @@ const COUNTRIES: &[&str] = &["ALL", "AR", "BR", "CL", "CO", "CR", "EC", "MX", "P
 /// Generate Token (D1), form-encoded, with the conditional rules of seed 000.
 async fn create(State(s): State<Arc<Shared>>, Form(form): Form<Vec<(String, String)>>) -> Response {
     use StatusCode as C;
-    let get = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
+    let get = |k: &str| super::form_value(&form, k);
     let bad = |m: &str| super::error(C::BAD_REQUEST, m);
     let Some(key_type) = get("key_type") else {
         return bad("key_type is required");

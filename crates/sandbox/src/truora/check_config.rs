@@ -62,12 +62,7 @@ async fn list_types(State(s): State<Arc<Shared>>) -> Response {
 /// Parses and checks a custom type form: not a built-in name, weights 0..1 summing to 1,
 /// no tax dataset in Brazil.
 fn parse_type(form: &[(String, String)]) -> Result<CustomType, Response> {
-    let get = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
+    let get = |k: &str| super::form_value(form, k);
     let name = get("type").ok_or_else(|| bad("type is required"))?;
     if matches!(name.as_str(), "person" | "vehicle" | "company") {
         return Err(bad("type cannot be person, vehicle or company"));
@@ -244,12 +239,7 @@ async fn create_continuous(
     State(s): State<Arc<Shared>>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let get = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
+    let get = |k: &str| super::form_value(&form, k);
     let Some(check_id) = get("check_id") else {
         return bad("check_id is required");
     };
@@ -300,12 +290,7 @@ async fn update_continuous(
     Path(id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let get = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
+    let get = |k: &str| super::form_value(&form, k);
     let mut st = s.state.lock().unwrap();
     let Some(c) = st.truora.continuous.iter_mut().find(|c| c.id == id) else {
         return super::error(StatusCode::NOT_FOUND, "continuous check not found");

@@ -220,12 +220,7 @@ async fn resend_link(
     axum::extract::Form(form): axum::extract::Form<Vec<(String, String)>>,
 ) -> Response {
     use StatusCode as C;
-    let get = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
+    let get = |k: &str| super::form_value(&form, k);
     let mut st = s.state.lock().unwrap();
     let Some(p) = st.truora.processes.iter().find(|p| p.process_id == id) else {
         return super::error(C::NOT_FOUND, "process not found");
@@ -295,12 +290,7 @@ async fn send_link(
     axum::extract::Form(form): axum::extract::Form<Vec<(String, String)>>,
 ) -> Response {
     use StatusCode as C;
-    let get = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
+    let get = |k: &str| super::form_value(&form, k);
     if !flow_id.starts_with("IPF") {
         return super::error(C::NOT_FOUND, "flow not found");
     }

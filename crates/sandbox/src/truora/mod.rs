@@ -105,6 +105,14 @@ pub(crate) fn file_phase(
 
 /// Cursor paging shared by the list endpoints: the page after the item whose key is
 /// `start_key`, and the `next` relative URL (`{path}?start_key=…`) when more remain.
+/// A form field's value, trimmed; none when absent or blank.
+pub(crate) fn form_value(form: &[(String, String)], key: &str) -> Option<String> {
+    form.iter()
+        .find(|(n, _)| n == key)
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
 pub(crate) fn page_after<'a, T>(
     all: &'a [T],
     start_key: Option<&str>,
