@@ -128,6 +128,33 @@ async fn filtering_the_inbox_opening_a_failure_and_resending_its_link() {
     w.wait_for("[data-testid=resend-sent]").await;
     w.screenshot("identity-link-resent").await;
 
+    // Deleting asks first, saying what is lost; "Keep it" keeps it.
+    let deleted_id = w.wait_for("#process-title + p").await.text().await.unwrap();
+    w.wait_for("[data-testid=process-delete]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let dialog = w.wait_for("[data-testid=delete-dialog][open]").await;
+    let words = dialog.text().await.unwrap();
+    assert!(words.contains("Nobody can recover them"), "{words}");
+    w.screenshot("identity-delete-dialog").await;
+    w.wait_for("[data-testid=delete-confirm]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    // Back in the inbox, without it.
+    w.wait_for("[data-testid=inbox-list]").await;
+    let id = deleted_id
+        .split(" · ")
+        .find(|p| p.starts_with("IDP"))
+        .unwrap()
+        .to_string();
+    let search = w.wait_for("[data-testid=inbox-search]").await;
+    search.send_keys(&id).await.unwrap();
+    w.wait_for("[data-testid=inbox-lookup]").await;
+
     // Recorded in Activity, without the number.
     w.wait_for("a[data-nav='/activity']")
         .await

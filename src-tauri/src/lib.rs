@@ -296,6 +296,11 @@ fn refresh_identity_inbox(handle: tauri::AppHandle, core: Arc<App>) {
             if core.store_health() != opsdesk_core::StoreHealth::Ok {
                 continue;
             }
+            // Practice mode's account lives in the built-in sandbox: not started for this alone
+            // (it costs memory at idle); the inbox refreshes itself when opened.
+            if core.is_practice() && !core.practice_sandbox_running() {
+                continue;
+            }
             match core.identity_sync().await {
                 Ok(s) if s.new > 0 || s.changed > 0 => {
                     events::changed(&handle, &[events::Topic::Identity])

@@ -575,6 +575,12 @@ impl App {
         self.credentials()
     }
 
+    /// Whether Practice mode's sandbox has been started (background work that would be its only
+    /// user waits for something else to start it).
+    pub fn practice_sandbox_running(&self) -> bool {
+        self.practice_sandbox.initialized()
+    }
+
     /// The in-process sandbox behind Practice mode, started on first use.
     pub async fn practice_sandbox(&self) -> Result<&Sandbox, AppError> {
         self.practice_sandbox
