@@ -8,14 +8,41 @@ pub async fn app_status(core: Core<'_>) -> CmdResult<AppStatus> {
     off_main(&core, move |c| Ok(c.status())).await
 }
 
+/// Where the page's start-up time went, in milliseconds since the page began loading.
+#[derive(serde::Deserialize, Debug)]
+pub struct StartupMarks {
+    page_origin_epoch_ms: f64,
+    script_ms: f64,
+    status_asked_ms: f64,
+    status_back_ms: f64,
+    painted_ms: f64,
+}
+
 /// The first screen has its status and has been painted: logs how long after the process
-/// started (once), the start-up figure `scripts/measure-startup.sh` reads.
+/// started (once), the start-up figure `scripts/measure-startup.sh` reads, and where the time
+/// went: until the page began loading, until its script ran, the status call, the paint.
 #[tauri::command]
-pub fn ui_ready() {
+pub fn ui_ready(marks: StartupMarks) {
     static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if !DONE.swap(true, std::sync::atomic::Ordering::SeqCst) {
-        let ms = crate::STARTED.get().map_or(0, |s| s.elapsed().as_millis());
-        tracing::info!(ms, "first screen shown");
+        let Some(started) = crate::STARTED.get() else {
+            return;
+        };
+        let ms = started.elapsed().as_millis();
+        // The process start on the wall clock, to place the page's own clock against it.
+        let start_epoch_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+            - started.elapsed().as_secs_f64() * 1000.0;
+        let page_ms = (marks.page_origin_epoch_ms - start_epoch_ms).round() as i64;
+        tracing::info!(
+            ms,
+            page_ms,
+            script_ms = marks.script_ms.round() as i64,
+            status_call_ms = (marks.status_back_ms - marks.status_asked_ms).round() as i64,
+            paint_ms = (marks.painted_ms - marks.status_back_ms).round() as i64,
+            "first screen shown"
+        );
     }
 }
 

@@ -13,9 +13,14 @@ export const app = $state<{ status: AppStatus | null; loadError: unknown; recove
   recovery: null
 });
 
+// The status asked for by app.html as the page began loading, used once.
+let early = (globalThis as { __opsdeskStatus?: Promise<AppStatus> }).__opsdeskStatus;
+
 export async function refreshStatus(): Promise<void> {
   try {
-    const status = await backend().appStatus();
+    const pending = early ?? backend().appStatus();
+    early = undefined;
+    const status = await pending;
     app.status = status;
     app.loadError = null;
     if (status.settings) {
