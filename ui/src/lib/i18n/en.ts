@@ -254,6 +254,7 @@ export const en = {
   'identity.inbox.sync': 'Check for new processes',
   'identity.inbox.syncing': 'Checking…',
   'identity.inbox.found_new': '{n} new since the last check.',
+  'identity.inbox.brought_in': '{n} processes brought in from Truora.',
   'identity.inbox.up_to_date': 'Up to date: nothing new.',
   'identity.inbox.synced_at': 'Up to date as of {when}.',
   'identity.inbox.never_synced': 'Not brought in from Truora yet.',
@@ -277,7 +278,7 @@ export const en = {
   'identity.outcome.expired': 'Expired',
   'identity.outcome.pending': 'In progress',
   'identity.outcome.overridden': 'Changed by a reviewer',
-  'identity.flows.unnamed': 'Unnamed flow …{end}',
+  'identity.flows.unnamed': 'Flow …{end}',
   'identity.flows.title': 'Your verification flows',
   'identity.flows.intro':
     'OpsDesk learns your flows from the processes it sees. Give each a name your team recognises: every list and form then shows the name instead of the ID.',

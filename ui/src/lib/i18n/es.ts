@@ -262,6 +262,7 @@ export const es: Record<MessageKey, string> = {
   'identity.inbox.sync': 'Buscar procesos nuevos',
   'identity.inbox.syncing': 'Buscando…',
   'identity.inbox.found_new': '{n} nuevos desde la última búsqueda.',
+  'identity.inbox.brought_in': 'Se trajeron {n} procesos de Truora.',
   'identity.inbox.up_to_date': 'Al día: no hay nada nuevo.',
   'identity.inbox.synced_at': 'Al día a las {when}.',
   'identity.inbox.never_synced': 'Aún no se han traído de Truora.',
@@ -285,7 +286,7 @@ export const es: Record<MessageKey, string> = {
   'identity.outcome.expired': 'Vencido',
   'identity.outcome.pending': 'En curso',
   'identity.outcome.overridden': 'Cambiado por un revisor',
-  'identity.flows.unnamed': 'Flujo sin nombre …{end}',
+  'identity.flows.unnamed': 'Flujo …{end}',
   'identity.flows.title': 'Sus flujos de verificación',
   'identity.flows.intro':
     'OpsDesk conoce sus flujos por los procesos que ve. Dele a cada uno un nombre que su equipo reconozca: todas las listas y formularios mostrarán el nombre en lugar del ID.',

@@ -263,6 +263,7 @@ export const ptBR: Record<MessageKey, string> = {
   'identity.inbox.sync': 'Buscar processos novos',
   'identity.inbox.syncing': 'Buscando…',
   'identity.inbox.found_new': '{n} novos desde a última busca.',
+  'identity.inbox.brought_in': '{n} processos trazidos da Truora.',
   'identity.inbox.up_to_date': 'Em dia: nada novo.',
   'identity.inbox.synced_at': 'Em dia às {when}.',
   'identity.inbox.never_synced': 'Ainda não trazidos da Truora.',
@@ -286,7 +287,7 @@ export const ptBR: Record<MessageKey, string> = {
   'identity.outcome.expired': 'Expirado',
   'identity.outcome.pending': 'Em andamento',
   'identity.outcome.overridden': 'Alterado por um revisor',
-  'identity.flows.unnamed': 'Fluxo sem nome …{end}',
+  'identity.flows.unnamed': 'Fluxo …{end}',
   'identity.flows.title': 'Seus fluxos de verificação',
   'identity.flows.intro':
     'O OpsDesk conhece seus fluxos pelos processos que vê. Dê a cada um um nome que sua equipe reconheça: todas as listas e formulários mostrarão o nome em vez do ID.',
