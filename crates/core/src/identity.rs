@@ -763,6 +763,19 @@ impl App {
         }
     }
 
+    /// Remembers a flow used somewhere (a WhatsApp send, link or list), so the flow fields can
+    /// offer it by name from then on. Best effort: a send never fails for it.
+    pub(crate) fn remember_flow(&self, flow_id: &str) {
+        let flow = flow_id.trim();
+        if !flow.starts_with("IPF") || flow.len() < 6 {
+            return;
+        }
+        let (practice, now) = (self.is_practice(), self.now_ms());
+        if let Err(e) = self.with_conn(|c| sql::remember_flow(c, practice, flow, now)) {
+            tracing::debug!(error = %e, "flow not remembered");
+        }
+    }
+
     /// The account's flows this computer knows, with the operator's names.
     pub fn identity_flows(&self) -> Result<Vec<FlowEntry>, AppError> {
         let practice = self.is_practice();

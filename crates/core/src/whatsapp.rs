@@ -465,6 +465,7 @@ impl App {
             variables: t.variables.clone(),
         };
         let clean = validate_send(draft, &sendable).map_err(rule_errors)?;
+        self.remember_flow(&draft.flow_id);
         let client = self.truora().await.map_err(|e| vec![e])?;
         let masked = opsdesk_http::redact::mask_phone(&clean.e164());
         let row_id = match self.begin_send(&clean, send_again).map_err(|e| vec![e])? {
@@ -611,6 +612,7 @@ impl App {
             return Err(errs);
         }
         let line = line.unwrap();
+        self.remember_flow(flow);
         let client = self.truora().await.map_err(|e| vec![e])?;
         let created = match client.create_inbound(&line, flow, text).await {
             Ok(c) => c,

@@ -478,8 +478,14 @@ async fn whatsapp_templates_are_authored_followed_to_a_verdict_and_sent_once_per
     let errs = app.whatsapp_send(&send, false).await.unwrap_err();
     assert_eq!(errs[0].rule.map(|r| r.as_str()), Some("wa_opt_in_required"));
     send.opt_in = true;
+    assert!(
+        app.identity_flows().unwrap().is_empty(),
+        "a refused send teaches no flow"
+    );
     let sent = app.whatsapp_send(&send, false).await.unwrap();
     assert!(sent.session_id.starts_with("WDIS"));
+    // The flow used is offered by the flow fields from now on.
+    assert_eq!(app.identity_flows().unwrap()[0].flow_id, "IPF100");
     assert!(
         !sent.recipient.contains("765"),
         "masked: {}",

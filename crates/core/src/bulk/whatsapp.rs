@@ -387,6 +387,7 @@ impl App {
                 "flow needed",
             ));
         }
+        self.remember_flow(&m.flow_id);
         self.bulk_create_from_sheet(KIND, "whatsapp", m, title, |sheet, f| {
             each_row(sheet, m, &t, f)
         })

@@ -30,6 +30,14 @@ pub fn save(
             notified_status = CASE WHEN ?7 THEN 'PENDING_REVIEW' ELSE wa_outbounds.notified_status END",
         params![o.outbound_id, line, o.outbound_name, status, practice, now, pending, FIRST_CHECK_MS, body],
     )?;
+    // A template names the flow its answers continue in: the flow fields offer it from now on.
+    if let Some(flow) = o
+        .default_flow_id
+        .as_deref()
+        .filter(|f| f.starts_with("IPF"))
+    {
+        super::identity::remember_flow(conn, practice, flow, now)?;
+    }
     Ok(())
 }
 
