@@ -259,7 +259,7 @@ export const en = {
   'identity.inbox.synced_at': 'Up to date as of {when}.',
   'identity.inbox.never_synced': 'Not brought in from Truora yet.',
   'identity.inbox.filling_in': 'Older processes are still being brought in.',
-  'identity.inbox.search': 'Search by name, document or process ID',
+  'identity.inbox.search': 'Name, document or ID',
   'identity.inbox.col_person': 'Person',
   'identity.inbox.col_flow': 'Flow',
   'identity.inbox.col_country': 'Country',
@@ -279,6 +279,8 @@ export const en = {
   'identity.outcome.pending': 'In progress',
   'identity.outcome.overridden': 'Changed by a reviewer',
   'identity.flows.unnamed': 'Flow …{end}',
+  'identity.flows.prompt': 'Some flows have no name yet: name them so everyone recognises them.',
+  'identity.flows.prompt_action': 'Name the flows',
   'identity.flows.title': 'Your verification flows',
   'identity.flows.intro':
     'OpsDesk learns your flows from the processes it sees. Give each a name your team recognises: every list and form then shows the name instead of the ID.',

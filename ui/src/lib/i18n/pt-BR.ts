@@ -265,10 +265,10 @@ export const ptBR: Record<MessageKey, string> = {
   'identity.inbox.found_new': '{n} novos desde a última busca.',
   'identity.inbox.brought_in': '{n} processos trazidos da Truora.',
   'identity.inbox.up_to_date': 'Em dia: nada novo.',
-  'identity.inbox.synced_at': 'Em dia às {when}.',
+  'identity.inbox.synced_at': 'Em dia: {when}.',
   'identity.inbox.never_synced': 'Ainda não trazidos da Truora.',
   'identity.inbox.filling_in': 'Os processos mais antigos ainda estão sendo trazidos.',
-  'identity.inbox.search': 'Buscar por nome, documento ou ID do processo',
+  'identity.inbox.search': 'Nome, documento ou ID',
   'identity.inbox.col_person': 'Pessoa',
   'identity.inbox.col_flow': 'Fluxo',
   'identity.inbox.col_country': 'País',
@@ -288,6 +288,8 @@ export const ptBR: Record<MessageKey, string> = {
   'identity.outcome.pending': 'Em andamento',
   'identity.outcome.overridden': 'Alterado por um revisor',
   'identity.flows.unnamed': 'Fluxo …{end}',
+  'identity.flows.prompt': 'Alguns fluxos ainda não têm nome: dê um nome para que todos os reconheçam.',
+  'identity.flows.prompt_action': 'Nomear os fluxos',
   'identity.flows.title': 'Seus fluxos de verificação',
   'identity.flows.intro':
     'O OpsDesk conhece seus fluxos pelos processos que vê. Dê a cada um um nome que sua equipe reconheça: todas as listas e formulários mostrarão o nome em vez do ID.',
@@ -325,7 +327,8 @@ export const ptBR: Record<MessageKey, string> = {
   'identity.resend.title': 'Enviar o link de novo',
   'identity.resend.intro':
     'Para quem não terminou, ou cuja verificação falhou ou expirou: a Truora envia o link deste mesmo processo.',
-  'identity.resend.phone_help': 'Como se escreve em {country}; o código do país é adicionado automaticamente.',
+  'identity.resend.phone_help':
+    'Como é escrito no país do processo ({country}); o código do país é adicionado automaticamente.',
   'identity.resend.send': 'Enviar o link de novo',
   'identity.resend.sending': 'Enviando…',
   'identity.resend.sent': 'Enviado. A Truora está entregando o link.',
