@@ -310,6 +310,19 @@ pub fn e164_phone(raw: &str) -> Option<String> {
         .map(|p| p.e164())
 }
 
+/// The number a link goes to, in E.164: typed with `+` and its country code, or as it is written
+/// at home in the country chosen on the form (its code is added), like "send the link again".
+fn link_phone(f: &LinkForm) -> Option<String> {
+    let raw = f.phone.trim();
+    if raw.starts_with('+') {
+        return e164_phone(raw);
+    }
+    let cc = opsdesk_http::phone::calling_code(&f.country)?;
+    opsdesk_http::phone::parse_with_country(cc, raw)
+        .ok()
+        .map(|p| p.e164())
+}
+
 fn is_email(e: &str) -> bool {
     let Some((local, domain)) = e.split_once('@') else {
         return false;
@@ -375,13 +388,15 @@ pub fn validate_link_form(f: &LinkForm) -> Vec<AppError> {
         ));
     }
     let phone = f.phone.trim();
-    let phone_ok = e164_phone(phone).is_some();
-    // With "+" and a country code the number itself is wrong, not its format.
-    let phone_rule = if phone.starts_with('+') {
-        RuleCode::NotAPhone
-    } else {
-        RuleCode::NotE164
-    };
+    let phone_ok = link_phone(f).is_some();
+    // With "+" and a country code, or a country chosen, the number itself is wrong, not its
+    // format; with neither (country "ALL"), the code is what is missing.
+    let phone_rule =
+        if phone.starts_with('+') || opsdesk_http::phone::calling_code(&f.country).is_some() {
+            RuleCode::NotAPhone
+        } else {
+            RuleCode::NotE164
+        };
     match f.delivery {
         LinkDelivery::Whatsapp | LinkDelivery::Sms => {
             if phone.is_empty() {
@@ -852,7 +867,7 @@ impl App {
             return Err(errs);
         }
         let client = self.truora().await.map_err(|e| vec![e])?;
-        let phone = e164_phone(&form.phone);
+        let phone = link_phone(form);
         let outcome = match form.delivery {
             LinkDelivery::CopyLink => client
                 .create_web_token(&WebTokenRequest {
@@ -1141,7 +1156,18 @@ mod tests {
         assert!(e164_phone("3001234567").is_none(), "no country code");
         assert!(e164_phone("+0573001234567").is_none());
         assert!(e164_phone("+57300").is_none());
+        // As written at home in the country chosen: its code is added.
         let mut f = form(LinkDelivery::Sms);
+        f.phone = "300 123 4567".into();
+        assert!(validate_link_form(&f).is_empty());
+        assert_eq!(link_phone(&f).as_deref(), Some("+573001234567"));
+        f.phone = "300 123".into();
+        assert_eq!(
+            rules(&validate_link_form(&f)),
+            [("phone".into(), "not_a_phone".into())]
+        );
+        // With no one country chosen, the code must be typed.
+        f.country = "ALL".into();
         f.phone = "300 123 4567".into();
         assert_eq!(
             rules(&validate_link_form(&f)),

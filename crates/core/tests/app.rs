@@ -268,7 +268,7 @@ async fn sending_a_link_reports_every_invalid_field_and_records_activity() {
         country: "MX".into(),
         delivery: LinkDelivery::Whatsapp,
         language: "es".into(),
-        phone: "55 1234 5678".into(),
+        phone: "55 1234".into(),
         email: String::new(),
         outbound_id: String::new(),
         redirect_url: String::new(),

@@ -232,7 +232,7 @@ export const en = {
   'identity.delivery.copy_link': 'Create the link to copy',
   'identity.sms_warning': 'Text messages sometimes arrive late or not at all because of phone carriers.',
   'identity.phone': 'Phone number',
-  'identity.phone_help': 'With + and the country code, e.g. +57 300 123 4567.',
+  'identity.phone_help': 'As it is written in the country chosen above, or with + and the country code.',
   'identity.email': 'E-mail address',
   'identity.outbound': 'WhatsApp template ID',
   'identity.outbound_help': 'An approved WhatsApp template that allows the link (starts with OTB).',

@@ -240,7 +240,7 @@ export const es: Record<MessageKey, string> = {
   'identity.delivery.copy_link': 'Crear el enlace para copiarlo',
   'identity.sms_warning': 'Los mensajes de texto a veces llegan tarde o no llegan por causa de los operadores.',
   'identity.phone': 'Número de teléfono',
-  'identity.phone_help': 'Con + y el código del país, por ejemplo +57 300 123 4567.',
+  'identity.phone_help': 'Como se escribe en el país elegido arriba, o con + y el indicativo del país.',
   'identity.email': 'Correo electrónico',
   'identity.outbound': 'ID de la plantilla de WhatsApp',
   'identity.outbound_help': 'Una plantilla de WhatsApp aprobada que permita el enlace (empieza con OTB).',

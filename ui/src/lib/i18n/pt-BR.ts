@@ -240,7 +240,7 @@ export const ptBR: Record<MessageKey, string> = {
   'identity.delivery.copy_link': 'Criar o link para copiar',
   'identity.sms_warning': 'Mensagens de texto às vezes chegam atrasadas ou não chegam por causa das operadoras.',
   'identity.phone': 'Número de telefone',
-  'identity.phone_help': 'Com + e o código do país, por exemplo +55 11 91234 5678.',
+  'identity.phone_help': 'Como é escrito no país escolhido acima, ou com + e o código do país.',
   'identity.email': 'E-mail',
   'identity.outbound': 'ID do modelo de WhatsApp',
   'identity.outbound_help': 'Um modelo de WhatsApp aprovado que permita o link (começa com OTB).',
