@@ -7,25 +7,27 @@
 //! Each search is measured for its first page and for the fifth (scrolled, by cursor).
 
 use opsdesk_core::store::fixtures;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+#[path = "support/screen.rs"]
+mod screen;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3
+impl screen::Paged for opsdesk_core::store::checks::CheckPage {
+    fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+    fn next(&self) -> Option<String> {
+        self.next.clone()
+    }
 }
 
 fn main() {
-    let sizes: Vec<usize> = std::env::var("CHECKS")
-        .unwrap_or_else(|_| "10000,100000,1000000".into())
-        .split(',')
-        .map(|s| s.trim().parse().expect("CHECKS: sizes separated by commas"))
-        .collect();
     let profile = support::Profile::new();
     let app = profile.open();
     let mut filled = 0;
-    for size in sizes {
+    for size in screen::sizes("CHECKS") {
         let t = Instant::now();
         {
             let store = app.store().unwrap();
@@ -45,52 +47,11 @@ fn main() {
             let c = store.conn().unwrap();
             fixtures::screen_searches(&c).unwrap()
         };
-        println!(
-            "{:<18} {:>8} {:>8} {:>8} {:>12}",
-            "search", "p50 ms", "p95 ms", "p99 ms", "page 5 p95"
+        screen::measure(
+            size,
+            &cases,
+            |q| app.checks_search(q).unwrap(),
+            |q, n| q.after = Some(n),
         );
-        let mut worst: f64 = 0.0;
-        for (name, q) in &cases {
-            let mut first = Vec::new();
-            let mut fifth = Vec::new();
-            for _ in 0..200 {
-                let mut q = q.clone();
-                for page in 0..5 {
-                    let t = Instant::now();
-                    let p = app.checks_search(&q).unwrap();
-                    let json = serde_json::to_string(&p).unwrap();
-                    let took = t.elapsed();
-                    std::hint::black_box(json);
-                    if page == 0 {
-                        assert!(!p.rows.is_empty(), "{name} found nothing");
-                        first.push(took);
-                    } else if page == 4 {
-                        fifth.push(took);
-                    }
-                    match p.next {
-                        Some(n) => q.after = Some(n),
-                        None => break,
-                    }
-                }
-            }
-            first.sort();
-            fifth.sort();
-            let p95 = percentile(&first, 0.95);
-            let p95_5 = if fifth.is_empty() {
-                f64::NAN
-            } else {
-                percentile(&fifth, 0.95)
-            };
-            worst = worst.max(p95).max(if p95_5.is_nan() { 0.0 } else { p95_5 });
-            println!(
-                "{:<18} {:>8.2} {:>8.2} {:>8.2} {:>12.2}",
-                name,
-                percentile(&first, 0.5),
-                p95,
-                percentile(&first, 0.99),
-                p95_5
-            );
-        }
-        println!("worst p95 at {size}: {worst:.2} ms");
     }
 }

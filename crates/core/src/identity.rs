@@ -313,14 +313,30 @@ pub fn e164_phone(raw: &str) -> Option<String> {
 /// The number a link goes to, in E.164: typed with `+` and its country code, or as it is written
 /// at home in the country chosen on the form (its code is added), like "send the link again".
 fn link_phone(f: &LinkForm) -> Option<String> {
-    let raw = f.phone.trim();
-    if raw.starts_with('+') {
-        return e164_phone(raw);
+    if f.phone.trim().starts_with('+') {
+        return e164_phone(&f.phone);
     }
-    let cc = opsdesk_http::phone::calling_code(&f.country)?;
-    opsdesk_http::phone::parse_with_country(cc, raw)
+    phone_in_country(&f.phone, &f.country)
         .ok()
         .map(|p| p.e164())
+}
+
+/// A number typed for a person of `country` (ISO code): with `+` and its own code, or as written
+/// at home there (the country's code is added). Both link forms read numbers this way.
+fn phone_in_country(raw: &str, country: &str) -> Result<opsdesk_http::phone::Phone, RuleCode> {
+    let raw = raw.trim();
+    if opsdesk_http::text::has_unsafe_chars(raw, false) {
+        return Err(opsdesk_http::text::UNSAFE_CHARS_RULE);
+    }
+    if raw.starts_with('+') {
+        return opsdesk_http::phone::parse_international(raw);
+    }
+    match opsdesk_http::phone::calling_code(country) {
+        Some(cc) => opsdesk_http::phone::parse_with_country(cc, raw),
+        // No one country with a numbering plan here: the code must be typed.
+        None if raw.is_empty() => Err(RuleCode::Required),
+        None => Err(RuleCode::NeedsCountryCode),
+    }
 }
 
 fn is_email(e: &str) -> bool {
@@ -722,20 +738,7 @@ impl App {
                 "choose a language",
             ));
         }
-        let phone = form.phone.trim();
-        let parsed = if opsdesk_http::text::has_unsafe_chars(phone, false) {
-            Err(opsdesk_http::text::UNSAFE_CHARS_RULE)
-        } else if phone.starts_with('+') {
-            opsdesk_http::phone::parse_international(phone)
-        } else {
-            match opsdesk_http::phone::calling_code(&country) {
-                Some(cc) => opsdesk_http::phone::parse_with_country(cc, phone),
-                // A process of a country without a numbering plan here: the code must be typed.
-                None if phone.is_empty() => Err(RuleCode::Required),
-                None => Err(RuleCode::NeedsCountryCode),
-            }
-        };
-        let parsed = match parsed {
+        let parsed = match phone_in_country(&form.phone, &country) {
             Ok(p) => Some(p),
             Err(rule) => {
                 errs.push(AppError::validation(

@@ -180,12 +180,31 @@ fn save_in(conn: &Connection, c: &Check, now: i64, practice: bool) -> rusqlite::
 /// The next free place in the list for a check created at `created_ms`: after the checks
 /// created in the same millisecond (a range read on the primary key).
 pub(crate) fn next_ord(conn: &Connection, created_ms: i64) -> rusqlite::Result<i64> {
+    next_ord_in(conn, OrdTable::Checks, created_ms)
+}
+
+/// The lists keyed by `ord`.
+#[derive(Clone, Copy)]
+pub(crate) enum OrdTable {
+    Checks,
+    IdentityInbox,
+}
+
+/// [`next_ord`] for any list keyed by `ord`.
+pub(crate) fn next_ord_in(
+    conn: &Connection,
+    table: OrdTable,
+    created_ms: i64,
+) -> rusqlite::Result<i64> {
     let base = ord_base(created_ms);
-    let last: Option<i64> = conn.query_row(
-        "SELECT max(ord) FROM checks WHERE ord >= ?1 AND ord < ?2",
-        params![base, base + (1 << ORD_SHIFT)],
-        |r| r.get(0),
-    )?;
+    let sql = match table {
+        OrdTable::Checks => "SELECT max(ord) FROM checks WHERE ord >= ?1 AND ord < ?2",
+        OrdTable::IdentityInbox => {
+            "SELECT max(ord) FROM identity_inbox WHERE ord >= ?1 AND ord < ?2"
+        }
+    };
+    let last: Option<i64> =
+        conn.query_row(sql, params![base, base + (1 << ORD_SHIFT)], |r| r.get(0))?;
     // A million checks in one millisecond would spill into the next one: still unique, and
     // at most a millisecond out of order.
     Ok(last.map_or(base, |l| l + 1))

@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::checks::{fts_query, keyset_page, ord_base, Span, ORD_SHIFT};
+use super::checks::{fts_query, keyset_page, next_ord_in, OrdTable, Span};
 
 /// A row of the identity inbox.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -169,7 +169,11 @@ fn save_in(
     let flow = r.flow_id.clone().unwrap_or_default();
     let created = created_ms_of(r, now);
     // A process keeps its place in the list (and when it was first seen) once cached.
-    let ord = if known { 0 } else { next_ord(conn, created)? };
+    let ord = if known {
+        0
+    } else {
+        next_ord_in(conn, OrdTable::IdentityInbox, created)?
+    };
     conn.execute(
         "INSERT INTO identity_inbox (ord, process_id, outcome, flow_id, country, name, document, created_ms, fetched_at_ms, first_seen_ms, practice)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11, ?10)
@@ -200,17 +204,6 @@ fn save_in(
         remember_flow(conn, practice, &flow, now)?;
     }
     Ok(saved)
-}
-
-/// The next free place in the list for a process created at `created_ms`.
-fn next_ord(conn: &Connection, created_ms: i64) -> rusqlite::Result<i64> {
-    let base = ord_base(created_ms);
-    let last: Option<i64> = conn.query_row(
-        "SELECT max(ord) FROM identity_inbox WHERE ord >= ?1 AND ord < ?2",
-        params![base, base + (1 << ORD_SHIFT)],
-        |r| r.get(0),
-    )?;
-    Ok(last.map_or(base, |l| l + 1))
 }
 
 /// A cached process and when it was fetched.
