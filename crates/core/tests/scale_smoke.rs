@@ -1,6 +1,6 @@
 //! Costs that must not grow with the data (issue #18), in the everyday suite: the checks
-//! screen's searches, the job list, a page of rows and the engine's pace are measured on a
-//! small cache and again on a bigger one, in the same run on the same machine, and must not
+//! screen's and the identity inbox's searches, the job list, a page of rows and the engine's
+//! pace are measured on a small cache and again on a bigger one, in the same run on the same machine, and must not
 //! get more than twice as slow. The full figures at 10,000 to 1,000,000 records are the
 //! benchmarks' (`checks_search`, `jobs`); this catches a change that makes a cost grow with the
 //! size (a sort, a count or a scan where an index walk was) without depending on how fast the
@@ -67,6 +67,45 @@ fn the_checks_screen_costs_the_same_on_a_bigger_cache() {
             .map(|(name, q)| {
                 let t = median(15, || {
                     let page = app.checks_search(&q).unwrap();
+                    assert!(!page.rows.is_empty(), "{name} finds something");
+                    std::hint::black_box(serde_json::to_string(&page).unwrap());
+                });
+                (name, t)
+            })
+            .collect::<Vec<_>>()
+    };
+    fill(SMALL);
+    let small = measure();
+    fill(BIG - SMALL);
+    let big = measure();
+    for ((name, s), (_, b)) in small.into_iter().zip(big) {
+        assert_flat(name, s, b);
+    }
+}
+
+/// The identity inbox (issue #15), the same way: every search the screen makes, with its page
+/// size and "new since" mark.
+#[test]
+fn the_identity_inbox_costs_the_same_on_a_bigger_cache() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let p = support::Profile::new();
+    let app = p.open();
+    let fill = |n: usize| {
+        let store = app.store().unwrap();
+        let mut c = store.conn().unwrap();
+        fixtures::fill_processes(&mut c, n, true).unwrap();
+    };
+    let measure = || {
+        let cases = {
+            let store = app.store().unwrap();
+            let c = store.conn().unwrap();
+            fixtures::inbox_searches(&c).unwrap()
+        };
+        cases
+            .into_iter()
+            .map(|(name, q)| {
+                let t = median(15, || {
+                    let page = app.identity_search(&q).unwrap();
                     assert!(!page.rows.is_empty(), "{name} finds something");
                     std::hint::black_box(serde_json::to_string(&page).unwrap());
                 });
