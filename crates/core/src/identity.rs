@@ -752,6 +752,13 @@ impl App {
         let (Some(channel), Some(phone), true) = (channel, parsed, errs.is_empty()) else {
             return Err(errs);
         };
+        if self.is_opted_out(&phone.e164()).map_err(|e| vec![e])? {
+            return Err(vec![AppError::validation(
+                "phone",
+                RuleCode::OptedOut,
+                "this person asked not to be contacted",
+            )]);
+        }
         let client = self.truora().await.map_err(|e| vec![e])?;
         let sent = client
             .resend_process_link(
@@ -869,8 +876,20 @@ impl App {
         if !errs.is_empty() {
             return Err(errs);
         }
-        let client = self.truora().await.map_err(|e| vec![e])?;
         let phone = link_phone(form);
+        // A link by WhatsApp or SMS is a message: the do-not-contact list applies.
+        if matches!(form.delivery, LinkDelivery::Whatsapp | LinkDelivery::Sms) {
+            if let Some(p) = &phone {
+                if self.is_opted_out(p).map_err(|e| vec![e])? {
+                    return Err(vec![AppError::validation(
+                        "phone",
+                        RuleCode::OptedOut,
+                        "this person asked not to be contacted",
+                    )]);
+                }
+            }
+        }
+        let client = self.truora().await.map_err(|e| vec![e])?;
         let outcome = match form.delivery {
             LinkDelivery::CopyLink => client
                 .create_web_token(&WebTokenRequest {

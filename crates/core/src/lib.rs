@@ -16,6 +16,7 @@ pub mod files;
 pub mod identity;
 pub mod limits;
 pub mod logging;
+pub mod people;
 
 pub mod settings;
 pub mod store;

@@ -16,6 +16,7 @@ use crate::activity::Outcome;
 use crate::app::App;
 use crate::downloads::DownloadedFile;
 use crate::error::{AppError, ErrorCode};
+use crate::store::people::Evidence;
 use crate::store::whatsapp as sql;
 
 /// Meta's verdict on a template (catalogue §4.2).
@@ -216,6 +217,15 @@ impl SendState {
             _ => Self::Sending,
         }
     }
+}
+
+/// Why a send was not written down (and so must not leave).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blocked {
+    /// The same template went (or may have gone) to this person in the last 24 hours.
+    Repeat(SendState),
+    /// The person is on the do-not-contact list.
+    OptedOut,
 }
 
 /// How long a repeat of the same template to the same person needs an explicit "send again".
@@ -468,9 +478,21 @@ impl App {
         self.remember_flow(&draft.flow_id);
         let client = self.truora().await.map_err(|e| vec![e])?;
         let masked = opsdesk_http::redact::mask_phone(&clean.e164());
-        let row_id = match self.begin_send(&clean, send_again).map_err(|e| vec![e])? {
+        // The operator ticked "the person agreed" (the rules refuse the send otherwise).
+        let evidence = Evidence::operator();
+        let row_id = match self
+            .begin_send(&clean, send_again, &evidence)
+            .map_err(|e| vec![e])?
+        {
             Ok(id) => id,
-            Err(earlier) => {
+            Err(Blocked::OptedOut) => {
+                return Err(vec![AppError::validation(
+                    "phone_number",
+                    RuleCode::OptedOut,
+                    "this person asked not to be contacted",
+                )])
+            }
+            Err(Blocked::Repeat(earlier)) => {
                 let rule = if earlier == SendState::Sent {
                     RuleCode::WaAlreadySent
                 } else {
@@ -511,9 +533,15 @@ impl App {
         &self,
         clean: &CleanSend,
         send_again: bool,
-    ) -> Result<Result<i64, SendState>, AppError> {
+        evidence: &Evidence,
+    ) -> Result<Result<i64, Blocked>, AppError> {
         let practice = self.is_practice();
         let recipient = clean.e164();
+        // Asked here, at the last moment, so a number added to the list while a long list is
+        // going out is not messaged after all.
+        if self.is_opted_out(&recipient)? {
+            return Ok(Err(Blocked::OptedOut));
+        }
         let now = self.now_ms();
         let since = now - REPEAT_WINDOW_MS;
         let r = self.with_conn(|c| {
@@ -523,11 +551,12 @@ impl App {
                 &recipient,
                 since,
                 send_again,
+                evidence,
                 practice,
                 now,
             )
         })?;
-        Ok(r.map_err(|state| SendState::from_db(&state)))
+        Ok(r.map_err(|state| Blocked::Repeat(SendState::from_db(&state))))
     }
 
     /// Records how a send ended. A request that left without an answer coming back may have

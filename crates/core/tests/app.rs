@@ -634,7 +634,8 @@ async fn truecaller_one_call_numbers_by_feature_set_and_callbacks_without_duplic
 #[test]
 fn the_repeat_guard_ends_after_a_day_by_the_apps_clock() {
     use opsdesk_core::clock::ManualClock;
-    use opsdesk_core::whatsapp::SendState;
+    use opsdesk_core::people::Evidence;
+    use opsdesk_core::whatsapp::{Blocked, SendState};
     use opsdesk_truora::whatsapp::rules::CleanSend;
     let p = Profile::new();
     let clock = Arc::new(ManualClock::at(1_800_000_000_000));
@@ -647,7 +648,10 @@ fn the_repeat_guard_ends_after_a_day_by_the_apps_clock() {
         values: Default::default(),
         account_id: None,
     };
-    let first = app.begin_send(&send, false).unwrap().unwrap();
+    let first = app
+        .begin_send(&send, false, &Evidence::operator())
+        .unwrap()
+        .unwrap();
     app.settle_send(
         first,
         &Ok(opsdesk_truora::whatsapp::SendResult {
@@ -657,9 +661,15 @@ fn the_repeat_guard_ends_after_a_day_by_the_apps_clock() {
     )
     .unwrap();
     clock.advance(23 * 3_600_000);
-    assert_eq!(app.begin_send(&send, false).unwrap(), Err(SendState::Sent));
+    assert_eq!(
+        app.begin_send(&send, false, &Evidence::operator()).unwrap(),
+        Err(Blocked::Repeat(SendState::Sent))
+    );
     clock.advance(2 * 3_600_000);
-    assert!(app.begin_send(&send, false).unwrap().is_ok());
+    assert!(app
+        .begin_send(&send, false, &Evidence::operator())
+        .unwrap()
+        .is_ok());
 }
 
 /// Installing an update restarts the app: it waits while a download (or a list) is running.

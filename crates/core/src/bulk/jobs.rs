@@ -37,6 +37,7 @@ impl App {
         mapping: &M,
         title: &str,
         check: impl FnOnce(
+            &str,
             &super::import::Sheet,
             &mut dyn FnMut(NewRow) -> Result<(), AppError>,
         ) -> Result<(), AppError>,
@@ -57,7 +58,7 @@ impl App {
         let id = self
             .bulk
             .create_streaming(kind, &title, &params, self.is_practice(), |f| {
-                check(sheet, f)
+                check(name, sheet, f)
             })?
             .ok_or_else(|| {
                 AppError::validation("file", RuleCode::BulkNothingValid, "no valid rows")

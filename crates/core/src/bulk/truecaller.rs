@@ -347,7 +347,7 @@ impl App {
 
     pub fn truecaller_bulk_create(&self, m: &TcMapping, title: &str) -> Result<i64, AppError> {
         let now = self.now_ms();
-        self.bulk_create_from_sheet(KIND, "truecaller", m, title, |sheet, f| {
+        self.bulk_create_from_sheet(KIND, "truecaller", m, title, |_, sheet, f| {
             each_row(sheet, m, now, f)
         })
     }

@@ -12,7 +12,16 @@ use super::engine::{BulkReason, NewRow, RowOutcome, RowReason, Sender};
 use super::import::Sheet;
 use crate::app::App;
 use crate::error::{AppError, ErrorCode};
-use crate::whatsapp::SendState;
+use crate::people::OptOutScreen;
+use crate::store::people::{ConsentHow, Evidence};
+use crate::whatsapp::{Blocked, SendState};
+
+/// What a list's rows are checked against besides the rules: the file they came from (the
+/// evidence of each person's consent) and the do-not-contact list.
+pub struct FileContext<'a> {
+    pub name: &'a str,
+    pub opt_outs: &'a OptOutScreen,
+}
 
 pub const KIND: &str = "whatsapp";
 
@@ -95,7 +104,11 @@ pub fn rows_of(
     t: &SendableTemplate,
 ) -> Result<Vec<NewRow>, AppError> {
     let mut out = Vec::with_capacity(sheet.rows.len());
-    each_row(sheet, m, t, &mut |r| {
+    let file = FileContext {
+        name: "",
+        opt_outs: &OptOutScreen::none(),
+    };
+    each_row(sheet, &file, m, t, &mut |r| {
         out.push(r);
         Ok(())
     })?;
@@ -106,6 +119,7 @@ pub fn rows_of(
 /// collected, so the preview and job creation hold one row at a time besides the sheet.
 pub fn each_row(
     sheet: &Sheet,
+    file: &FileContext,
     m: &WaMapping,
     t: &SendableTemplate,
     f: &mut dyn FnMut(NewRow) -> Result<(), AppError>,
@@ -161,7 +175,21 @@ pub fn each_row(
             Ok(clean) if !seen.insert(clean.e164()) => {
                 Err(vec![RowReason::bulk(BulkReason::DuplicateInFile)])
             }
-            Ok(clean) => Ok(payload_of(&clean)),
+            Ok(clean) if file.opt_outs.blocks(&clean.e164()) => {
+                Err(vec![RowReason::bulk(BulkReason::OptedOut)])
+            }
+            Ok(clean) => {
+                let mut p = payload_of(&clean);
+                // The evidence of this person's consent: the file, the row and what said yes.
+                let by_column = opt_in.is_some_and(|c| truthy(sheet.cell(&cells, c)));
+                p["consent"] = serde_json::json!({
+                    "how": if by_column { ConsentHow::FileColumn.db() } else { ConsentHow::FileAll.db() },
+                    "file": file.name,
+                    "row": row_no,
+                    "column": if by_column { m.opt_in_column.as_str() } else { "" },
+                });
+                Ok(p)
+            }
             Err(errs) => Err(errs
                 .iter()
                 .map(|e| RowReason::rule(e.field.clone(), e.rule))
@@ -239,6 +267,20 @@ fn payload_of(c: &CleanSend) -> serde_json::Value {
     })
 }
 
+fn evidence_of(p: &serde_json::Value) -> Evidence {
+    let c = &p["consent"];
+    Evidence {
+        how: if c["how"] == ConsentHow::FileColumn.db() {
+            ConsentHow::FileColumn
+        } else {
+            ConsentHow::FileAll
+        },
+        file: c["file"].as_str().unwrap_or_default().to_string(),
+        row_no: c["row"].as_u64().map(|r| r as u32),
+        column: c["column"].as_str().unwrap_or_default().to_string(),
+    }
+}
+
 fn clean_of(p: &serde_json::Value) -> Option<CleanSend> {
     Some(CleanSend {
         outbound_id: p["outbound_id"].as_str()?.to_string(),
@@ -286,12 +328,17 @@ async fn send_one(
         return RowOutcome::Failed(RowReason::error(ErrorCode::Internal));
     };
     let again = p["send_again"].as_bool().unwrap_or(false);
-    let ledger = match app.begin_send(&clean, again) {
+    let ledger = match app.begin_send(&clean, again, &evidence_of(p)) {
         Ok(Ok(id)) => id,
-        Ok(Err(SendState::Sent)) => {
+        Ok(Err(Blocked::OptedOut)) => {
+            return RowOutcome::Skipped(RowReason::bulk(BulkReason::OptedOut))
+        }
+        Ok(Err(Blocked::Repeat(SendState::Sent))) => {
             return RowOutcome::Skipped(RowReason::bulk(BulkReason::AlreadySent))
         }
-        Ok(Err(_)) => return RowOutcome::Skipped(RowReason::bulk(BulkReason::MaybeSent)),
+        Ok(Err(Blocked::Repeat(_))) => {
+            return RowOutcome::Skipped(RowReason::bulk(BulkReason::MaybeSent))
+        }
         Err(e) => return RowOutcome::Retry(RowReason::error(e.code)),
     };
     let result = client.send_outbound(&clean).await;
@@ -363,11 +410,16 @@ impl App {
     /// Checks every row against the mapping: counts and the first problems, nothing stored.
     pub fn whatsapp_bulk_check(&self, m: &WaMapping) -> Result<WaPreview, AppError> {
         let t = self.sendable(&m.outbound_id)?;
+        let opt_outs = self.opt_out_screen()?;
         let guard = self.bulk.sheet.lock().unwrap();
-        let (_, sheet) = guard
+        let (name, sheet) = guard
             .as_ref()
             .ok_or_else(|| AppError::validation("file", RuleCode::Required, "choose a file"))?;
-        preview_with(|f| each_row(sheet, m, &t, f))
+        let file = FileContext {
+            name,
+            opt_outs: &opt_outs,
+        };
+        preview_with(|f| each_row(sheet, &file, m, &t, f))
     }
 
     /// Creates the job from the loaded file; the file is then forgotten.
@@ -388,8 +440,13 @@ impl App {
             ));
         }
         self.remember_flow(&m.flow_id);
-        self.bulk_create_from_sheet(KIND, "whatsapp", m, title, |sheet, f| {
-            each_row(sheet, m, &t, f)
+        let opt_outs = self.opt_out_screen()?;
+        self.bulk_create_from_sheet(KIND, "whatsapp", m, title, |name, sheet, f| {
+            let file = FileContext {
+                name,
+                opt_outs: &opt_outs,
+            };
+            each_row(sheet, &file, m, &t, f)
         })
     }
 

@@ -55,22 +55,25 @@ pub fn list(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<ActivityEntry
     let mut stmt = conn.prepare_cached(
         "SELECT id, at_ms, area, action, outcome, summary, practice FROM activity ORDER BY at_ms DESC, id DESC LIMIT ?1",
     )?;
-    let rows = stmt.query_map([limit], |r| {
-        Ok(ActivityEntry {
-            id: r.get(0)?,
-            at_ms: r.get(1)?,
-            area: r.get(2)?,
-            action: r.get(3)?,
-            outcome: if r.get::<_, String>(4)? == "ok" {
-                Outcome::Ok
-            } else {
-                Outcome::Failed
-            },
-            summary: r.get(5)?,
-            practice: r.get(6)?,
-        })
-    })?;
+    let rows = stmt.query_map([limit], entry_row)?;
     rows.collect()
+}
+
+/// An entry from `SELECT id, at_ms, area, action, outcome, summary, practice`.
+pub(crate) fn entry_row(r: &rusqlite::Row) -> rusqlite::Result<ActivityEntry> {
+    Ok(ActivityEntry {
+        id: r.get(0)?,
+        at_ms: r.get(1)?,
+        area: r.get(2)?,
+        action: r.get(3)?,
+        outcome: if r.get::<_, String>(4)? == "ok" {
+            Outcome::Ok
+        } else {
+            Outcome::Failed
+        },
+        summary: r.get(5)?,
+        practice: r.get(6)?,
+    })
 }
 
 /// Retention: entries older than the cutoff go. Returns how many were deleted.

@@ -143,6 +143,10 @@ pub enum BulkReason {
     AppStopped,
     /// The operator chose not to send uncertain rows again.
     LeftUnsent,
+    /// The person asked not to be contacted (the do-not-contact list).
+    OptedOut,
+    /// The person's data was erased at their request.
+    Erased,
 }
 
 impl BulkReason {
@@ -154,15 +158,19 @@ impl BulkReason {
             Self::MaybeSent => "maybe_sent",
             Self::AppStopped => "app_stopped",
             Self::LeftUnsent => "left_unsent",
+            Self::OptedOut => "opted_out",
+            Self::Erased => "erased",
         }
     }
-    const ALL: [BulkReason; 6] = [
+    const ALL: [BulkReason; 8] = [
         Self::DuplicateInFile,
         Self::NoAnswer,
         Self::AlreadySent,
         Self::MaybeSent,
         Self::AppStopped,
         Self::LeftUnsent,
+        Self::OptedOut,
+        Self::Erased,
     ];
 }
 

@@ -14,6 +14,7 @@ pub mod downloads;
 #[doc(hidden)]
 pub mod fixtures;
 pub mod identity;
+pub mod people;
 pub mod recover;
 pub mod retention;
 pub mod settings;
@@ -67,6 +68,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0012_identity_inbox",
         include_str!("migrations/0012_identity_inbox.sql"),
     ),
+    ("0013_people", include_str!("migrations/0013_people.sql")),
 ];
 
 /// A transaction that will write, begun as a write (`BEGIN IMMEDIATE`). A deferred one that

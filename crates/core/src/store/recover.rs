@@ -21,12 +21,15 @@ pub struct TableRecovery {
     pub complete: bool,
 }
 
-/// Carried first, so the work that cannot be fetched again from a vendor (list sends in
-/// progress and the record of who was already messaged) has the best chance.
+/// Carried first, so what cannot be fetched again from a vendor (who asked not to be
+/// contacted, list sends in progress, the record of who was already messaged and on what
+/// consent) has the best chance.
 const FIRST: &[&str] = &[
+    "opt_outs",
     "bulk_jobs",
     "bulk_rows",
     "wa_sends",
+    "consents",
     "settings",
     "downloads",
 ];

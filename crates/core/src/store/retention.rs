@@ -12,6 +12,10 @@ pub enum Policy {
     /// Maintained by SQLite from another table (full-text index and its shadow tables):
     /// emptied together with its source.
     Derived(&'static str),
+    /// Kept past retention on purpose, for the person's sake: the do-not-contact list must
+    /// go on blocking sends however old the request is. It holds the number only until the
+    /// person's data is erased; then only a salted hash stays.
+    Kept,
     /// Holds no personal data (preferences, the business's own lines, templates and labels,
     /// token timestamps). The reason is written next to each.
     NoPersonalData,
@@ -40,6 +44,9 @@ pub const TABLES: &[(&str, Policy)] = &[
     ("checks_fts_docsize", Policy::Derived("checks")),
     ("checks_fts_config", Policy::Derived("checks")),
     ("wa_sends", Policy::Purged),
+    // The evidence each send relied on: as old as the send it proves.
+    ("consents", Policy::Purged),
+    ("opt_outs", Policy::Kept),
     ("wa_inbounds", Policy::Purged),
     ("bulk_jobs", Policy::Purged),
     ("bulk_rows", Policy::Purged),
@@ -71,6 +78,7 @@ pub fn purge(conn: &mut Connection, cutoff_ms: i64) -> rusqlite::Result<usize> {
     n += super::checks::purge_before(&tx, cutoff_ms)?;
     n += super::whatsapp::purge_before(&tx, cutoff_ms)?;
     n += super::activity::purge_before(&tx, cutoff_ms)?;
+    n += tx.execute("DELETE FROM consents WHERE at_ms < ?1", [cutoff_ms])?;
     n += super::downloads::purge_before(&tx, cutoff_ms)?;
     n += super::bulk::purge_before(&tx, cutoff_ms)?;
     n += tx.execute(
@@ -109,6 +117,7 @@ mod tests {
             "wa_inbounds" => "INSERT INTO wa_inbounds (line, flow_id, message, link, practice, at_ms) VALUES ('+5716', 'IPF1', ?1, 'https://x', 0, 1)",
             "bulk_jobs" => "INSERT INTO bulk_jobs (id, kind, title, state, params, practice, created_at_ms) VALUES (7, 'whatsapp', ?1, 'finished', '{}', 0, 1)",
             "bulk_rows" => "INSERT INTO bulk_rows (job_id, row_no, state, payload, source, summary) VALUES (7, 2, 'done', ?1, ?1, 'Zoe Quintana')",
+            "consents" => "INSERT INTO consents (phone, how, file, at_ms, practice) VALUES ('+573009998877', 'file_all', ?1, 1, 0)",
             "tc_events" => "INSERT INTO tc_events (event_id, event_type, client_number, body, practice, imported_at_ms) VALUES ('ev1', 'call_me_back', '+573009998877', ?1, 0, 1)",
             other => panic!("table {other} can hold personal data but the test cannot plant any: add it here"),
         };

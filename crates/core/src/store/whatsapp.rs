@@ -193,12 +193,14 @@ pub fn take_untold_verdicts(
 
 /// Writes a send down before it leaves, unless the same template went (or may have gone) to
 /// the same person since `since` and `send_again` is off: then `Err(previous state)`.
+#[allow(clippy::too_many_arguments)]
 pub fn begin_send(
     c: &mut Connection,
     outbound_id: &str,
     recipient: &str,
     since: i64,
     send_again: bool,
+    evidence: &super::people::Evidence,
     practice: bool,
     now: i64,
 ) -> rusqlite::Result<Result<i64, String>> {
@@ -214,9 +216,12 @@ pub fn begin_send(
     if let Some(state) = previous.filter(|_| !send_again) {
         return Ok(Err(state));
     }
+    // The consent it relies on is written in the same transaction: a send never exists
+    // without its evidence.
+    let consent = super::people::consent_for(&tx, recipient, outbound_id, evidence, practice, now)?;
     tx.execute(
-        "INSERT INTO wa_sends (outbound_id, recipient, state, practice, at_ms) VALUES (?1, ?2, 'sending', ?3, ?4)",
-        params![outbound_id, recipient, practice, now],
+        "INSERT INTO wa_sends (outbound_id, recipient, state, practice, at_ms, consent_id) VALUES (?1, ?2, 'sending', ?3, ?4, ?5)",
+        params![outbound_id, recipient, practice, now, consent],
     )?;
     let id = tx.last_insert_rowid();
     tx.commit()?;
