@@ -19,6 +19,8 @@ pub enum Topic {
     Whatsapp,
     Bulk,
     Truecaller,
+    /// The do-not-contact list and the consent register.
+    People,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -44,6 +44,8 @@ impl App {
             "checks"
         } else if subject_id.starts_with("whatsapp") {
             "whatsapp"
+        } else if subject_id.starts_with("people") {
+            "people"
         } else if subject_id.starts_with("truecaller") {
             "truecaller"
         } else {

@@ -21,8 +21,8 @@ pub use crate::store::people::{
     ConsentHow, ConsentView, Erased, Evidence, OptOutHow, OptOutView, PersonRecord,
 };
 
-/// Who the operator is looking for. Any of the three is enough; all that are filled in are
-/// searched together (a data request usually names the phone, the ID and the name).
+/// Who the operator is looking for. The phone and the ID are searched together; the name only
+/// when neither is given (people share names, numbers and IDs they do not).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct PersonQuery {
@@ -198,6 +198,11 @@ impl App {
             .map(str::to_string)
             .collect();
         let by_name_only = k.e164.is_none() && k.document.is_none() && !k.name_words.is_empty();
+        // With a number or an ID, the name does not widen the search: several people can share
+        // a name, and they must not be exported or erased with this one.
+        if !by_name_only {
+            k.name_words.clear();
+        }
         // One word ("María") would bring half the cache: a name alone needs a first and a last.
         if by_name_only && k.name_words.len() < 2 && errs.is_empty() {
             errs.push(AppError::validation(
@@ -653,8 +658,8 @@ fn person_xlsx(
             ws.write_string(row, 1, text(&x.name))?;
             ws.write_string(row, 2, text(&x.document))?;
             ws.write_string(row, 3, text(&x.country))?;
-            ws.write_string(row, 4, text(l.w(&format!("checks.kind.{}", x.kind))))?;
-            ws.write_string(row, 5, text(l.w(&format!("checks.status.{}", x.status))))?;
+            ws.write_string(row, 4, text(l.w(&format!("subject.{}", x.kind))))?;
+            ws.write_string(row, 5, text(l.w(&format!("status.{}", x.status))))?;
             if x.score >= 0.0 {
                 ws.write_number(row, 6, x.score)?;
             }
@@ -719,11 +724,7 @@ fn person_xlsx(
         |ws, row, x| {
             ws.write_string(row, 0, text(&x.job_title))?;
             ws.write_number(row, 1, x.row_no as f64)?;
-            ws.write_string(
-                row,
-                2,
-                text(l.w(&format!("bulk.row_state.{}", x.state.db()))),
-            )?;
+            ws.write_string(row, 2, text(l.w(&format!("bulk.row_{}", x.state.db()))))?;
             let cells = x
                 .cells
                 .iter()
@@ -773,7 +774,7 @@ fn person_xlsx(
         r.activity,
         |ws, row, x| {
             ws.write_datetime_with_format(row, 0, date(x.at_ms)?, &date_fmt)?;
-            ws.write_string(row, 1, text(l.w(&format!("activity.action.{}", x.action))))?;
+            ws.write_string(row, 1, text(l.w(&format!("action.{}", x.action))))?;
             ws.write_string(row, 2, text(&x.summary))?;
         }
     );
@@ -818,7 +819,7 @@ pub const PRACTICE_PERSON: (&str, &str, &str, &str) = (
 impl App {
     /// Brings the practice person's checks and processes into the cache and gives them local
     /// history (only what is missing, so it can be tried again after erasing). Returns who to
-    /// search for, with the number written differently from how the list wrote it.
+    /// search for, each key written differently from how it was stored.
     pub async fn people_practice(&self) -> Result<PersonQuery, AppError> {
         if !self.is_practice() {
             return Err(AppError::new(
@@ -887,8 +888,10 @@ impl App {
             country_code: cc.into(),
             // Written as a person would say it on the phone, not as the list had it.
             phone: "(300) 123-45-67".into(),
-            document: String::new(),
-            name: String::new(),
+            // A data request names the person every way it can: the ID with its dots, the
+            // name without its accents.
+            document: "1.020.304.050".into(),
+            name: "Maria Fernanda Rojas Quintero".into(),
         })
     }
 }

@@ -254,6 +254,32 @@ pub const FLOWS: &[&str] = &[
 /// How many processes the practice identity inbox holds beyond the seven named ones.
 pub const INBOX_PROCESSES: usize = 360;
 
+/// The ID of an inbox process's person. Only a process named exactly as one of [`PEOPLE`] is
+/// that person; a made-up combination of names is somebody else, with an ID of their own (in
+/// their country's shape), so one ID never stands for people of different names.
+fn inbox_document(first: usize, last: usize, i: usize) -> String {
+    let first = &PEOPLE[first];
+    if first.national_id == PEOPLE[last].national_id {
+        return first.national_id.into();
+    }
+    let i = i as u64;
+    match first.country {
+        // The CURP with another birth date in it.
+        "MX" => format!(
+            "{}{:02}{:02}{:02}{}",
+            &first.national_id[..4],
+            60 + i % 40,
+            1 + i % 12,
+            1 + i % 28,
+            &first.national_id[10..]
+        ),
+        "CL" => format!("{}{}", 12_000_000 + i * 13, i % 10),
+        "BR" => format!("{:011}", 20_000_000_000 + i * 104_729),
+        "PE" => format!("{:08}", 40_000_000 + i * 37),
+        _ => format!("{}", 1_000_000_000 + i * 7_919),
+    }
+}
+
 /// An inbox worth learning on: a few months of processes of four flows in five countries, with
 /// every outcome a reviewer meets, in proportions like a real account's. Deterministic, so the
 /// tests can rely on it.
@@ -261,8 +287,11 @@ fn seed_inbox(out: &mut Vec<Process>, now: i64, prepare_ms: i64) {
     use crate::truora::identity::{OverrideChange, Validation};
     for i in 0..INBOX_PROCESSES {
         // Shifted every 20 so each country meets every outcome.
-        let first = &PEOPLE[(i + i / 20) % PEOPLE.len()];
-        let last = &PEOPLE[(i / PEOPLE.len() + 3 * i) % PEOPLE.len()];
+        let (fi, li) = (
+            (i + i / 20) % PEOPLE.len(),
+            (i / PEOPLE.len() + 3 * i) % PEOPLE.len(),
+        );
+        let (first, last) = (&PEOPLE[fi], &PEOPLE[li]);
         let id = format!("IDP{:032x}", 0xd1e0000u64 + i as u64);
         let v = |n: usize, kind: &str, status: &str, reason: Option<&str>| Validation {
             validation_id: format!("VLD{:029x}{:03}", 0xd1e000 + i, n),
@@ -349,7 +378,7 @@ fn seed_inbox(out: &mut Vec<Process>, now: i64, prepare_ms: i64) {
             overrides,
             created_ms,
             person_name: format!("{} {}", first.first, last.last),
-            document_number: first.national_id.into(),
+            document_number: inbox_document(fi, li, i),
             prepare_ms: Some(prepare_ms),
             serve_inline: false,
         });

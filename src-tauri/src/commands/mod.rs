@@ -5,6 +5,7 @@ pub mod activity;
 pub mod bulk;
 pub mod checks;
 pub mod identity;
+pub mod people;
 pub mod settings;
 pub mod system;
 pub mod truecaller;
@@ -88,6 +89,7 @@ mod tests {
             include_str!("bulk.rs"),
             include_str!("checks.rs"),
             include_str!("identity.rs"),
+            include_str!("people.rs"),
             include_str!("settings.rs"),
             include_str!("system.rs"),
             include_str!("truecaller.rs"),

@@ -16,6 +16,15 @@ import type { LinkOutcome } from './bindings/LinkOutcome';
 import type { ProcessView } from './bindings/ProcessView';
 import type { RecoveryReport } from './bindings/RecoveryReport';
 import type { SavedFile } from './bindings/SavedFile';
+import type { ConsentList } from './bindings/ConsentList';
+import type { Erased } from './bindings/Erased';
+import type { OptOutImport } from './bindings/OptOutImport';
+import type { OptOutList } from './bindings/OptOutList';
+import type { OptOutView } from './bindings/OptOutView';
+import type { PersonExportFormat } from './bindings/PersonExportFormat';
+import type { PersonExportLabels } from './bindings/PersonExportLabels';
+import type { PersonQuery } from './bindings/PersonQuery';
+import type { PersonView } from './bindings/PersonView';
 
 export type ProcessFile = 'pdf' | 'video_recordings';
 import type { CheckQuery } from './bindings/CheckQuery';
@@ -136,6 +145,24 @@ export interface Backend {
   identitySync(): Promise<InboxSync>;
   identityDelete(processId: string): Promise<void>;
   identityResendLink(processId: string, form: ResendForm): Promise<void>;
+  /** Everything this computer holds about a person (validation problems listed per field). */
+  peopleFind(query: PersonQuery): Promise<PersonView>;
+  peopleExport(
+    query: PersonQuery,
+    format: PersonExportFormat,
+    labels: PersonExportLabels,
+    chooseFolder: boolean
+  ): Promise<DownloadedFile>;
+  /** Erases everything local about the person; `optOut` keeps a hash on the do-not-contact list. */
+  peopleErase(query: PersonQuery, optOut: boolean): Promise<Erased>;
+  /** Practice mode: brings in the practice person and says who to search for. */
+  peoplePractice(): Promise<PersonQuery>;
+  optOuts(): Promise<OptOutList>;
+  optOutAdd(countryCode: string, phone: string): Promise<OptOutView>;
+  optOutRemove(key: string): Promise<void>;
+  /** Asks for a file of numbers (native dialog) and adds them. */
+  optOutImport(countryCode: string): Promise<OptOutImport>;
+  consents(): Promise<ConsentList>;
   identityFlows(): Promise<FlowEntry[]>;
   identityNameFlow(flowId: string, name: string): Promise<FlowEntry[]>;
   identityDownload(
@@ -270,6 +297,16 @@ export const tauriBackend: Backend = {
   identitySync: () => invoke('identity_sync'),
   identityDelete: (processId) => invoke('identity_delete', { processId }),
   identityResendLink: (processId, form) => invoke('identity_resend_link', { processId, form }),
+  peopleFind: (query) => invoke('people_find', { query }),
+  peopleExport: (query, format, labels, chooseFolder) =>
+    invoke('people_export', { query, format, labels, chooseFolder }),
+  peopleErase: (query, optOut) => invoke('people_erase', { query, optOut }),
+  peoplePractice: () => invoke('people_practice'),
+  optOuts: () => invoke('opt_outs'),
+  optOutAdd: (countryCode, phone) => invoke('opt_out_add', { countryCode, phone }),
+  optOutRemove: (key) => invoke('opt_out_remove', { key }),
+  optOutImport: (countryCode) => invoke('opt_out_import', { countryCode }),
+  consents: () => invoke('consents'),
   identityFlows: () => invoke('identity_flows'),
   identityNameFlow: (flowId, name) => invoke('identity_name_flow', { flowId, name }),
   identityDownload: (processId, file, jobId, chooseFolder, onProgress) => {

@@ -15,7 +15,9 @@ const BULK_REASONS: Record<BulkReason, MessageKey> = {
   already_sent: 'bulk.reason_already_sent',
   maybe_sent: 'bulk.reason_maybe_sent',
   app_stopped: 'bulk.reason_app_stopped',
-  left_unsent: 'bulk.reason_left_unsent'
+  left_unsent: 'bulk.reason_left_unsent',
+  opted_out: 'bulk.reason_opted_out',
+  erased: 'bulk.reason_erased'
 };
 
 export function reasonText(r: RowReason): string {
