@@ -42,11 +42,13 @@ pub enum ErrorCode {
     Busy,
     /// An update's signature does not match the publisher's key: it is not installed.
     UpdateUnverified,
+    /// A file OpsDesk must delete is open in another program (Windows refuses to delete it).
+    FileInUse,
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 23] = [
         Self::Validation,
         Self::NotConfigured,
         Self::WrongKey,
@@ -68,6 +70,7 @@ impl ErrorCode {
         Self::DiskFull,
         Self::Busy,
         Self::UpdateUnverified,
+        Self::FileInUse,
         Self::Internal,
     ];
 
@@ -95,6 +98,7 @@ impl ErrorCode {
             Self::DiskFull => "disk_full",
             Self::Busy => "busy",
             Self::UpdateUnverified => "update_unverified",
+            Self::FileInUse => "file_in_use",
             Self::Internal => "internal",
         }
     }

@@ -166,6 +166,8 @@ pub enum ContentKind {
     Ods,
     /// Plain text that looks like a table (commas or semicolons on the first line).
     Csv,
+    /// Text that starts as a JSON object or array (a person's data export).
+    Json,
     Text,
     /// Anything else: programs, scripts, web pages, archives, unknown formats.
     Other,
@@ -187,6 +189,7 @@ impl ContentKind {
             Self::Xlsx => "xlsx",
             Self::Ods => "ods",
             Self::Csv => "csv",
+            Self::Json => "json",
             Self::Text => "txt",
             Self::Other => "bin",
         }
@@ -294,6 +297,9 @@ fn sniff_text(head: &[u8]) -> Option<ContentKind> {
         || lower.contains("<html")
     {
         return None;
+    }
+    if lower.starts_with('{') || lower.starts_with('[') {
+        return Some(ContentKind::Json);
     }
     let first = lower.lines().next().unwrap_or("");
     Some(
@@ -409,6 +415,7 @@ mod tests {
         assert_eq!(sniff(&[0x1A, 0x45, 0xDF, 0xA3, 1]), ContentKind::Webm);
         assert_eq!(sniff(b"name,phone\nAna,300\n"), ContentKind::Csv);
         assert_eq!(sniff(b"just some words\n"), ContentKind::Text);
+        assert_eq!(sniff(b"{\n  \"a\": 1\n}"), ContentKind::Json);
         // Programs, scripts, web pages (an .hta runs with full rights) and archives are inert.
         assert_eq!(sniff(b"MZ\x90\0\x03\0\0\0"), ContentKind::Other);
         assert_eq!(sniff(b"\x7fELF\x02\x01"), ContentKind::Other);

@@ -122,8 +122,33 @@ impl OptOutScreen {
         }
     }
     pub fn blocks(&self, e164: &str) -> bool {
-        !self.hashes.is_empty() && self.hashes.contains(&hash_with(&self.salt, e164))
+        !self.hashes.is_empty()
+            && same_line(e164)
+                .iter()
+                .any(|v| self.hashes.contains(&hash_with(&self.salt, v)))
     }
+}
+
+/// Every way the same mobile line is written in E.164. Brazil's mobiles gained a ninth digit
+/// (`+55 11 9xxxx-xxxx`) and old contact lists and WhatsApp IDs still carry the eight-digit
+/// form; Argentina's mobiles are dialled from abroad with a 9 after the country code
+/// (`+54 9 11 …`) and written without it at home. An opt-out in one form blocks the others.
+pub fn same_line(e164: &str) -> Vec<String> {
+    let mut out = vec![e164.to_string()];
+    if let Some(n) = e164.strip_prefix("+55") {
+        if n.len() == 11 && n.as_bytes()[2] == b'9' {
+            out.push(format!("+55{}{}", &n[..2], &n[3..]));
+        } else if n.len() == 10 && matches!(n.as_bytes()[2], b'6'..=b'9') {
+            out.push(format!("+55{}9{}", &n[..2], &n[2..]));
+        }
+    } else if let Some(n) = e164.strip_prefix("+54") {
+        if n.len() == 11 && n.starts_with('9') {
+            out.push(format!("+54{}", &n[1..]));
+        } else if n.len() == 10 {
+            out.push(format!("+549{n}"));
+        }
+    }
+    out
 }
 
 fn parse_phone(country_code: &str, raw: &str) -> Result<phone::Phone, RuleCode> {
@@ -142,9 +167,14 @@ impl App {
             if let Some(s) = crate::store::settings::get(c, SALT_KEY)? {
                 return Ok(s);
             }
+            // Two first uses at once must agree on one salt: the first write wins, and both
+            // read it back (a second salt would make earlier hashes match nothing).
             let s = hex::encode(rand::random::<[u8; 16]>());
-            crate::store::settings::put(c, SALT_KEY, &s)?;
-            Ok(s)
+            c.execute(
+                "INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)",
+                [SALT_KEY, &s],
+            )?;
+            crate::store::settings::get(c, SALT_KEY).map(Option::unwrap_or_default)
         })
     }
 
@@ -154,9 +184,16 @@ impl App {
 
     /// Whether the person asked not to be contacted (in this mode).
     pub fn is_opted_out(&self, e164: &str) -> Result<bool, AppError> {
-        let h = self.phone_hash(e164)?;
+        let salt = self.people_salt()?;
         let practice = self.is_practice();
-        Ok(self.with_conn(|c| sql::opt_out(c, practice, &h))?.is_some())
+        self.with_conn(|c| {
+            for v in same_line(e164) {
+                if sql::opt_out(c, practice, &hash_with(&salt, &v))?.is_some() {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        })
     }
 
     pub(crate) fn opt_out_screen(&self) -> Result<OptOutScreen, AppError> {
@@ -289,7 +326,19 @@ impl App {
     /// do-not-contact list, only a salted hash of the number stays, so nothing is ever sent to
     /// them again. Activity records the erasure with counts only.
     pub fn people_erase(&self, q: &PersonQuery, opt_out: bool) -> Result<Erased, Vec<AppError>> {
-        let (k, _) = self.person_keys(q)?;
+        let (k, by_name_only) = self.person_keys(q)?;
+        // People share names: erasing by a name alone could take others' records with it.
+        if by_name_only {
+            return Err(vec![AppError::validation(
+                "phone",
+                RuleCode::EraseNeedsNumberOrId,
+                "erasing needs the phone number or the ID",
+            )]);
+        }
+        // A list being sent holds rows in memory that could still go to the person.
+        if self.bulk.any_running() {
+            return Err(vec![AppError::new(ErrorCode::Busy, "a list is being sent")]);
+        }
         let practice = self.is_practice();
         let now = self.now_ms();
         let keep = if opt_out {
@@ -297,19 +346,30 @@ impl App {
         } else {
             None
         };
-        let (erased, paths) = self
-            .with_conn(|c| {
-                let found = sql::find(c, practice, &k)?;
-                sql::erase(c, practice, &found, keep)
-            })
+        let found = self
+            .with_conn(|c| sql::find(c, practice, &k))
             .map_err(|e| vec![e])?;
-        for p in paths {
-            match std::fs::remove_file(Path::new(&p)) {
+        // Files first: one open in another program (Windows will not delete it) stops the
+        // erasure before anything else goes, so the operator can close it and try again.
+        let paths = self
+            .with_conn(|c| sql::file_paths(c, &found))
+            .map_err(|e| vec![e])?;
+        for path in paths {
+            match std::fs::remove_file(Path::new(&path)) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => tracing::warn!(error = %e, "could not delete a saved file"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not delete a saved file");
+                    return Err(vec![AppError::new(
+                        ErrorCode::FileInUse,
+                        "a saved file could not be deleted",
+                    )]);
+                }
             }
         }
+        let erased = self
+            .with_conn(|c| sql::erase(c, practice, &found, keep))
+            .map_err(|e| vec![e])?;
         // A file loaded for a list could hold the person's row.
         self.bulk.sheet.lock().unwrap().take();
         let summary = serde_json::to_string(&erased).unwrap_or_default();
@@ -413,9 +473,19 @@ impl App {
                     }
                 }
             }
-            let columns: Vec<usize> = (0..width)
-                .filter(|&i| phones[i] > 0 && phones[i] * 2 >= filled[i])
+            // A column named as a phone wins; an ID column (a CPF reads like a Brazilian
+            // mobile) is never taken for one by its digits alone.
+            let named: Vec<usize> = (0..width)
+                .filter(|&i| names_a_phone(&sheet.headers[i]))
                 .collect();
+            let columns: Vec<usize> = if named.is_empty() {
+                (0..width)
+                    .filter(|&i| !names_an_id(&sheet.headers[i]))
+                    .filter(|&i| phones[i] > 0 && phones[i] * 2 >= filled[i])
+                    .collect()
+            } else {
+                named
+            };
             let mut out = Vec::new();
             for (_, cells) in sheet.rows.iter() {
                 let cells = cells.to_vec();
@@ -475,6 +545,44 @@ impl App {
     }
 }
 
+/// A column header or JSON key that names a phone number, in the languages of the users.
+fn names_a_phone(name: &str) -> bool {
+    if names_an_id(name) {
+        return false;
+    }
+    let n = crate::store::people::fold(name).trim().replace(' ', "_");
+    [
+        "phone", "tel", "cel", "movil", "mobile", "whatsapp", "wa_id", "msisdn", "numero",
+        "number", "contact",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
+        || n == "from"
+        || n == "to"
+        || n == "recipient"
+}
+
+/// A header or key naming an identity document (never read as phone numbers).
+fn names_an_id(name: &str) -> bool {
+    let n = crate::store::people::fold(name).trim().replace(' ', "_");
+    [
+        "document",
+        "documento",
+        "cedula",
+        "cpf",
+        "rut",
+        "dni",
+        "curp",
+        "national",
+        "id_number",
+        "passport",
+        "pasaporte",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
+        || n == "nit"
+}
+
 /// A cell that is probably a phone number: 7 to 15 digits, and nothing but digits and the
 /// marks people write numbers with.
 fn looks_like_number(s: &str) -> bool {
@@ -486,16 +594,14 @@ fn looks_like_number(s: &str) -> bool {
 }
 
 /// Numbers in an export of opt-out events: the values of keys that name a phone (`phone`,
-/// `phone_number`, `client_number`, `wa_id`, `from`), anywhere in the document. JSON lines
+/// `phone_number`, `wa_id`, `from`, `celular`…), anywhere in the document. JSON lines
 /// (one event per line) are read too.
 fn numbers_in_json(text: &str) -> Vec<String> {
     fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
         match v {
             serde_json::Value::Object(m) => {
                 for (k, v) in m {
-                    let k = k.to_lowercase();
-                    let named =
-                        k.contains("phone") || k.contains("number") || k == "wa_id" || k == "from";
+                    let named = names_a_phone(k);
                     match v {
                         serde_json::Value::String(s) if named && looks_like_number(s) => {
                             out.push(s.clone())
@@ -565,7 +671,7 @@ fn person_xlsx(
     // The summary: who was searched, what is held where, what stays at the vendors.
     {
         let ws = wb.add_worksheet();
-        ws.set_name(text(l.w("people.export.sheet.summary")))
+        ws.set_name(sheet_name(l.w("people.export.sheet.summary")))
             .map_err(xerr)?;
         let mut s = Sheet { ws, row: 0 };
         let line = |s: &mut Sheet, k: &str, val: &str| -> Result<(), XlsxError> {
@@ -626,7 +732,11 @@ fn person_xlsx(
     macro_rules! sheet {
         ($name:expr, $keys:expr, $items:expr, |$ws:ident, $r:ident, $x:ident| $body:block) => {{
             let $ws = wb.add_worksheet();
-            $ws.set_name(text(l.w($name))).map_err(xerr)?;
+            let key: &str = $name;
+            $ws.set_name(sheet_name(
+                l.w(&key.replace("people.section.", "people.export.sheet.")),
+            ))
+            .map_err(xerr)?;
             header($ws, l, $keys, &bold).map_err(xerr)?;
             for (i, $x) in $items.iter().enumerate() {
                 let $r = i as u32 + 1;
@@ -791,6 +901,22 @@ fn person_xlsx(
     wb.save_to_buffer().map_err(xerr)
 }
 
+/// A sheet's name as Excel accepts it: at most 31 characters, none of `[]:*?/\`, not
+/// starting or ending with an apostrophe. (Translations are longer than Excel allows.)
+fn sheet_name(words: &str) -> String {
+    let clean: String = words
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\'))
+        .take(31)
+        .collect();
+    let clean = clean.trim().trim_matches('\'').trim().to_string();
+    if clean.is_empty() {
+        "Sheet".into()
+    } else {
+        clean
+    }
+}
+
 /// "Agreed in clientes.xlsx, row 12 (column Acepta)" in the app's language.
 fn consent_words(c: Option<&ConsentView>, l: &PersonExportLabels) -> String {
     let Some(c) = c else {
@@ -893,5 +1019,48 @@ impl App {
             document: "1.020.304.050".into(),
             name: "Maria Fernanda Rojas Quintero".into(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_names_fit_excel_in_every_language() {
+        let long = "Solicitudes de llamada (Identificador de llamadas)";
+        let n = sheet_name(long);
+        assert!(n.chars().count() <= 31, "{n}");
+        assert_eq!(sheet_name("Qué: [pasó]?"), "Qué pasó");
+        assert_eq!(sheet_name("''"), "Sheet");
+    }
+
+    #[test]
+    fn the_same_mobile_line_in_each_of_its_forms() {
+        assert_eq!(
+            same_line("+5511912345678"),
+            ["+5511912345678", "+551112345678"]
+        );
+        assert_eq!(
+            same_line("+551182345678"),
+            ["+551182345678", "+5511982345678"]
+        );
+        // A São Paulo landline (starts with 2 to 5) has no ninth-digit twin.
+        assert_eq!(same_line("+551132345678"), ["+551132345678"]);
+        assert_eq!(
+            same_line("+5491123456789"),
+            ["+5491123456789", "+541123456789"]
+        );
+        assert_eq!(same_line("+573001234567"), ["+573001234567"]);
+    }
+
+    #[test]
+    fn id_columns_are_not_read_as_phones() {
+        assert!(names_a_phone("Celular"));
+        assert!(names_a_phone("Teléfono"));
+        assert!(names_a_phone("phone_number"));
+        assert!(!names_a_phone("document_number"));
+        assert!(!names_a_phone("CPF"));
+        assert!(names_an_id("Cédula"));
     }
 }

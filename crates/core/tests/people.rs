@@ -200,6 +200,7 @@ async fn one_person_in_every_table_is_found_exported_and_erased() {
         )
         .await
         .unwrap();
+    assert!(json.file_name.ends_with(".json"), "{}", json.file_name);
     let text = std::fs::read_to_string(app.download_path(json.id).unwrap()).unwrap();
     for needle in [
         check.as_str(),
@@ -209,11 +210,24 @@ async fn one_person_in_every_table_is_found_exported_and_erased() {
     ] {
         assert!(text.contains(needle), "the JSON export lacks {needle}");
     }
+    // In Spanish, with a translation longer than Excel allows for a sheet's name.
+    let spanish = PersonExportLabels {
+        words: [
+            (
+                "people.export.sheet.callbacks",
+                "Solicitudes de llamada (Identificador de llamadas)",
+            ),
+            ("people.col.created", "Fecha"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect(),
+    };
     let xlsx = app
         .people_export(
             &q,
             PersonExportFormat::Xlsx,
-            &labels,
+            &spanish,
             Some(out.path().into()),
         )
         .await
@@ -224,7 +238,12 @@ async fn one_person_in_every_table_is_found_exported_and_erased() {
             calamine::open_workbook(app.download_path(xlsx.id).unwrap()).unwrap();
         let names = wb.sheet_names();
         assert_eq!(names.len(), 9, "{names:?}");
+        assert!(names.iter().all(|n| n.chars().count() <= 31), "{names:?}");
         let checks = wb.worksheet_range(&names[1]).unwrap();
+        assert_eq!(
+            checks.get((0, 0)).map(|c| c.to_string()),
+            Some("Fecha".into())
+        );
         assert_eq!(checks.height(), r.checks.len() + 1);
         // Dates are date cells, not text.
         assert!(matches!(
@@ -237,6 +256,19 @@ async fn one_person_in_every_table_is_found_exported_and_erased() {
             .skip(1)
             .all(|row| row[3].to_string().contains("300")));
     }
+
+    // A name alone cannot erase: several people can share it.
+    let errs = app
+        .people_erase(
+            &PersonQuery {
+                name: name.into(),
+                ..Default::default()
+            },
+            false,
+        )
+        .unwrap_err();
+    assert_eq!(errs[0].rule, Some(RuleCode::EraseNeedsNumberOrId));
+    assert!(!app.people_find(&q).unwrap().record.checks.is_empty());
 
     // Erase: nothing about her is left, only the hash that keeps her off every send.
     let erased = app.people_erase(&q, true).unwrap();
@@ -403,7 +435,17 @@ fn opt_outs_come_in_from_a_spreadsheet_or_an_events_export() {
     let r = app.opt_out_import_file(&json, "+57").unwrap();
     assert_eq!((r.added, r.already), (1, 1));
     assert!(app.is_opted_out("+525512345678").unwrap());
-    assert_eq!(app.opt_outs().unwrap().total, 3);
+    // A Brazilian file: the CPF column reads like mobiles but is not taken for one.
+    let br = p.file(
+        "descadastro.csv",
+        "Nome;CPF;Celular\nAna;52998224725;(11) 98234-5678\n".as_bytes(),
+    );
+    let r = app.opt_out_import_file(&br, "+55").unwrap();
+    assert_eq!((r.added, r.unreadable), (1, 0));
+    assert!(!app.is_opted_out("+5552998224725").unwrap());
+    // The same line written the old way, without the ninth digit, is blocked too.
+    assert!(app.is_opted_out("+551182345678").unwrap());
+    assert_eq!(app.opt_outs().unwrap().total, 4);
 }
 
 #[test]

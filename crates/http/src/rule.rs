@@ -83,6 +83,7 @@ rule_codes! {
     NotAnEmail = "not_an_email",
     OptedOut = "opted_out",
     PersonKeysNeeded = "person_keys_needed",
+    EraseNeedsNumberOrId = "erase_needs_number_or_id",
     FullNameNeeded = "full_name_needed",
     NotAvailableInCountry = "not_available_in_country",
     NotE164 = "not_e164",

@@ -29,6 +29,7 @@ const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
   disk_full: 'error.disk_full',
   busy: 'error.busy',
   update_unverified: 'error.update_unverified',
+  file_in_use: 'error.file_in_use',
   internal: 'error.internal'
 };
 

@@ -474,7 +474,15 @@ pub fn fold(s: &str) -> String {
             'ñ' => 'n',
             c => c,
         })
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        // Indic scripts write vowels as combining signs (not alphanumeric, but part of the
+        // word): kept, so "अनीता" stays one word as the full-text index sees it.
+        .map(|c| {
+            if c.is_alphanumeric() || ('\u{0900}'..='\u{0DFF}').contains(&c) {
+                c
+            } else {
+                ' '
+            }
+        })
         .collect()
 }
 
@@ -511,14 +519,18 @@ impl Keys {
     /// Whether a row of a list is the person's: a cell holding the number, the document, or
     /// (across the row's cells) every word of the name.
     fn cells_match(&self, cells: &[String], payload: &serde_json::Value) -> bool {
-        let number_in_payload = ["e164", "phone_number", "phoneNumber"]
+        // The number the row was (or would be) sent to says whose row it is; a cell holding the
+        // number counts only in a row that never became a send (a row with a problem), so a
+        // row about someone else that mentions this number (a contact, a referrer) stays.
+        let numbers: Vec<&str> = ["e164", "phone_number", "phoneNumber"]
             .iter()
             .filter_map(|k| payload.get(*k).and_then(|v| v.as_str()))
-            .any(|p| self.phone_matches(p));
-        if number_in_payload {
+            .filter(|p| !p.is_empty())
+            .collect();
+        if numbers.iter().any(|p| self.phone_matches(p)) {
             return true;
         }
-        if cells.iter().any(|c| self.phone_matches(c)) {
+        if numbers.is_empty() && cells.iter().any(|c| self.phone_matches(c)) {
             return true;
         }
         if let Some(doc) = &self.document {
@@ -775,15 +787,28 @@ pub struct Erased {
     pub kept_opt_out: bool,
 }
 
-/// Erases what [`find`] found, in one transaction. Returns the saved files' paths, for the
-/// caller to delete once the transaction is committed (a file deleted before a rollback
-/// could not come back).
+/// Where the person's saved files are (the caller deletes them before [`erase`]).
+pub fn file_paths(c: &Connection, p: &PersonRecord) -> rusqlite::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for x in &p.files {
+        let path: Option<String> = c
+            .query_row("SELECT path FROM downloads WHERE id = ?1", [x.id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        out.extend(path);
+    }
+    Ok(out)
+}
+
+/// Erases what [`find`] found, in one transaction (saved files' records included; the files
+/// themselves are the caller's, see [`file_paths`]).
 pub fn erase(
     c: &mut Connection,
     practice: bool,
     p: &PersonRecord,
     keep_opt_out: Option<(&str, i64)>,
-) -> rusqlite::Result<(Erased, Vec<String>)> {
+) -> rusqlite::Result<Erased> {
     // Freed pages are overwritten with zeros, so the erased text leaves the file itself too.
     c.pragma_update(None, "secure_delete", true)?;
     let tx = super::write_tx(c)?;
@@ -824,15 +849,8 @@ pub fn erase(
     for x in &p.activity {
         e.activity += tx.execute("DELETE FROM activity WHERE id = ?1", [x.id])? as u32;
     }
-    let mut paths = Vec::new();
     for x in &p.files {
-        let path: Option<String> = tx
-            .query_row("SELECT path FROM downloads WHERE id = ?1", [x.id], |r| {
-                r.get(0)
-            })
-            .optional()?;
         e.files += tx.execute("DELETE FROM downloads WHERE id = ?1", [x.id])? as u32;
-        paths.extend(path);
     }
     if let Some(o) = &p.opt_out {
         tx.execute(
@@ -845,7 +863,7 @@ pub fn erase(
         e.kept_opt_out = true;
     }
     tx.commit()?;
-    Ok((e, paths))
+    Ok(e)
 }
 
 /// The practice person's local history (see `crate::people::PRACTICE_PERSON`): a message sent

@@ -78,7 +78,13 @@ pub fn purge(conn: &mut Connection, cutoff_ms: i64) -> rusqlite::Result<usize> {
     n += super::checks::purge_before(&tx, cutoff_ms)?;
     n += super::whatsapp::purge_before(&tx, cutoff_ms)?;
     n += super::activity::purge_before(&tx, cutoff_ms)?;
-    n += tx.execute("DELETE FROM consents WHERE at_ms < ?1", [cutoff_ms])?;
+    // A consent goes with the last send that relied on it (a list row sent again later reuses
+    // the consent its file gave), not by its own date alone.
+    n += tx.execute(
+        "DELETE FROM consents WHERE at_ms < ?1
+           AND id NOT IN (SELECT consent_id FROM wa_sends WHERE consent_id IS NOT NULL)",
+        [cutoff_ms],
+    )?;
     n += super::downloads::purge_before(&tx, cutoff_ms)?;
     n += super::bulk::purge_before(&tx, cutoff_ms)?;
     n += tx.execute(

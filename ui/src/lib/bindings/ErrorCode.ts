@@ -3,4 +3,4 @@
 /**
  * Every failure that reaches the UI, as a code the UI translates into the user's language.
  */
-export type ErrorCode = "validation" | "not_configured" | "wrong_key" | "not_allowed" | "no_network" | "timeout" | "tls" | "proxy" | "not_found" | "rate_limited" | "vendor_rejected" | "vendor_down" | "unexpected_response" | "cancelled" | "token_budget" | "keyring_unavailable" | "store_key_missing" | "store_unreadable" | "disk_full" | "busy" | "update_unverified" | "internal";
+export type ErrorCode = "validation" | "not_configured" | "wrong_key" | "not_allowed" | "no_network" | "timeout" | "tls" | "proxy" | "not_found" | "rate_limited" | "vendor_rejected" | "vendor_down" | "unexpected_response" | "cancelled" | "token_budget" | "keyring_unavailable" | "store_key_missing" | "store_unreadable" | "disk_full" | "busy" | "update_unverified" | "file_in_use" | "internal";

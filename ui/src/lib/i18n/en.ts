@@ -1025,6 +1025,8 @@ export const en = {
   'updates.install': 'Install and restart',
   'updates.installing': 'Downloading and checking the update…',
   'updates.latest': 'You have the latest version ({current}).',
+  'error.file_in_use':
+    'A saved file of this person is open in another program (for example Excel). Close it and try again; nothing was erased.',
   'error.busy': 'A list is sending or a file is downloading. Try again when it has finished.',
   'error.update_unverified':
     'This update is not signed by the OpsDesk publisher, so it was not installed. Tell your IT team.',
@@ -1169,7 +1171,23 @@ export const en = {
   'rule.full_name_needed': 'Write a first and a last name (or search by phone or ID).',
   'rule.document_too_short': 'This ID number is too short.',
   'bulk.reason_opted_out': 'Asked not to be contacted.',
-  'bulk.reason_erased': "The person's data was erased at their request."
+  'bulk.reason_erased': "The person's data was erased at their request.",
+  'people.export.sheet.checks': 'Checks',
+  'people.export.sheet.processes': 'Identity',
+  'people.export.sheet.sends': 'WhatsApp',
+  'people.export.sheet.list_rows': 'Lists',
+  'people.export.sheet.callbacks': 'Call-backs',
+  'people.export.sheet.consents': 'Consent',
+  'people.export.sheet.activity': 'Activity',
+  'people.export.sheet.files': 'Files',
+  'rule.erase_needs_number_or_id': 'To erase, search by phone number or ID: a name alone can belong to several people.',
+  'people.result.erase_needs_key':
+    'To erase, search again with the phone number or ID: a name alone can belong to several people.',
+  'people.opt_outs.practice_note':
+    'Practice mode has its own list: numbers added here do not block real sends. Add the real list once your keys are saved.',
+  'people.opt_outs.remove_confirm': 'Yes, remove {phone}',
+  'people.opt_outs.remove_erased_warning':
+    "This person's data was erased: once removed, the number cannot be added back from here."
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1045,6 +1045,8 @@ export const es: Record<MessageKey, string> = {
   'updates.install': 'Instalar y reiniciar',
   'updates.installing': 'Descargando y verificando la actualización…',
   'updates.latest': 'Tiene la versión más reciente ({current}).',
+  'error.file_in_use':
+    'Un archivo guardado de esta persona está abierto en otro programa (por ejemplo Excel). Ciérrelo e intente de nuevo; no se borró nada.',
   'error.busy': 'Hay una lista enviándose o un archivo descargándose. Intente de nuevo cuando termine.',
   'error.update_unverified':
     'Esta actualización no está firmada por el editor de OpsDesk, así que no se instaló. Avise a su equipo de TI.',
@@ -1190,5 +1192,22 @@ export const es: Record<MessageKey, string> = {
   'rule.full_name_needed': 'Escriba nombre y apellido (o busque por teléfono o documento).',
   'rule.document_too_short': 'Este número de documento es muy corto.',
   'bulk.reason_opted_out': 'Pidió que no lo contacten.',
-  'bulk.reason_erased': 'Los datos de la persona se borraron a su pedido.'
+  'bulk.reason_erased': 'Los datos de la persona se borraron a su pedido.',
+  'people.export.sheet.checks': 'Estudios',
+  'people.export.sheet.processes': 'Identidad',
+  'people.export.sheet.sends': 'WhatsApp',
+  'people.export.sheet.list_rows': 'Listas',
+  'people.export.sheet.callbacks': 'Llamadas pedidas',
+  'people.export.sheet.consents': 'Consentimientos',
+  'people.export.sheet.activity': 'Actividad',
+  'people.export.sheet.files': 'Archivos',
+  'rule.erase_needs_number_or_id':
+    'Para borrar, busque por teléfono o documento: un nombre solo puede ser de varias personas.',
+  'people.result.erase_needs_key':
+    'Para borrar, busque de nuevo con el teléfono o el documento: un nombre solo puede ser de varias personas.',
+  'people.opt_outs.practice_note':
+    'El modo de práctica tiene su propia lista: los números que agregue aquí no bloquean envíos reales. Agregue la lista real cuando haya guardado sus claves.',
+  'people.opt_outs.remove_confirm': 'Sí, quitar {phone}',
+  'people.opt_outs.remove_erased_warning':
+    'Los datos de esta persona se borraron: una vez quitado, el número no se puede volver a agregar desde aquí.'
 };

@@ -1042,6 +1042,8 @@ export const ptBR: Record<MessageKey, string> = {
   'updates.install': 'Instalar e reiniciar',
   'updates.installing': 'Baixando e verificando a atualização…',
   'updates.latest': 'Você tem a versão mais recente ({current}).',
+  'error.file_in_use':
+    'Um arquivo salvo desta pessoa está aberto em outro programa (por exemplo o Excel). Feche-o e tente de novo; nada foi apagado.',
   'error.busy': 'Há uma lista sendo enviada ou um arquivo sendo baixado. Tente de novo quando terminar.',
   'error.update_unverified':
     'Esta atualização não está assinada pelo editor do OpsDesk, por isso não foi instalada. Avise sua equipe de TI.',
@@ -1187,5 +1189,22 @@ export const ptBR: Record<MessageKey, string> = {
   'rule.full_name_needed': 'Escreva nome e sobrenome (ou busque por telefone ou documento).',
   'rule.document_too_short': 'Este número de documento é curto demais.',
   'bulk.reason_opted_out': 'Pediu para não ser contatado.',
-  'bulk.reason_erased': 'Os dados da pessoa foram apagados a pedido dela.'
+  'bulk.reason_erased': 'Os dados da pessoa foram apagados a pedido dela.',
+  'people.export.sheet.checks': 'Consultas',
+  'people.export.sheet.processes': 'Identidade',
+  'people.export.sheet.sends': 'WhatsApp',
+  'people.export.sheet.list_rows': 'Listas',
+  'people.export.sheet.callbacks': 'Retornos pedidos',
+  'people.export.sheet.consents': 'Consentimentos',
+  'people.export.sheet.activity': 'Atividade',
+  'people.export.sheet.files': 'Arquivos',
+  'rule.erase_needs_number_or_id':
+    'Para apagar, busque por telefone ou documento: um nome sozinho pode ser de várias pessoas.',
+  'people.result.erase_needs_key':
+    'Para apagar, busque de novo com o telefone ou o documento: um nome sozinho pode ser de várias pessoas.',
+  'people.opt_outs.practice_note':
+    'O modo de prática tem sua própria lista: números adicionados aqui não bloqueiam envios reais. Adicione a lista real depois de salvar suas chaves.',
+  'people.opt_outs.remove_confirm': 'Sim, remover {phone}',
+  'people.opt_outs.remove_erased_warning':
+    'Os dados desta pessoa foram apagados: depois de removido, o número não pode ser adicionado de novo daqui.'
 };
