@@ -47,6 +47,14 @@ pub struct PersonView {
     pub by_name_only: bool,
 }
 
+/// A number put on the list: the entry, and whether it was already there.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct OptOutAdded {
+    pub entry: OptOutView,
+    pub already: bool,
+}
+
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct OptOutList {
@@ -304,10 +312,20 @@ impl App {
             }
             PersonExportFormat::Xlsx => person_xlsx(&view, q, labels, now).map_err(|e| vec![e])?,
         };
+        // Named with the day it was made; never with who it is about (the name of a file is
+        // kept in the list of saved files, which an erasure does not search).
+        let day = chrono::DateTime::from_timestamp_millis(now)
+            .map(|d| {
+                d.with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        let stem = format!("{} {day}", labels.w("people.export.file_name"));
         self.save_download(
             "people-request",
             "person_export",
-            labels.w("people.export.file_name"),
+            &stem,
             folder,
             "people-export",
             |dest, _| async move {
@@ -378,22 +396,28 @@ impl App {
     }
 
     /// Adds a number to the do-not-contact list.
-    pub fn opt_out_add(&self, country_code: &str, raw: &str) -> Result<OptOutView, Vec<AppError>> {
+    pub fn opt_out_add(&self, country_code: &str, raw: &str) -> Result<OptOutAdded, Vec<AppError>> {
         let p = parse_phone(country_code, raw)
             .map_err(|rule| vec![AppError::validation("phone", rule, "not a phone number")])?;
         let e164 = p.e164();
         let h = self.phone_hash(&e164).map_err(|e| vec![e])?;
         let practice = self.is_practice();
         let now = self.now_ms();
-        let view = self
+        let (added, view) = self
             .with_conn(|c| {
-                sql::add_opt_out(c, practice, &h, Some(&e164), OptOutHow::Typed, "", now)?;
-                sql::opt_out(c, practice, &h)
+                let added =
+                    sql::add_opt_out(c, practice, &h, Some(&e164), OptOutHow::Typed, "", now)?;
+                Ok((added, sql::opt_out(c, practice, &h)?))
             })
-            .map_err(|e| vec![e])?
-            .ok_or_else(|| vec![AppError::internal("the entry was not kept")])?;
-        self.record("people", "people.opt_out_added", Outcome::Ok, "1");
-        Ok(view)
+            .map_err(|e| vec![e])?;
+        let entry = view.ok_or_else(|| vec![AppError::internal("the entry was not kept")])?;
+        if added {
+            self.record("people", "people.opt_out_added", Outcome::Ok, "1");
+        }
+        Ok(OptOutAdded {
+            entry,
+            already: !added,
+        })
     }
 
     /// Takes a number off the list (the person agreed again).
@@ -767,7 +791,7 @@ fn person_xlsx(
             ws.write_datetime_with_format(row, 0, date(x.created_ms)?, &date_fmt)?;
             ws.write_string(row, 1, text(&x.name))?;
             ws.write_string(row, 2, text(&x.document))?;
-            ws.write_string(row, 3, text(&x.country))?;
+            ws.write_string(row, 3, text(l.w(&format!("country.{}", x.country))))?;
             ws.write_string(row, 4, text(l.w(&format!("subject.{}", x.kind))))?;
             ws.write_string(row, 5, text(l.w(&format!("status.{}", x.status))))?;
             if x.score >= 0.0 {
@@ -792,7 +816,7 @@ fn person_xlsx(
             ws.write_datetime_with_format(row, 0, date(x.created_ms)?, &date_fmt)?;
             ws.write_string(row, 1, text(&x.name))?;
             ws.write_string(row, 2, text(&x.document))?;
-            ws.write_string(row, 3, text(&x.country))?;
+            ws.write_string(row, 3, text(l.w(&format!("country.{}", x.country))))?;
             ws.write_string(
                 row,
                 4,
@@ -956,6 +980,10 @@ impl App {
         let (cc, national, doc, name) = PRACTICE_PERSON;
         self.checks_import(3).await?;
         self.identity_sync().await?;
+        // The practice templates, so her messages are named and their line is known.
+        if let Some(line) = self.whatsapp_lines()?.first() {
+            self.whatsapp_refresh(line).await?;
+        }
         let e164 = parse_phone(cc, national)
             .map_err(|_| AppError::internal("the practice number is not a number"))?
             .e164();
@@ -983,12 +1011,6 @@ impl App {
                 })?
                 .unwrap_or_else(|| "OTB-practice".into());
             self.with_conn(|c| sql::plant_practice(c, &template, &e164, national, doc, name, now))?;
-            self.record(
-                "whatsapp",
-                "whatsapp.sent",
-                Outcome::Ok,
-                "Demo · +57 •••••• 4567 · WCS-practice-1",
-            );
         }
         let event = serde_json::json!({
             "event_id": "7b6f6c1e-practice-cmb-0001",
@@ -1012,8 +1034,8 @@ impl App {
         self.truecaller_import_events(&event.to_string())?;
         Ok(PersonQuery {
             country_code: cc.into(),
-            // Written as a person would say it on the phone, not as the list had it.
-            phone: "(300) 123-45-67".into(),
+            // Written differently from the list's `300 123 4567`.
+            phone: "300-123-4567".into(),
             // A data request names the person every way it can: the ID with its dots, the
             // name without its accents.
             document: "1.020.304.050".into(),

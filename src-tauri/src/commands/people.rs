@@ -6,7 +6,7 @@ use crate::commands::system::chosen_folder;
 use crate::events::{changed, Topic};
 use opsdesk_core::downloads::DownloadedFile;
 use opsdesk_core::people::{
-    ConsentList, Erased, OptOutImport, OptOutList, OptOutView, PersonExportFormat,
+    ConsentList, Erased, OptOutAdded, OptOutImport, OptOutList, PersonExportFormat,
     PersonExportLabels, PersonQuery, PersonView,
 };
 use opsdesk_core::{AppError, ErrorCode};
@@ -90,7 +90,7 @@ pub async fn opt_out_add(
     core: Core<'_>,
     country_code: String,
     phone: String,
-) -> CmdResult<OptOutView> {
+) -> CmdResult<OptOutAdded> {
     let r = off_main(&core, move |c| {
         c.opt_out_add(&country_code, &phone).map_err(AppError::from)
     })

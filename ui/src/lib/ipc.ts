@@ -20,7 +20,7 @@ import type { ConsentList } from './bindings/ConsentList';
 import type { Erased } from './bindings/Erased';
 import type { OptOutImport } from './bindings/OptOutImport';
 import type { OptOutList } from './bindings/OptOutList';
-import type { OptOutView } from './bindings/OptOutView';
+import type { OptOutAdded } from './bindings/OptOutAdded';
 import type { PersonExportFormat } from './bindings/PersonExportFormat';
 import type { PersonExportLabels } from './bindings/PersonExportLabels';
 import type { PersonQuery } from './bindings/PersonQuery';
@@ -158,7 +158,7 @@ export interface Backend {
   /** Practice mode: brings in the practice person and says who to search for. */
   peoplePractice(): Promise<PersonQuery>;
   optOuts(): Promise<OptOutList>;
-  optOutAdd(countryCode: string, phone: string): Promise<OptOutView>;
+  optOutAdd(countryCode: string, phone: string): Promise<OptOutAdded>;
   optOutRemove(key: string): Promise<void>;
   /** Asks for a file of numbers (native dialog) and adds them. */
   optOutImport(countryCode: string): Promise<OptOutImport>;

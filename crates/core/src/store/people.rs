@@ -892,6 +892,16 @@ pub fn plant_practice(
          VALUES (?1, ?2, 'sent', 'WCS-practice-1', 1, ?3, ?4)",
         params![outbound_id, e164, now - 50 * hour, by_hand],
     )?;
+    // Activity as the send wrote it, at the time of the send.
+    super::activity::record(
+        &tx,
+        now - 50 * hour,
+        "whatsapp",
+        "whatsapp.sent",
+        super::activity::Outcome::Ok,
+        "Demo · +57 •••••• 4567 · WCS-practice-1",
+        true,
+    )?;
     let file = "clientes-noviembre.xlsx";
     let headers = ["Teléfono", "Nombre", "Cédula", "Acepta WhatsApp"];
     tx.execute(

@@ -1038,7 +1038,7 @@ export const en = {
     "Answer a person's request: see everything OpsDesk keeps about them on this computer, save it to a file for them, or erase it. Fill in what you know; the number can be written any way.",
   'people.find.country': 'Country of the number',
   'people.find.phone': 'Phone number',
-  'people.find.phone_help': 'As the person gives it, e.g. 300 123 4567 or +57 300 123 4567.',
+  'people.find.phone_help': 'As the person gives it, with or without the country code.',
   'people.find.document': 'National ID number',
   'people.find.name': 'Full name',
   'people.find.name_help':
@@ -1048,14 +1048,14 @@ export const en = {
   'people.find.practice': 'Try it with a practice person',
   'people.find.practice_loading': 'Bringing in the practice person…',
   'people.find.practice_note':
-    '{name} has a background check, an identity process, WhatsApp messages, a list row and a call-back request. The number is written differently from how the list had it.',
+    '{name} has background checks, identity processes, WhatsApp messages, a row in a list and a call-back request. The number is written differently from how the list had it.',
   'people.result.title': 'What this computer holds',
   'people.result.for_phone': 'Number understood as {phone}.',
   'people.result.nothing': 'OpsDesk holds nothing about this person on this computer.',
   'people.result.nothing_but_opt_out':
-    'Nothing else about this person is on this computer: only a coded fingerprint of the number, so nothing is sent to it.',
+    'Nothing else about this person is on this computer: only a code made from the number, so nothing is sent to it.',
   'people.result.by_name':
-    'Found by name only. Different people can share a name: check these are the same person before you save or erase anything.',
+    'Found by name only. Different people can share a name: check these are the same person before you save anything. Messages, consents and call-back requests are found by phone number only.',
   'people.result.opted_out': 'On the do-not-contact list since {when}: OpsDesk sends this person nothing.',
   'people.section.checks': 'Background checks',
   'people.section.processes': 'Identity processes',
@@ -1109,23 +1109,23 @@ export const en = {
   'people.request.save_xlsx': 'Save as Excel',
   'people.request.save_json': 'Save as JSON',
   'people.request.saving': 'Saving…',
-  'people.request.saved': 'Saved {file} in {folder}.',
+  'people.request.saved': 'File ready: {file}, in {folder}.',
   'people.request.saved_note':
     'This file is the answer to the request: erasing does not delete it. Delete it once you have given it to the person.',
   'people.request.erase': 'Erase from this computer…',
   'people.request.erase_help':
     'Deletes everything above from OpsDesk on this computer, including saved reports. It cannot be undone.',
-  'people.erase.title': 'Erase everything about this person?',
-  'people.erase.lost': 'These go from this computer: {what}. Rows of lists stay counted but lose every cell.',
+  'people.erase.title': 'Erase everything about {who}?',
+  'people.erase.lost': 'This is deleted from this computer:',
   'people.erase.vendors':
     'Truora keeps its own copy of checks, identity processes and WhatsApp conversations: ask Truora support or your account manager to delete them there. Truecaller keeps call-back requests and caller-ID records: ask Truecaller for Business support.',
   'people.erase.opt_out':
-    'Also keep {phone} on the do-not-contact list (only a coded fingerprint of the number stays, so nothing is ever sent to it again)',
-  'people.erase.keep': 'Keep it',
+    'Keep {phone} on the do-not-contact list, so nothing is ever sent to it again (only a code made from the number is kept; the number itself cannot be read from it)',
+  'people.erase.keep': "Don't erase",
   'people.erase.confirm': 'Erase',
   'people.erase.erasing': 'Erasing…',
   'people.erase.done': 'Erased from this computer: {what}.',
-  'people.erase.done_opt_out': 'The number stays on the do-not-contact list as a coded fingerprint.',
+  'people.erase.done_opt_out': 'The number stays on the do-not-contact list as a code that cannot be read back.',
   'people.count.nothing': 'nothing',
   'people.opt_outs.lead':
     'People on this list get no WhatsApp message, list send or identity link from OpsDesk, on any line. Rows of lists for them say “asked not to be contacted”.',
@@ -1139,7 +1139,7 @@ export const en = {
     '{file}: {added} added, {already} were already on the list, {unreadable} could not be read as numbers.',
   'people.opt_outs.total': 'Numbers on the list: {n}',
   'people.opt_outs.empty': 'Nobody is on the list yet.',
-  'people.opt_outs.erased_number': 'Erased person (kept as a coded fingerprint)',
+  'people.opt_outs.erased_number': 'Erased person (number kept only as a code)',
   'people.opt_outs.how_typed': 'Typed in OpsDesk',
   'people.opt_outs.how_file': 'From {file}',
   'people.opt_outs.how_erase': "When the person's data was erased",
@@ -1180,14 +1180,20 @@ export const en = {
   'people.export.sheet.consents': 'Consent',
   'people.export.sheet.activity': 'Activity',
   'people.export.sheet.files': 'Files',
-  'rule.erase_needs_number_or_id': 'To erase, search by phone number or ID: a name alone can belong to several people.',
+  'rule.erase_needs_number_or_id':
+    'To erase, search by phone number or ID: a name on its own can belong to several people.',
   'people.result.erase_needs_key':
-    'To erase, search again with the phone number or ID: a name alone can belong to several people.',
+    'To erase, search again with the phone number or ID: a name on its own can belong to several people.',
   'people.opt_outs.practice_note':
     'Practice mode has its own list: numbers added here do not block real sends. Add the real list once your keys are saved.',
-  'people.opt_outs.remove_confirm': 'Yes, remove {phone}',
+  'people.opt_outs.remove_confirm': 'Yes, remove it',
   'people.opt_outs.remove_erased_warning':
-    "This person's data was erased: once removed, the number cannot be added back from here."
+    "This person's data was erased: once removed, the number cannot be added back from here.",
+  'people.erase.rows_note':
+    'In the lists the person was in, their row still counts in the totals, but what it said is deleted.',
+  'people.opt_outs.already': '{phone} was already on the list.',
+  'people.opt_outs.removed': 'Removed from the list: messages can be sent to this number again.',
+  'people.request.erase_title': 'Erase from this computer'
 } as const;
 
 export type MessageKey = keyof typeof en;

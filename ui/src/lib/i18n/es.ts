@@ -1058,7 +1058,7 @@ export const es: Record<MessageKey, string> = {
     'Responda la solicitud de una persona: vea todo lo que OpsDesk guarda sobre ella en este computador, guárdelo en un archivo para entregárselo o bórrelo. Llene lo que sepa; el número puede escribirse de cualquier forma.',
   'people.find.country': 'País del número',
   'people.find.phone': 'Número de teléfono',
-  'people.find.phone_help': 'Como la persona lo dé, p. ej. 300 123 4567 o +57 300 123 4567.',
+  'people.find.phone_help': 'Como la persona lo dé, con o sin el indicativo del país.',
   'people.find.document': 'Número de documento',
   'people.find.name': 'Nombre completo',
   'people.find.name_help':
@@ -1068,16 +1068,16 @@ export const es: Record<MessageKey, string> = {
   'people.find.practice': 'Probar con una persona de práctica',
   'people.find.practice_loading': 'Trayendo a la persona de práctica…',
   'people.find.practice_note':
-    '{name} tiene un estudio de antecedentes, un proceso de identidad, mensajes de WhatsApp, una fila en una lista y una solicitud de llamada. El número está escrito distinto a como venía en la lista.',
+    '{name} tiene verificaciones, procesos de identidad, mensajes de WhatsApp, una fila en una lista y una solicitud de llamada. El número está escrito distinto a como venía en la lista.',
   'people.result.title': 'Lo que guarda este computador',
   'people.result.for_phone': 'Número entendido como {phone}.',
   'people.result.nothing': 'OpsDesk no guarda nada sobre esta persona en este computador.',
   'people.result.nothing_but_opt_out':
-    'No hay nada más sobre esta persona en este computador: solo una huella cifrada del número, para no enviarle nada.',
+    'No hay nada más sobre esta persona en este computador: solo un código hecho a partir del número, para no enviarle nada.',
   'people.result.by_name':
-    'Encontrado solo por el nombre. Varias personas pueden llamarse igual: revise que sea la misma persona antes de guardar o borrar.',
+    'Encontrado solo por el nombre. Varias personas pueden llamarse igual: revise que sea la misma persona antes de guardar. Los mensajes, consentimientos y solicitudes de llamada solo se encuentran por el teléfono.',
   'people.result.opted_out': 'En la lista de no contactar desde {when}: OpsDesk no le envía nada a esta persona.',
-  'people.section.checks': 'Estudios de antecedentes',
+  'people.section.checks': 'Verificaciones',
   'people.section.processes': 'Procesos de identidad',
   'people.section.sends': 'Mensajes de WhatsApp',
   'people.section.list_rows': 'Filas en listas',
@@ -1129,24 +1129,23 @@ export const es: Record<MessageKey, string> = {
   'people.request.save_xlsx': 'Guardar en Excel',
   'people.request.save_json': 'Guardar en JSON',
   'people.request.saving': 'Guardando…',
-  'people.request.saved': 'Se guardó {file} en {folder}.',
+  'people.request.saved': 'Archivo listo: {file}, en {folder}.',
   'people.request.saved_note':
     'Este archivo es la respuesta a la solicitud: borrar no lo elimina. Elimínelo cuando se lo haya entregado a la persona.',
   'people.request.erase': 'Borrar de este computador…',
   'people.request.erase_help':
     'Elimina de OpsDesk en este computador todo lo anterior, incluidos los informes guardados. No se puede deshacer.',
-  'people.erase.title': '¿Borrar todo sobre esta persona?',
-  'people.erase.lost':
-    'Se borra de este computador: {what}. Las filas de las listas siguen contadas pero pierden todas sus celdas.',
+  'people.erase.title': '¿Borrar todo lo de {who}?',
+  'people.erase.lost': 'Esto se borra de este computador:',
   'people.erase.vendors':
     'Truora guarda su propia copia de los estudios, procesos de identidad y conversaciones de WhatsApp: pida a soporte de Truora o a su gerente de cuenta que los borre allá. Truecaller guarda las solicitudes de llamada y los registros del identificador: pídalo a soporte de Truecaller for Business.',
   'people.erase.opt_out':
-    'Mantener también {phone} en la lista de no contactar (solo queda una huella cifrada del número, para no enviarle nada nunca más)',
-  'people.erase.keep': 'Conservar',
+    'Mantener {phone} en la lista de no contactar, para no enviarle nada nunca más (solo se guarda un código hecho a partir del número; el número no se puede leer de él)',
+  'people.erase.keep': 'No borrar',
   'people.erase.confirm': 'Borrar',
   'people.erase.erasing': 'Borrando…',
   'people.erase.done': 'Borrado de este computador: {what}.',
-  'people.erase.done_opt_out': 'El número sigue en la lista de no contactar como una huella cifrada.',
+  'people.erase.done_opt_out': 'El número sigue en la lista de no contactar como un código que no se puede leer.',
   'people.count.nothing': 'nada',
   'people.opt_outs.lead':
     'Las personas de esta lista no reciben desde OpsDesk ningún mensaje de WhatsApp, envío masivo ni enlace de identidad, en ninguna línea. Sus filas en las listas dicen “pidió que no lo contacten”.',
@@ -1160,7 +1159,7 @@ export const es: Record<MessageKey, string> = {
     '{file}: {added} agregados, {already} ya estaban en la lista, {unreadable} no se pudieron leer como números.',
   'people.opt_outs.total': 'Números en la lista: {n}',
   'people.opt_outs.empty': 'Todavía no hay nadie en la lista.',
-  'people.opt_outs.erased_number': 'Persona borrada (se guarda como huella cifrada)',
+  'people.opt_outs.erased_number': 'Persona borrada (el número solo se guarda como código)',
   'people.opt_outs.how_typed': 'Escrito en OpsDesk',
   'people.opt_outs.how_file': 'De {file}',
   'people.opt_outs.how_erase': 'Al borrar los datos de la persona',
@@ -1170,7 +1169,7 @@ export const es: Record<MessageKey, string> = {
   'people.consents.total': 'Consentimientos registrados: {n}',
   'people.consents.empty': 'Todavía no se ha enviado ningún mensaje, así que no hay consentimientos registrados.',
   'people.consents.showing': 'Se muestran los {shown} más recientes.',
-  'people.export.file_name': 'Datos guardados de una persona',
+  'people.export.file_name': 'Datos de una persona',
   'people.export.sheet.summary': 'Resumen',
   'people.export.phone': 'Teléfono buscado',
   'people.export.document': 'Documento buscado',
@@ -1202,12 +1201,17 @@ export const es: Record<MessageKey, string> = {
   'people.export.sheet.activity': 'Actividad',
   'people.export.sheet.files': 'Archivos',
   'rule.erase_needs_number_or_id':
-    'Para borrar, busque por teléfono o documento: un nombre solo puede ser de varias personas.',
+    'Para borrar, busque por teléfono o documento: un nombre por sí solo puede corresponder a varias personas.',
   'people.result.erase_needs_key':
-    'Para borrar, busque de nuevo con el teléfono o el documento: un nombre solo puede ser de varias personas.',
+    'Para borrar, busque de nuevo con el teléfono o el documento: un nombre por sí solo puede corresponder a varias personas.',
   'people.opt_outs.practice_note':
     'El modo de práctica tiene su propia lista: los números que agregue aquí no bloquean envíos reales. Agregue la lista real cuando haya guardado sus claves.',
-  'people.opt_outs.remove_confirm': 'Sí, quitar {phone}',
+  'people.opt_outs.remove_confirm': 'Sí, quitarlo',
   'people.opt_outs.remove_erased_warning':
-    'Los datos de esta persona se borraron: una vez quitado, el número no se puede volver a agregar desde aquí.'
+    'Los datos de esta persona se borraron: una vez quitado, el número no se puede volver a agregar desde aquí.',
+  'people.erase.rows_note':
+    'En las listas donde estaba la persona, su fila sigue contando en los totales, pero se borra lo que decía.',
+  'people.opt_outs.already': '{phone} ya estaba en la lista.',
+  'people.opt_outs.removed': 'Se quitó de la lista: se pueden volver a enviar mensajes a este número.',
+  'people.request.erase_title': 'Borrar de este computador'
 };

@@ -1055,7 +1055,7 @@ export const ptBR: Record<MessageKey, string> = {
     'Responda ao pedido de uma pessoa: veja tudo o que o OpsDesk guarda sobre ela neste computador, salve em um arquivo para entregar a ela ou apague. Preencha o que souber; o número pode ser escrito de qualquer jeito.',
   'people.find.country': 'País do número',
   'people.find.phone': 'Número de telefone',
-  'people.find.phone_help': 'Como a pessoa informar, p. ex. 11 91234 5678 ou +55 11 91234 5678.',
+  'people.find.phone_help': 'Como a pessoa informar, com ou sem o código do país.',
   'people.find.document': 'Número do documento',
   'people.find.name': 'Nome completo',
   'people.find.name_help':
@@ -1065,16 +1065,16 @@ export const ptBR: Record<MessageKey, string> = {
   'people.find.practice': 'Testar com uma pessoa de prática',
   'people.find.practice_loading': 'Trazendo a pessoa de prática…',
   'people.find.practice_note':
-    '{name} tem uma consulta de antecedentes, um processo de identidade, mensagens de WhatsApp, uma linha em uma lista e um pedido de retorno de ligação. O número está escrito de forma diferente da lista.',
+    '{name} tem verificações, processos de identidade, mensagens de WhatsApp, uma linha em uma lista e um pedido de retorno. O número está escrito de forma diferente da lista.',
   'people.result.title': 'O que este computador guarda',
   'people.result.for_phone': 'Número entendido como {phone}.',
   'people.result.nothing': 'O OpsDesk não guarda nada sobre esta pessoa neste computador.',
   'people.result.nothing_but_opt_out':
-    'Não há mais nada sobre esta pessoa neste computador: só uma impressão cifrada do número, para não enviar nada a ele.',
+    'Não há mais nada sobre esta pessoa neste computador: só um código feito a partir do número, para não enviar nada a ele.',
   'people.result.by_name':
-    'Encontrado só pelo nome. Pessoas diferentes podem ter o mesmo nome: confira se é a mesma pessoa antes de salvar ou apagar.',
+    'Encontrado só pelo nome. Pessoas diferentes podem ter o mesmo nome: confira se é a mesma pessoa antes de salvar. Mensagens, consentimentos e pedidos de retorno só são encontrados pelo telefone.',
   'people.result.opted_out': 'Na lista de não contatar desde {when}: o OpsDesk não envia nada a esta pessoa.',
-  'people.section.checks': 'Consultas de antecedentes',
+  'people.section.checks': 'Verificações',
   'people.section.processes': 'Processos de identidade',
   'people.section.sends': 'Mensagens de WhatsApp',
   'people.section.list_rows': 'Linhas em listas',
@@ -1126,24 +1126,23 @@ export const ptBR: Record<MessageKey, string> = {
   'people.request.save_xlsx': 'Salvar em Excel',
   'people.request.save_json': 'Salvar em JSON',
   'people.request.saving': 'Salvando…',
-  'people.request.saved': '{file} salvo em {folder}.',
+  'people.request.saved': 'Arquivo pronto: {file}, em {folder}.',
   'people.request.saved_note':
     'Este arquivo é a resposta ao pedido: apagar não o exclui. Exclua-o depois de entregá-lo à pessoa.',
   'people.request.erase': 'Apagar deste computador…',
   'people.request.erase_help':
     'Exclui do OpsDesk neste computador tudo o que está acima, incluindo relatórios salvos. Não pode ser desfeito.',
-  'people.erase.title': 'Apagar tudo sobre esta pessoa?',
-  'people.erase.lost':
-    'Sai deste computador: {what}. As linhas das listas continuam contadas, mas perdem todas as células.',
+  'people.erase.title': 'Apagar tudo sobre {who}?',
+  'people.erase.lost': 'Isto é apagado deste computador:',
   'people.erase.vendors':
     'A Truora guarda sua própria cópia das consultas, processos de identidade e conversas de WhatsApp: peça ao suporte da Truora ou ao seu gerente de conta para apagá-las lá. A Truecaller guarda pedidos de retorno e registros do identificador: peça ao suporte da Truecaller for Business.',
   'people.erase.opt_out':
-    'Manter também {phone} na lista de não contatar (só fica uma impressão cifrada do número, para nunca mais enviar nada a ele)',
-  'people.erase.keep': 'Manter',
+    'Manter {phone} na lista de não contatar, para nunca mais enviar nada a ele (só fica um código feito a partir do número; o número não pode ser lido dele)',
+  'people.erase.keep': 'Não apagar',
   'people.erase.confirm': 'Apagar',
   'people.erase.erasing': 'Apagando…',
   'people.erase.done': 'Apagado deste computador: {what}.',
-  'people.erase.done_opt_out': 'O número continua na lista de não contatar como uma impressão cifrada.',
+  'people.erase.done_opt_out': 'O número continua na lista de não contatar como um código que não pode ser lido.',
   'people.count.nothing': 'nada',
   'people.opt_outs.lead':
     'As pessoas desta lista não recebem do OpsDesk nenhuma mensagem de WhatsApp, envio em lista ou link de identidade, em nenhuma linha. Suas linhas nas listas dizem “pediu para não ser contatado”.',
@@ -1157,7 +1156,7 @@ export const ptBR: Record<MessageKey, string> = {
     '{file}: {added} adicionados, {already} já estavam na lista, {unreadable} não puderam ser lidos como números.',
   'people.opt_outs.total': 'Números na lista: {n}',
   'people.opt_outs.empty': 'Ninguém está na lista ainda.',
-  'people.opt_outs.erased_number': 'Pessoa apagada (guardada como impressão cifrada)',
+  'people.opt_outs.erased_number': 'Pessoa apagada (número guardado só como código)',
   'people.opt_outs.how_typed': 'Digitado no OpsDesk',
   'people.opt_outs.how_file': 'De {file}',
   'people.opt_outs.how_erase': 'Ao apagar os dados da pessoa',
@@ -1167,7 +1166,7 @@ export const ptBR: Record<MessageKey, string> = {
   'people.consents.total': 'Consentimentos registrados: {n}',
   'people.consents.empty': 'Nenhuma mensagem foi enviada ainda, então não há consentimentos registrados.',
   'people.consents.showing': 'Mostrando os {shown} mais recentes.',
-  'people.export.file_name': 'Dados guardados sobre uma pessoa',
+  'people.export.file_name': 'Dados de uma pessoa',
   'people.export.sheet.summary': 'Resumo',
   'people.export.phone': 'Telefone buscado',
   'people.export.document': 'Documento buscado',
@@ -1199,12 +1198,17 @@ export const ptBR: Record<MessageKey, string> = {
   'people.export.sheet.activity': 'Atividade',
   'people.export.sheet.files': 'Arquivos',
   'rule.erase_needs_number_or_id':
-    'Para apagar, busque por telefone ou documento: um nome sozinho pode ser de várias pessoas.',
+    'Para apagar, busque por telefone ou documento: um nome sozinho pode corresponder a várias pessoas.',
   'people.result.erase_needs_key':
-    'Para apagar, busque de novo com o telefone ou o documento: um nome sozinho pode ser de várias pessoas.',
+    'Para apagar, busque de novo com o telefone ou o documento: um nome sozinho pode corresponder a várias pessoas.',
   'people.opt_outs.practice_note':
     'O modo de prática tem sua própria lista: números adicionados aqui não bloqueiam envios reais. Adicione a lista real depois de salvar suas chaves.',
-  'people.opt_outs.remove_confirm': 'Sim, remover {phone}',
+  'people.opt_outs.remove_confirm': 'Sim, remover',
   'people.opt_outs.remove_erased_warning':
-    'Os dados desta pessoa foram apagados: depois de removido, o número não pode ser adicionado de novo daqui.'
+    'Os dados desta pessoa foram apagados: depois de removido, o número não pode ser adicionado de novo daqui.',
+  'people.erase.rows_note':
+    'Nas listas em que a pessoa estava, a linha dela continua nos totais, mas o que dizia é apagado.',
+  'people.opt_outs.already': '{phone} já estava na lista.',
+  'people.opt_outs.removed': 'Removido da lista: mensagens podem ser enviadas a este número de novo.',
+  'people.request.erase_title': 'Apagar deste computador'
 };

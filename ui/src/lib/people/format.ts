@@ -9,10 +9,15 @@ import { hasKey, t, type MessageKey } from '../i18n/index.svelte';
 type Counted = 'checks' | 'processes' | 'sends' | 'list_rows' | 'callbacks' | 'consents' | 'activity' | 'files';
 const COUNTED: Counted[] = ['checks', 'processes', 'sends', 'list_rows', 'callbacks', 'consents', 'activity', 'files'];
 
-/** "Background checks: 2 · Identity processes: 1…" — only what there is. */
-export function countsText(counts: Record<Counted, number>): string {
+/** ["Background checks: 2", "Identity processes: 1"…] — only what there is. */
+export function countsList(counts: Record<Counted, number>): string[] {
   // "Background checks: 1" reads right for any number, in every language.
-  const parts = COUNTED.filter((k) => counts[k] > 0).map((k) => `${t(`people.section.${k}`)}: ${counts[k]}`);
+  return COUNTED.filter((k) => counts[k] > 0).map((k) => `${t(`people.section.${k}`)}: ${counts[k]}`);
+}
+
+/** The same on one line. */
+export function countsText(counts: Record<Counted, number>): string {
+  const parts = countsList(counts);
   return parts.length ? parts.join(' · ') : t('people.count.nothing');
 }
 
@@ -45,7 +50,7 @@ export function optOutHow(o: OptOutView): string {
 
 /** The words of the spreadsheet export: every key of the families it uses, in this language. */
 export function exportWords(keys: readonly string[]): Record<string, string> {
-  const prefixes = ['people.', 'status.', 'subject.', 'bulk.row_', 'identity.outcome.', 'action.'];
+  const prefixes = ['people.', 'status.', 'subject.', 'bulk.row_', 'identity.outcome.', 'action.', 'country.'];
   const words: Record<string, string> = {};
   for (const k of keys) if (prefixes.some((p) => k.startsWith(p)) && hasKey(k)) words[k] = t(k as MessageKey);
   return words;
