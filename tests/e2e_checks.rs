@@ -72,3 +72,58 @@ async fn creating_a_colombian_person_check_and_saving_its_report() {
         .starts_with(&check_id));
     assert!(std::fs::read(&saved[0]).unwrap().starts_with(b"%PDF-"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the real window: needs a display and the OS keyring (./opsdesk test runs it)"]
+async fn saving_the_checks_list_as_filtered() {
+    let profile = tempfile::tempdir().unwrap();
+    let w = open_app(profile.path()).await;
+    w.wait_for("a[data-nav='/checks']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    w.wait_for("[data-testid=checks-import]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    w.wait_for("[data-testid=check-row]").await;
+    // Only the finished ones, as a CSV.
+    w.wait_for("select[aria-label=Status]")
+        .await
+        .select_by_value("completed")
+        .await
+        .unwrap();
+    w.wait_for("[data-testid=checks-export-format]")
+        .await
+        .select_by_value("csv")
+        .await
+        .unwrap();
+    w.wait_for("[data-testid=checks-export]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    w.wait_for("[data-testid=checks-exported]").await;
+    w.screenshot("checks-list-saved").await;
+    w.close().await;
+
+    let saved: Vec<_> = std::fs::read_dir(profile.path().join("Downloads"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert!(
+        saved[0].extension().is_some_and(|x| x == "csv"),
+        "{saved:?}"
+    );
+    let text = std::fs::read_to_string(&saved[0]).unwrap();
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    let header = lines.next().unwrap();
+    assert!(header.contains("Score (0 to 10)"), "{header}");
+    let rows: Vec<&str> = lines.collect();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r.contains(",Finished,")), "{rows:?}");
+}

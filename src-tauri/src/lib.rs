@@ -148,6 +148,7 @@ pub fn run() {
             commands::identity::identity_name_flow,
             commands::identity::identity_download,
             commands::identity::identity_send_link,
+            commands::checks::checks_export,
             commands::people::people_find,
             commands::people::people_export,
             commands::people::people_erase,

@@ -212,6 +212,88 @@ impl App {
         self.with_conn(|c| sql::search(c, q, practice))
     }
 
+    /// The checks list as the screen shows it (the same query: search text and filters, every
+    /// page) as a spreadsheet or CSV: headers in the app's language, dates and scores (out of
+    /// ten, as on screen) as real cells. Pages through the list's own keyset, so 100,000
+    /// checks are read in order without a sort or an offset.
+    pub fn checks_export_bytes(
+        &self,
+        q: &CheckQuery,
+        format: crate::export::Format,
+        words: &crate::export::Words,
+    ) -> Result<Vec<u8>, AppError> {
+        use crate::export::{Cell, Writer};
+        let practice = self.is_practice();
+        let mut w = Writer::new(
+            format,
+            words,
+            "checks.export.sheet",
+            &[
+                "checks.export.created",
+                "checks.export.name",
+                "checks.export.document",
+                "checks.export.country",
+                "checks.export.kind",
+                "checks.export.status",
+                "checks.export.score",
+                "checks.export.check_id",
+            ],
+        )?;
+        let mut q = q.clone();
+        q.limit = sql::PAGE_MAX;
+        q.after = None;
+        loop {
+            let page = self.with_conn(|c| sql::search(c, &q, practice))?;
+            for r in &page.rows {
+                w.row(&[
+                    Cell::Date(r.created_ms),
+                    Cell::Text(r.subject.clone()),
+                    Cell::Text(r.document.clone()),
+                    Cell::Text(words.w(&format!("country.{}", r.country)).to_string()),
+                    Cell::Text(words.w(&format!("subject.{}", r.kind)).to_string()),
+                    Cell::Text(words.w(&format!("status.{}", r.status)).to_string()),
+                    if r.score < 0.0 {
+                        Cell::Empty
+                    } else {
+                        Cell::Number((r.score * 100.0).round() / 10.0)
+                    },
+                    Cell::Text(r.check_id.clone()),
+                ])?;
+            }
+            match page.next {
+                Some(next) => q.after = Some(next),
+                None => break,
+            }
+        }
+        w.finish()
+    }
+
+    /// Saves an export made by [`App::checks_export_bytes`] in `folder` (or the download
+    /// folder), as the saved files of every screen are.
+    pub async fn checks_save_export(
+        &self,
+        bytes: Vec<u8>,
+        words: &crate::export::Words,
+        folder: Option<std::path::PathBuf>,
+    ) -> Result<crate::downloads::DownloadedFile, AppError> {
+        let day = chrono::Local::now().format("%Y-%m-%d").to_string();
+        let stem = format!("{} {day}", words.w("checks.export.file_name"));
+        self.save_download(
+            "checks-list",
+            "list_export",
+            &stem,
+            folder,
+            "checks-export",
+            |dest, _| async move {
+                crate::files::write_private(&dest, &bytes).map_err(|e| {
+                    opsdesk_http::ApiError::unexpected(format!("cannot write the file: {e}"))
+                })?;
+                Ok(bytes.len() as u64)
+            },
+        )
+        .await
+    }
+
     pub fn checks_get(&self, id: &str) -> Result<CheckView, AppError> {
         self.view(id)
     }

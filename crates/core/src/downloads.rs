@@ -40,7 +40,7 @@ impl App {
                 "an update is being installed",
             ));
         }
-        let area = if subject_id.starts_with("CHK") {
+        let area = if subject_id.starts_with("CHK") || subject_id.starts_with("checks") {
             "checks"
         } else if subject_id.starts_with("whatsapp") {
             "whatsapp"

@@ -12,6 +12,7 @@ pub mod diagnostics;
 pub mod downloads;
 pub mod endpoints;
 pub mod error;
+pub mod export;
 pub mod files;
 pub mod identity;
 pub mod limits;

@@ -925,21 +925,7 @@ fn person_xlsx(
     wb.save_to_buffer().map_err(xerr)
 }
 
-/// A sheet's name as Excel accepts it: at most 31 characters, none of `[]:*?/\`, not
-/// starting or ending with an apostrophe. (Translations are longer than Excel allows.)
-fn sheet_name(words: &str) -> String {
-    let clean: String = words
-        .chars()
-        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\'))
-        .take(31)
-        .collect();
-    let clean = clean.trim().trim_matches('\'').trim().to_string();
-    if clean.is_empty() {
-        "Sheet".into()
-    } else {
-        clean
-    }
-}
+use crate::export::sheet_name;
 
 /// "Agreed in clientes.xlsx, row 12 (column Acepta)" in the app's language.
 fn consent_words(c: Option<&ConsentView>, l: &PersonExportLabels) -> String {
@@ -1047,15 +1033,6 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sheet_names_fit_excel_in_every_language() {
-        let long = "Solicitudes de llamada (Identificador de llamadas)";
-        let n = sheet_name(long);
-        assert!(n.chars().count() <= 31, "{n}");
-        assert_eq!(sheet_name("Qué: [pasó]?"), "Qué pasó");
-        assert_eq!(sheet_name("''"), "Sheet");
-    }
 
     #[test]
     fn the_same_mobile_line_in_each_of_its_forms() {

@@ -211,3 +211,23 @@ pub async fn checks_download_attachment(
     changed(&app, &[Topic::Checks, Topic::Activity]);
     r
 }
+
+/// "Save this list": the checks list as filtered on screen, to Excel or CSV, in the download
+/// folder (or one chosen when `choose_folder`).
+#[tauri::command]
+pub async fn checks_export(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    query: CheckQuery,
+    format: opsdesk_core::export::Format,
+    words: opsdesk_core::export::Words,
+    choose_folder: bool,
+) -> CmdResult<opsdesk_core::downloads::DownloadedFile> {
+    let folder = crate::commands::system::chosen_folder(&app, &core, choose_folder).await?;
+    let w = words.clone();
+    // 100,000 rows take a couple of seconds: off the main thread.
+    let bytes = off_main(&core, move |c| c.checks_export_bytes(&query, format, &w)).await?;
+    let r = core.checks_save_export(bytes, &words, folder).await;
+    changed(&app, &[Topic::Activity]);
+    r
+}

@@ -25,6 +25,8 @@ import type { PersonExportFormat } from './bindings/PersonExportFormat';
 import type { PersonExportLabels } from './bindings/PersonExportLabels';
 import type { PersonQuery } from './bindings/PersonQuery';
 import type { PersonView } from './bindings/PersonView';
+import type { ListExportFormat } from './bindings/ListExportFormat';
+import type { ListExportWords } from './bindings/ListExportWords';
 
 export type ProcessFile = 'pdf' | 'video_recordings';
 import type { CheckQuery } from './bindings/CheckQuery';
@@ -145,6 +147,13 @@ export interface Backend {
   identitySync(): Promise<InboxSync>;
   identityDelete(processId: string): Promise<void>;
   identityResendLink(processId: string, form: ResendForm): Promise<void>;
+  /** The checks list as filtered on screen, every page, saved as Excel or CSV. */
+  checksExport(
+    query: CheckQuery,
+    format: ListExportFormat,
+    words: ListExportWords,
+    chooseFolder: boolean
+  ): Promise<DownloadedFile>;
   /** Everything this computer holds about a person (validation problems listed per field). */
   peopleFind(query: PersonQuery): Promise<PersonView>;
   peopleExport(
@@ -297,6 +306,7 @@ export const tauriBackend: Backend = {
   identitySync: () => invoke('identity_sync'),
   identityDelete: (processId) => invoke('identity_delete', { processId }),
   identityResendLink: (processId, form) => invoke('identity_resend_link', { processId, form }),
+  checksExport: (query, format, words, chooseFolder) => invoke('checks_export', { query, format, words, chooseFolder }),
   peopleFind: (query) => invoke('people_find', { query }),
   peopleExport: (query, format, labels, chooseFolder) =>
     invoke('people_export', { query, format, labels, chooseFolder }),

@@ -1193,7 +1193,25 @@ export const en = {
     'In the lists the person was in, their row still counts in the totals, but what it said is deleted.',
   'people.opt_outs.already': '{phone} was already on the list.',
   'people.opt_outs.removed': 'Removed from the list: messages can be sent to this number again.',
-  'people.request.erase_title': 'Erase from this computer'
+  'people.request.erase_title': 'Erase from this computer',
+  'checks.export.sheet': 'Background checks',
+  'checks.export.file_name': 'Background checks',
+  'checks.export.created': 'Created',
+  'checks.export.name': 'Name',
+  'checks.export.document': 'ID number',
+  'checks.export.country': 'Country',
+  'checks.export.kind': 'Type',
+  'checks.export.status': 'Status',
+  'checks.export.score': 'Score (0 to 10)',
+  'checks.export.check_id': 'Check ID at Truora',
+  'checks.export.save': 'Save this list',
+  'checks.export.saving': 'Saving…',
+  'checks.export.format': 'File type',
+  'checks.export.xlsx': 'Excel',
+  'checks.export.csv': 'CSV',
+  'checks.export.help': 'Every check the list shows with the search and filters above, not only those on screen.',
+  'checks.export.saved': 'File ready: {file}, in {folder}.',
+  'action.checks.download_list_export': 'Checks list saved to a file'
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1213,5 +1213,24 @@ export const es: Record<MessageKey, string> = {
     'En las listas donde estaba la persona, su fila sigue contando en los totales, pero se borra lo que decía.',
   'people.opt_outs.already': '{phone} ya estaba en la lista.',
   'people.opt_outs.removed': 'Se quitó de la lista: se pueden volver a enviar mensajes a este número.',
-  'people.request.erase_title': 'Borrar de este computador'
+  'people.request.erase_title': 'Borrar de este computador',
+  'checks.export.sheet': 'Verificaciones',
+  'checks.export.file_name': 'Verificaciones',
+  'checks.export.created': 'Creada',
+  'checks.export.name': 'Nombre',
+  'checks.export.document': 'Documento',
+  'checks.export.country': 'País',
+  'checks.export.kind': 'Tipo',
+  'checks.export.status': 'Estado',
+  'checks.export.score': 'Puntaje (0 a 10)',
+  'checks.export.check_id': 'ID en Truora',
+  'checks.export.save': 'Guardar esta lista',
+  'checks.export.saving': 'Guardando…',
+  'checks.export.format': 'Tipo de archivo',
+  'checks.export.xlsx': 'Excel',
+  'checks.export.csv': 'CSV',
+  'checks.export.help':
+    'Todas las verificaciones que muestra la lista con la búsqueda y los filtros de arriba, no solo las que se ven.',
+  'checks.export.saved': 'Archivo listo: {file}, en {folder}.',
+  'action.checks.download_list_export': 'Lista de verificaciones guardada en un archivo'
 };

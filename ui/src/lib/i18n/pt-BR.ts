@@ -1210,5 +1210,24 @@ export const ptBR: Record<MessageKey, string> = {
     'Nas listas em que a pessoa estava, a linha dela continua nos totais, mas o que dizia é apagado.',
   'people.opt_outs.already': '{phone} já estava na lista.',
   'people.opt_outs.removed': 'Removido da lista: mensagens podem ser enviadas a este número de novo.',
-  'people.request.erase_title': 'Apagar deste computador'
+  'people.request.erase_title': 'Apagar deste computador',
+  'checks.export.sheet': 'Verificações',
+  'checks.export.file_name': 'Verificações',
+  'checks.export.created': 'Criada',
+  'checks.export.name': 'Nome',
+  'checks.export.document': 'Documento',
+  'checks.export.country': 'País',
+  'checks.export.kind': 'Tipo',
+  'checks.export.status': 'Situação',
+  'checks.export.score': 'Pontuação (0 a 10)',
+  'checks.export.check_id': 'ID na Truora',
+  'checks.export.save': 'Salvar esta lista',
+  'checks.export.saving': 'Salvando…',
+  'checks.export.format': 'Tipo de arquivo',
+  'checks.export.xlsx': 'Excel',
+  'checks.export.csv': 'CSV',
+  'checks.export.help':
+    'Todas as verificações que a lista mostra com a busca e os filtros acima, não só as que aparecem na tela.',
+  'checks.export.saved': 'Arquivo pronto: {file}, em {folder}.',
+  'action.checks.download_list_export': 'Lista de verificações salva em um arquivo'
 };

@@ -1,0 +1,258 @@
+//! Lists out to Excel and CSV, as people open them: headers in the app's language, dates and
+//! scores as real cells (date cells in Excel; in a CSV, written the way Excel of that language
+//! reads them back as dates and numbers), text never taken for a formula.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use ts_rs::TS;
+
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export, rename = "ListExportFormat")]
+pub enum Format {
+    Xlsx,
+    Csv,
+}
+
+/// The words of an export in the app's language (the UI sends them) and that language.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export, rename = "ListExportWords")]
+pub struct Words {
+    /// `en`, `es` or `pt-BR`: how a CSV writes decimals and separates cells.
+    pub lang: String,
+    pub words: BTreeMap<String, String>,
+}
+
+impl Words {
+    pub fn w<'a>(&'a self, key: &'a str) -> &'a str {
+        self.words.get(key).map(String::as_str).unwrap_or(key)
+    }
+    /// Spanish and Portuguese Excel read `0,85` as a number and split a CSV on `;`; English
+    /// Excel reads `0.85` and splits on `,`.
+    fn comma_decimals(&self) -> bool {
+        self.lang.starts_with("es") || self.lang.starts_with("pt")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+    /// Milliseconds since the epoch, shown in this computer's time zone.
+    Date(i64),
+    Empty,
+}
+
+/// Writes rows as they come, so a list of 100,000 is never held twice.
+pub enum Writer {
+    Xlsx {
+        wb: Box<rust_xlsxwriter::Workbook>,
+        row: u32,
+        date: rust_xlsxwriter::Format,
+        offset_s: i64,
+    },
+    Csv {
+        out: csv::Writer<Vec<u8>>,
+        comma_decimals: bool,
+        offset_s: i64,
+    },
+}
+
+fn xerr(e: rust_xlsxwriter::XlsxError) -> AppError {
+    AppError::internal(format!("cannot write the spreadsheet: {e}"))
+}
+
+fn local_offset_s() -> i64 {
+    chrono::Local::now().offset().local_minus_utc() as i64
+}
+
+impl Writer {
+    pub fn new(
+        format: Format,
+        words: &Words,
+        sheet: &str,
+        headers: &[&str],
+    ) -> Result<Writer, AppError> {
+        let offset_s = local_offset_s();
+        let mut w = match format {
+            Format::Xlsx => {
+                let mut wb = Box::new(rust_xlsxwriter::Workbook::new());
+                let ws = wb.add_worksheet();
+                ws.set_name(sheet_name(words.w(sheet))).map_err(xerr)?;
+                let bold = rust_xlsxwriter::Format::new().set_bold();
+                for (i, h) in headers.iter().enumerate() {
+                    ws.write_string_with_format(
+                        0,
+                        i as u16,
+                        crate::bulk::engine::xlsx_text(words.w(h)),
+                        &bold,
+                    )
+                    .map_err(xerr)?;
+                }
+                Writer::Xlsx {
+                    wb,
+                    row: 0,
+                    date: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm"),
+                    offset_s,
+                }
+            }
+            Format::Csv => {
+                let comma_decimals = words.comma_decimals();
+                // Excel takes a CSV without a byte-order mark for the system's code page, and
+                // "Cédula" arrives as "CÃ©dula".
+                let mut buf = Vec::with_capacity(1 << 20);
+                buf.extend_from_slice("\u{feff}".as_bytes());
+                let mut out = csv::WriterBuilder::new()
+                    .delimiter(if comma_decimals { b';' } else { b',' })
+                    .from_writer(buf);
+                out.write_record(headers.iter().map(|h| words.w(h)))
+                    .map_err(|e| AppError::internal(e.to_string()))?;
+                Writer::Csv {
+                    out,
+                    comma_decimals,
+                    offset_s,
+                }
+            }
+        };
+        if let Writer::Xlsx { row, .. } = &mut w {
+            *row = 1;
+        }
+        Ok(w)
+    }
+
+    pub fn row(&mut self, cells: &[Cell]) -> Result<(), AppError> {
+        match self {
+            Writer::Xlsx {
+                wb,
+                row,
+                date,
+                offset_s,
+            } => {
+                let ws = wb.worksheet_from_index(0).map_err(xerr)?;
+                for (i, c) in cells.iter().enumerate() {
+                    let col = i as u16;
+                    match c {
+                        // Text cells are never evaluated: no formula can run from a name.
+                        Cell::Text(t) => {
+                            ws.write_string(*row, col, crate::bulk::engine::xlsx_text(t))
+                                .map_err(xerr)?;
+                        }
+                        Cell::Number(n) => {
+                            ws.write_number(*row, col, *n).map_err(xerr)?;
+                        }
+                        Cell::Date(ms) => {
+                            let d = rust_xlsxwriter::ExcelDateTime::from_timestamp(
+                                ms / 1000 + *offset_s,
+                            )
+                            .map_err(xerr)?;
+                            ws.write_datetime_with_format(*row, col, &d, date)
+                                .map_err(xerr)?;
+                        }
+                        Cell::Empty => {}
+                    }
+                }
+                *row += 1;
+                Ok(())
+            }
+            Writer::Csv {
+                out,
+                comma_decimals,
+                offset_s,
+            } => {
+                let fields: Vec<String> = cells
+                    .iter()
+                    .map(|c| match c {
+                        Cell::Text(t) => csv_text(t),
+                        Cell::Number(n) => {
+                            let s = format!("{n}");
+                            if *comma_decimals {
+                                s.replace('.', ",")
+                            } else {
+                                s
+                            }
+                        }
+                        Cell::Date(ms) => {
+                            chrono::DateTime::from_timestamp(ms / 1000 + *offset_s, 0)
+                                .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                                .unwrap_or_default()
+                        }
+                        Cell::Empty => String::new(),
+                    })
+                    .collect();
+                out.write_record(&fields)
+                    .map_err(|e| AppError::internal(e.to_string()))
+            }
+        }
+    }
+
+    pub fn finish(self) -> Result<Vec<u8>, AppError> {
+        match self {
+            Writer::Xlsx { mut wb, .. } => {
+                if let Ok(ws) = wb.worksheet_from_index(0) {
+                    ws.autofit();
+                }
+                wb.save_to_buffer().map_err(xerr)
+            }
+            Writer::Csv { out, .. } => out
+                .into_inner()
+                .map_err(|e| AppError::internal(e.to_string())),
+        }
+    }
+}
+
+/// A CSV cell that Excel would run as a formula (`=`, `+`, `-`, `@` first) gets a leading
+/// apostrophe: a name like `=HYPERLINK(…)` in a cached check must not become a link or a
+/// command when the file is opened. Numbers and phone numbers (`+57…`) are left alone when they
+/// are only digits and spaces after the sign.
+fn csv_text(t: &str) -> String {
+    let risky = t.starts_with(['=', '@', '\t', '\r'])
+        || (t.starts_with(['+', '-'])
+            && !t[1..]
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == ' ' || c == '.'));
+    if risky {
+        format!("'{t}")
+    } else {
+        t.to_string()
+    }
+}
+
+/// A sheet's name as Excel accepts it: at most 31 characters, none of `[]:*?/\`, not
+/// starting or ending with an apostrophe. (Translations are longer than Excel allows.)
+pub fn sheet_name(words: &str) -> String {
+    let clean: String = words
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\'))
+        .take(31)
+        .collect();
+    let clean = clean.trim().trim_matches('\'').trim().to_string();
+    if clean.is_empty() {
+        "Sheet".into()
+    } else {
+        clean
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_csv_never_carries_a_formula_but_keeps_phone_numbers() {
+        assert_eq!(csv_text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_text("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_text("+57 300 123 4567"), "+57 300 123 4567");
+        assert_eq!(csv_text("-cmd|x"), "'-cmd|x");
+        assert_eq!(csv_text("María"), "María");
+    }
+
+    #[test]
+    fn sheet_names_fit_excel() {
+        let n = sheet_name("Solicitudes de llamada (Identificador de llamadas)");
+        assert!(n.chars().count() <= 31, "{n}");
+        assert_eq!(sheet_name("Qué: [pasó]?"), "Qué pasó");
+        assert_eq!(sheet_name("''"), "Sheet");
+    }
+}

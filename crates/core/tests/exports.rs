@@ -1,0 +1,130 @@
+//! Lists out to Excel and CSV: what is exported reads back (with OpsDesk's own importer) as the
+//! same values the screen shows, in the screen's order, filtered as the screen was.
+
+mod support;
+
+use opsdesk_core::bulk::import;
+use opsdesk_core::export::{Format, Words};
+use opsdesk_core::store::checks::{CheckQuery, CheckRow};
+use opsdesk_core::store::fixtures;
+use opsdesk_core::App;
+use support::Profile;
+
+fn spanish() -> Words {
+    Words {
+        lang: "es".into(),
+        words: [
+            ("checks.export.created", "Fecha"),
+            ("checks.export.name", "Nombre"),
+            ("checks.export.document", "Documento"),
+            ("checks.export.score", "Puntaje (0 a 10)"),
+            ("checks.export.check_id", "ID en Truora"),
+            ("status.completed", "Terminada"),
+            ("country.CO", "Colombia"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect(),
+    }
+}
+
+/// Every row the screen would list for `q`, page after page.
+fn screen_rows(app: &App, q: &CheckQuery) -> Vec<CheckRow> {
+    let mut q = CheckQuery {
+        limit: 500,
+        ..q.clone()
+    };
+    let mut out = Vec::new();
+    loop {
+        let page = app.checks_search(&q).unwrap();
+        out.extend(page.rows);
+        match page.next {
+            Some(n) => q.after = Some(n),
+            None => return out,
+        }
+    }
+}
+
+fn local_minute(ms: i64) -> String {
+    let offset = chrono::Local::now().offset().local_minus_utc() as i64;
+    chrono::DateTime::from_timestamp(ms / 1000 + offset, 0)
+        .unwrap()
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+fn assert_same(sheet: &import::Sheet, rows: &[CheckRow], decimal: char) {
+    assert_eq!(sheet.rows.len(), rows.len());
+    for ((_, cells), r) in sheet.rows.iter().zip(rows) {
+        assert_eq!(sheet.cell(&cells, 0), local_minute(r.created_ms));
+        assert_eq!(sheet.cell(&cells, 1), r.subject);
+        assert_eq!(sheet.cell(&cells, 2), r.document);
+        assert_eq!(sheet.cell(&cells, 7), r.check_id);
+        let score = sheet.cell(&cells, 6);
+        if r.score < 0.0 {
+            assert_eq!(score, "");
+        } else {
+            let read: f64 = score.replace(decimal, ".").parse().unwrap();
+            assert!(
+                (read - r.score * 10.0).abs() < 0.051,
+                "{read} vs {}",
+                r.score
+            );
+        }
+    }
+}
+
+#[test]
+fn the_checks_list_exports_as_filtered_and_reads_back_the_same() {
+    let p = Profile::new();
+    let app = p.open();
+    {
+        let store = app.store().unwrap();
+        let mut c = store.conn().unwrap();
+        // Practice mode (no keys): the list shows practice checks.
+        fixtures::fill_checks(&mut c, 1_234, true, false).unwrap();
+    }
+    let all = CheckQuery::default();
+    let rows = screen_rows(&app, &all);
+    assert_eq!(rows.len(), 1_234);
+
+    // CSV in Spanish: `;` between cells and decimal commas, as Spanish Excel reads them.
+    let csv = app
+        .checks_export_bytes(&all, Format::Csv, &spanish())
+        .unwrap();
+    assert!(
+        csv.starts_with("\u{feff}".as_bytes()),
+        "a BOM, so Excel reads UTF-8"
+    );
+    let sheet = import::read("verificaciones.csv", &csv).unwrap();
+    assert_eq!(
+        &sheet.headers[..3],
+        ["Fecha", "Nombre", "Documento"].map(String::from)
+    );
+    assert_eq!(sheet.headers[6], "Puntaje (0 a 10)");
+    assert_same(&sheet, &rows, ',');
+
+    // Excel, filtered as the screen was: only finished checks, in the screen's order.
+    let done = CheckQuery {
+        status: Some("completed".into()),
+        ..Default::default()
+    };
+    let finished = screen_rows(&app, &done);
+    assert!(!finished.is_empty() && finished.len() < rows.len());
+    let xlsx = app
+        .checks_export_bytes(&done, Format::Xlsx, &spanish())
+        .unwrap();
+    let sheet = import::read("verificaciones.xlsx", &xlsx).unwrap();
+    assert_same(&sheet, &finished, '.');
+    assert!(sheet
+        .rows
+        .iter()
+        .all(|(_, cells)| sheet.cell(&cells, 5) == "Terminada"));
+
+    // Saved as every other file: in the download folder, recognised as a spreadsheet.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let f = rt
+        .block_on(app.checks_save_export(xlsx, &spanish(), None))
+        .unwrap();
+    assert!(f.file_name.ends_with(".xlsx"), "{}", f.file_name);
+}
