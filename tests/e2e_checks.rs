@@ -105,8 +105,21 @@ async fn saving_the_checks_list_as_filtered() {
         .click()
         .await
         .unwrap();
-    w.wait_for("[data-testid=checks-exported]").await;
+    w.wait_for("[data-testid=checks-export-saved]").await;
     w.screenshot("checks-list-saved").await;
+    // The activity, which now says the list was saved, to Excel.
+    w.wait_for("a[data-nav='/activity']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    w.wait_for("[data-testid=activity-export]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    w.wait_for("[data-testid=activity-export-saved]").await;
+    w.screenshot("activity-saved").await;
     w.close().await;
 
     let saved: Vec<_> = std::fs::read_dir(profile.path().join("Downloads"))
@@ -114,12 +127,15 @@ async fn saving_the_checks_list_as_filtered() {
         .flatten()
         .map(|e| e.path())
         .collect();
-    assert_eq!(saved.len(), 1, "{saved:?}");
-    assert!(
-        saved[0].extension().is_some_and(|x| x == "csv"),
-        "{saved:?}"
-    );
-    let text = std::fs::read_to_string(&saved[0]).unwrap();
+    assert_eq!(saved.len(), 2, "{saved:?}");
+    let csv = saved
+        .iter()
+        .find(|p| p.extension().is_some_and(|x| x == "csv"))
+        .expect("the checks list as CSV");
+    assert!(saved
+        .iter()
+        .any(|p| p.extension().is_some_and(|x| x == "xlsx")));
+    let text = std::fs::read_to_string(csv).unwrap();
     let mut lines = text.trim_start_matches('\u{feff}').lines();
     let header = lines.next().unwrap();
     assert!(header.contains("Score (0 to 10)"), "{header}");

@@ -149,6 +149,8 @@ pub fn run() {
             commands::identity::identity_download,
             commands::identity::identity_send_link,
             commands::checks::checks_export,
+            commands::identity::identity_export,
+            commands::activity::activity_export,
             commands::people::people_find,
             commands::people::people_export,
             commands::people::people_erase,

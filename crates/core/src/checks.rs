@@ -268,32 +268,6 @@ impl App {
         w.finish()
     }
 
-    /// Saves an export made by [`App::checks_export_bytes`] in `folder` (or the download
-    /// folder), as the saved files of every screen are.
-    pub async fn checks_save_export(
-        &self,
-        bytes: Vec<u8>,
-        words: &crate::export::Words,
-        folder: Option<std::path::PathBuf>,
-    ) -> Result<crate::downloads::DownloadedFile, AppError> {
-        let day = chrono::Local::now().format("%Y-%m-%d").to_string();
-        let stem = format!("{} {day}", words.w("checks.export.file_name"));
-        self.save_download(
-            "checks-list",
-            "list_export",
-            &stem,
-            folder,
-            "checks-export",
-            |dest, _| async move {
-                crate::files::write_private(&dest, &bytes).map_err(|e| {
-                    opsdesk_http::ApiError::unexpected(format!("cannot write the file: {e}"))
-                })?;
-                Ok(bytes.len() as u64)
-            },
-        )
-        .await
-    }
-
     pub fn checks_get(&self, id: &str) -> Result<CheckView, AppError> {
         self.view(id)
     }

@@ -44,6 +44,8 @@ impl App {
             "checks"
         } else if subject_id.starts_with("whatsapp") {
             "whatsapp"
+        } else if subject_id.starts_with("activity") {
+            "activity"
         } else if subject_id.starts_with("people") {
             "people"
         } else if subject_id.starts_with("truecaller") {
@@ -90,8 +92,15 @@ impl App {
         let id = self.with_conn(|c| {
             sql::insert(c, subject_id, kind, &path, bytes, now, content.openable())
         })?;
-        self.record(area, &action, Outcome::Ok, subject_id);
         let (file_name, _) = sql::split_path(&path);
+        // A saved list or a person's data is not about one vendor record: Activity names the
+        // file (a date and a plain title), not an internal subject like `checks-list`.
+        let summary = if kind.ends_with("_export") && !subject_id.starts_with("CHK") {
+            file_name.as_str()
+        } else {
+            subject_id
+        };
+        self.record(area, &action, Outcome::Ok, summary);
         Ok(DownloadedFile {
             id,
             kind: kind.into(),

@@ -202,6 +202,88 @@ impl Writer {
     }
 }
 
+impl crate::app::App {
+    /// Saves a list export in `folder` (or the download folder), named "<words for
+    /// `file_key`> <date>", as the saved files of every screen are. `subject` names the list
+    /// (`checks-list`, `identity-list`, `activity-list`) for Activity and the saved files.
+    pub async fn save_list_export(
+        &self,
+        subject: &str,
+        bytes: Vec<u8>,
+        words: &Words,
+        file_key: &str,
+        folder: Option<std::path::PathBuf>,
+    ) -> Result<crate::downloads::DownloadedFile, AppError> {
+        let day = chrono::Local::now().format("%Y-%m-%d").to_string();
+        let stem = format!("{} {day}", words.w(file_key));
+        self.save_download(
+            subject,
+            "list_export",
+            &stem,
+            folder,
+            &format!("{subject}-export"),
+            |dest, _| async move {
+                crate::files::write_private(&dest, &bytes).map_err(|e| {
+                    opsdesk_http::ApiError::unexpected(format!("cannot write the file: {e}"))
+                })?;
+                Ok(bytes.len() as u64)
+            },
+        )
+        .await
+    }
+
+    /// Every Activity entry of this computer, newest first, as the Activity screen words them.
+    pub fn activity_export_bytes(
+        &self,
+        format: Format,
+        words: &Words,
+    ) -> Result<Vec<u8>, AppError> {
+        let mut w = Writer::new(
+            format,
+            words,
+            "activity.export.sheet",
+            &[
+                "activity.col_when",
+                "activity.col_what",
+                "activity.col_result",
+                "activity.export.detail",
+                "activity.export.practice",
+            ],
+        )?;
+        let mut before: Option<(i64, i64)> = None;
+        loop {
+            let page = self.with_conn(|c| crate::store::activity::page_before(c, before, 1000))?;
+            let Some(last) = page.last() else { break };
+            before = Some((last.at_ms, last.id));
+            for e in &page {
+                let ok = e.outcome == crate::activity::Outcome::Ok;
+                w.row(&[
+                    Cell::Date(e.at_ms),
+                    Cell::Text(
+                        words
+                            .words
+                            .get(&format!("action.{}", e.action))
+                            .cloned()
+                            .unwrap_or_else(|| words.w("action.unknown").to_string()),
+                    ),
+                    Cell::Text(
+                        words
+                            .w(if ok { "activity.ok" } else { "activity.failed" })
+                            .to_string(),
+                    ),
+                    Cell::Text(e.summary.clone()),
+                    Cell::Text(if e.practice {
+                        words.w("activity.practice_tag").to_string()
+                    } else {
+                        String::new()
+                    }),
+                ])?;
+            }
+        }
+        w.finish()
+    }
+}
+
 /// A CSV cell that Excel would run as a formula (`=`, `+`, `-`, `@` first) gets a leading
 /// apostrophe: a name like `=HYPERLINK(…)` in a cached check must not become a link or a
 /// command when the file is opened. Numbers and phone numbers (`+57…`) are left alone when they

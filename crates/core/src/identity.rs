@@ -802,6 +802,63 @@ impl App {
     }
 
     /// The account's flows this computer knows, with the operator's names.
+    /// The inbox as the screen shows it (search and filters, every page), to Excel or CSV:
+    /// flows by the names the team gave them, outcomes in words, dates as date cells.
+    pub fn identity_export_bytes(
+        &self,
+        q: &ProcessQuery,
+        format: crate::export::Format,
+        words: &crate::export::Words,
+    ) -> Result<Vec<u8>, AppError> {
+        use crate::export::{Cell, Writer};
+        let practice = self.is_practice();
+        let flows = self.identity_flows()?;
+        let mut w = Writer::new(
+            format,
+            words,
+            "identity.export.sheet",
+            &[
+                "identity.export.started",
+                "identity.export.name",
+                "identity.export.document",
+                "identity.export.country",
+                "identity.export.outcome",
+                "identity.export.flow",
+                "identity.export.process_id",
+            ],
+        )?;
+        let mut q = q.clone();
+        q.limit = sql::PAGE_MAX;
+        q.after = None;
+        loop {
+            let page = self.with_conn(|c| sql::search(c, &q, practice))?;
+            for r in &page.rows {
+                let flow = flows
+                    .iter()
+                    .find(|f| f.flow_id == r.flow_id && !f.name.is_empty())
+                    .map_or_else(|| r.flow_id.clone(), |f| f.name.clone());
+                w.row(&[
+                    Cell::Date(r.created_ms),
+                    Cell::Text(r.name.clone()),
+                    Cell::Text(r.document.clone()),
+                    Cell::Text(words.w(&format!("country.{}", r.country)).to_string()),
+                    Cell::Text(
+                        words
+                            .w(&format!("identity.outcome.{}", r.outcome))
+                            .to_string(),
+                    ),
+                    Cell::Text(flow),
+                    Cell::Text(r.process_id.clone()),
+                ])?;
+            }
+            match page.next {
+                Some(next) => q.after = Some(next),
+                None => break,
+            }
+        }
+        w.finish()
+    }
+
     pub fn identity_flows(&self) -> Result<Vec<FlowEntry>, AppError> {
         let practice = self.is_practice();
         self.with_conn(|c| sql::flows(c, practice))

@@ -124,7 +124,90 @@ fn the_checks_list_exports_as_filtered_and_reads_back_the_same() {
     // Saved as every other file: in the download folder, recognised as a spreadsheet.
     let rt = tokio::runtime::Runtime::new().unwrap();
     let f = rt
-        .block_on(app.checks_save_export(xlsx, &spanish(), None))
+        .block_on(app.save_list_export(
+            "checks-list",
+            xlsx,
+            &spanish(),
+            "checks.export.file_name",
+            None,
+        ))
         .unwrap();
     assert!(f.file_name.ends_with(".xlsx"), "{}", f.file_name);
+}
+
+#[tokio::test]
+async fn the_identity_inbox_and_the_activity_export_as_the_screens_show_them() {
+    use opsdesk_core::store::identity::{ProcessQuery, ProcessRow};
+    let p = Profile::new();
+    let app = p.open();
+    app.identity_sync().await.unwrap();
+    let flows = app.identity_flows().unwrap();
+    app.identity_name_flow(&flows[0].flow_id, "Conductores nuevos")
+        .unwrap();
+    let q = ProcessQuery {
+        outcome: Some("failure".into()),
+        ..Default::default()
+    };
+    let mut screen: Vec<ProcessRow> = Vec::new();
+    let mut page_q = ProcessQuery {
+        limit: 500,
+        ..q.clone()
+    };
+    loop {
+        let page = app.identity_search(&page_q).unwrap();
+        screen.extend(page.rows);
+        match page.next {
+            Some(n) => page_q.after = Some(n),
+            None => break,
+        }
+    }
+    assert!(screen.len() > 10);
+    let words = Words {
+        lang: "pt-BR".into(),
+        words: [("identity.outcome.failure", "Não verificado")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    };
+    let csv = app.identity_export_bytes(&q, Format::Csv, &words).unwrap();
+    let sheet = import::read("identidade.csv", &csv).unwrap();
+    assert_eq!(sheet.rows.len(), screen.len());
+    for ((_, cells), r) in sheet.rows.iter().zip(&screen) {
+        assert_eq!(sheet.cell(&cells, 0), local_minute(r.created_ms));
+        assert_eq!(sheet.cell(&cells, 1), r.name);
+        assert_eq!(sheet.cell(&cells, 2), r.document);
+        assert_eq!(sheet.cell(&cells, 4), "Não verificado");
+        assert_eq!(sheet.cell(&cells, 6), r.process_id);
+        // Flows by the name the team gave them.
+        if r.flow_id == flows[0].flow_id {
+            assert_eq!(sheet.cell(&cells, 5), "Conductores nuevos");
+        }
+    }
+
+    // Activity: every entry, newest first, in words.
+    for i in 0..1_234 {
+        app.record(
+            "checks",
+            "checks.created",
+            opsdesk_core::activity::Outcome::Ok,
+            &format!("CHK{i}"),
+        );
+    }
+    let words = Words {
+        lang: "en".into(),
+        words: [("action.checks.created", "Background check created")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    };
+    let xlsx = app.activity_export_bytes(Format::Xlsx, &words).unwrap();
+    let sheet = import::read("activity.xlsx", &xlsx).unwrap();
+    let created: Vec<_> = sheet
+        .rows
+        .iter()
+        .filter(|(_, cells)| sheet.cell(cells, 1) == "Background check created")
+        .map(|(_, cells)| sheet.cell(&cells, 3).to_string())
+        .collect();
+    assert_eq!(created.len(), 1_234);
+    assert_eq!(created[0], "CHK1233", "newest first");
 }

@@ -227,7 +227,15 @@ pub async fn checks_export(
     let w = words.clone();
     // 100,000 rows take a couple of seconds: off the main thread.
     let bytes = off_main(&core, move |c| c.checks_export_bytes(&query, format, &w)).await?;
-    let r = core.checks_save_export(bytes, &words, folder).await;
+    let r = core
+        .save_list_export(
+            "checks-list",
+            bytes,
+            &words,
+            "checks.export.file_name",
+            folder,
+        )
+        .await;
     changed(&app, &[Topic::Activity]);
     r
 }

@@ -124,3 +124,29 @@ pub async fn identity_send_link(
     changed(&app, &[Topic::Activity]);
     result.map_err(AppError::from)
 }
+
+/// "Save this list": the inbox as filtered on screen, to Excel or CSV.
+#[tauri::command]
+pub async fn identity_export(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    query: ProcessQuery,
+    format: opsdesk_core::export::Format,
+    words: opsdesk_core::export::Words,
+    choose_folder: bool,
+) -> CmdResult<opsdesk_core::downloads::DownloadedFile> {
+    let folder = crate::commands::system::chosen_folder(&app, &core, choose_folder).await?;
+    let w = words.clone();
+    let bytes = off_main(&core, move |c| c.identity_export_bytes(&query, format, &w)).await?;
+    let r = core
+        .save_list_export(
+            "identity-list",
+            bytes,
+            &words,
+            "identity.export.file_name",
+            folder,
+        )
+        .await;
+    changed(&app, &[Topic::Activity]);
+    r
+}

@@ -154,6 +154,15 @@ export interface Backend {
     words: ListExportWords,
     chooseFolder: boolean
   ): Promise<DownloadedFile>;
+  /** The identity inbox as filtered on screen, every page, saved as Excel or CSV. */
+  identityExport(
+    query: ProcessQuery,
+    format: ListExportFormat,
+    words: ListExportWords,
+    chooseFolder: boolean
+  ): Promise<DownloadedFile>;
+  /** Every Activity entry, saved as Excel or CSV. */
+  activityExport(format: ListExportFormat, words: ListExportWords, chooseFolder: boolean): Promise<DownloadedFile>;
   /** Everything this computer holds about a person (validation problems listed per field). */
   peopleFind(query: PersonQuery): Promise<PersonView>;
   peopleExport(
@@ -307,6 +316,9 @@ export const tauriBackend: Backend = {
   identityDelete: (processId) => invoke('identity_delete', { processId }),
   identityResendLink: (processId, form) => invoke('identity_resend_link', { processId, form }),
   checksExport: (query, format, words, chooseFolder) => invoke('checks_export', { query, format, words, chooseFolder }),
+  identityExport: (query, format, words, chooseFolder) =>
+    invoke('identity_export', { query, format, words, chooseFolder }),
+  activityExport: (format, words, chooseFolder) => invoke('activity_export', { format, words, chooseFolder }),
   peopleFind: (query) => invoke('people_find', { query }),
   peopleExport: (query, format, labels, chooseFolder) =>
     invoke('people_export', { query, format, labels, chooseFolder }),

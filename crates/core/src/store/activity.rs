@@ -59,6 +59,22 @@ pub fn list(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<ActivityEntry
     rows.collect()
 }
 
+/// Entries older than `before` (time, id), newest first: every entry, page by page, through
+/// the time index (an export of a year of activity never holds it all at once).
+pub fn page_before(
+    conn: &Connection,
+    before: Option<(i64, i64)>,
+    limit: u32,
+) -> rusqlite::Result<Vec<ActivityEntry>> {
+    let (at, id) = before.unwrap_or((i64::MAX, i64::MAX));
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, at_ms, area, action, outcome, summary, practice FROM activity
+         WHERE at_ms < ?1 OR (at_ms = ?1 AND id < ?2) ORDER BY at_ms DESC, id DESC LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![at, id, limit], entry_row)?;
+    rows.collect()
+}
+
 /// An entry from `SELECT id, at_ms, area, action, outcome, summary, practice`.
 pub(crate) fn entry_row(r: &rusqlite::Row) -> rusqlite::Result<ActivityEntry> {
     Ok(ActivityEntry {

@@ -1211,7 +1211,24 @@ export const en = {
   'checks.export.csv': 'CSV',
   'checks.export.help': 'Every check the list shows with the search and filters above, not only those on screen.',
   'checks.export.saved': 'File ready: {file}, in {folder}.',
-  'action.checks.download_list_export': 'Checks list saved to a file'
+  'action.checks.download_list_export': 'Checks list saved to a file',
+  'identity.export.sheet': 'Identity processes',
+  'identity.export.file_name': 'Identity processes',
+  'identity.export.started': 'Started',
+  'identity.export.name': 'Name',
+  'identity.export.document': 'ID number',
+  'identity.export.country': 'Country',
+  'identity.export.outcome': 'Result',
+  'identity.export.flow': 'Flow',
+  'identity.export.process_id': 'Process ID at Truora',
+  'identity.export.help': 'Every process the inbox shows with the search and filters above.',
+  'activity.export.sheet': 'Activity',
+  'activity.export.file_name': 'OpsDesk activity',
+  'activity.export.detail': 'Detail',
+  'activity.export.practice': 'Practice',
+  'activity.export.help': 'Every entry of this computer, not only the latest 500.',
+  'action.activity.download_list_export': 'Activity saved to a file',
+  'action.identity.download_list_export': 'Identity processes saved to a file'
 } as const;
 
 export type MessageKey = keyof typeof en;

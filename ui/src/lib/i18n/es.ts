@@ -1232,5 +1232,22 @@ export const es: Record<MessageKey, string> = {
   'checks.export.help':
     'Todas las verificaciones que muestra la lista con la búsqueda y los filtros de arriba, no solo las que se ven.',
   'checks.export.saved': 'Archivo listo: {file}, en {folder}.',
-  'action.checks.download_list_export': 'Lista de verificaciones guardada en un archivo'
+  'action.checks.download_list_export': 'Lista de verificaciones guardada en un archivo',
+  'identity.export.sheet': 'Procesos de identidad',
+  'identity.export.file_name': 'Procesos de identidad',
+  'identity.export.started': 'Inicio',
+  'identity.export.name': 'Nombre',
+  'identity.export.document': 'Documento',
+  'identity.export.country': 'País',
+  'identity.export.outcome': 'Resultado',
+  'identity.export.flow': 'Flujo',
+  'identity.export.process_id': 'ID del proceso en Truora',
+  'identity.export.help': 'Todos los procesos que muestra la bandeja con la búsqueda y los filtros de arriba.',
+  'activity.export.sheet': 'Actividad',
+  'activity.export.file_name': 'Actividad de OpsDesk',
+  'activity.export.detail': 'Detalle',
+  'activity.export.practice': 'Práctica',
+  'activity.export.help': 'Todas las entradas de este computador, no solo las últimas 500.',
+  'action.activity.download_list_export': 'Actividad guardada en un archivo',
+  'action.identity.download_list_export': 'Procesos de identidad guardados en un archivo'
 };

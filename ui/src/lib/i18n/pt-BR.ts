@@ -1229,5 +1229,22 @@ export const ptBR: Record<MessageKey, string> = {
   'checks.export.help':
     'Todas as verificações que a lista mostra com a busca e os filtros acima, não só as que aparecem na tela.',
   'checks.export.saved': 'Arquivo pronto: {file}, em {folder}.',
-  'action.checks.download_list_export': 'Lista de verificações salva em um arquivo'
+  'action.checks.download_list_export': 'Lista de verificações salva em um arquivo',
+  'identity.export.sheet': 'Processos de identidade',
+  'identity.export.file_name': 'Processos de identidade',
+  'identity.export.started': 'Início',
+  'identity.export.name': 'Nome',
+  'identity.export.document': 'Documento',
+  'identity.export.country': 'País',
+  'identity.export.outcome': 'Resultado',
+  'identity.export.flow': 'Fluxo',
+  'identity.export.process_id': 'ID do processo na Truora',
+  'identity.export.help': 'Todos os processos que a caixa mostra com a busca e os filtros acima.',
+  'activity.export.sheet': 'Atividade',
+  'activity.export.file_name': 'Atividade do OpsDesk',
+  'activity.export.detail': 'Detalhe',
+  'activity.export.practice': 'Prática',
+  'activity.export.help': 'Todas as entradas deste computador, não só as últimas 500.',
+  'action.activity.download_list_export': 'Atividade salva em um arquivo',
+  'action.identity.download_list_export': 'Processos de identidade salvos em um arquivo'
 };
