@@ -299,6 +299,15 @@ async fn one_person_in_every_table_is_found_exported_and_erased() {
             assert!(!s.contains(n), "{} holds {n}", f.display());
         }
     }
+    // The refresh from Truora (which keeps its copy) does not bring her back.
+    app.checks_import(3).await.unwrap();
+    app.identity_sync().await.unwrap();
+    let again = app.people_find(&q).unwrap().record;
+    assert!(
+        again.checks.is_empty() && again.processes.is_empty(),
+        "{again:#?}"
+    );
+
     // What was erased is in Activity, as counts.
     let entry = app
         .activity(10)

@@ -69,6 +69,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0012_identity_inbox.sql"),
     ),
     ("0013_people", include_str!("migrations/0013_people.sql")),
+    (
+        "0014_erased_records",
+        include_str!("migrations/0014_erased_records.sql"),
+    ),
 ];
 
 /// A transaction that will write, begun as a write (`BEGIN IMMEDIATE`). A deferred one that

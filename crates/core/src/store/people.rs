@@ -58,6 +58,8 @@ pub const COVERAGE: &[(&str, Found)] = &[
     // A list's name, state and column mapping: the people are in its rows.
     ("bulk_jobs", Found::NoPerson),
     ("bulk_counts", Found::NoPerson),
+    // Vendor IDs of erased checks and processes only.
+    ("erased_records", Found::NoPerson),
     // An inbound link's text is written for everyone who scans it.
     ("wa_inbounds", Found::NoPerson),
     ("settings", Found::NoPerson),
@@ -813,6 +815,18 @@ pub fn erase(
     c.pragma_update(None, "secure_delete", true)?;
     let tx = super::write_tx(c)?;
     let mut e = Erased::default();
+    // Truora keeps its copy: the refresh must not bring these back.
+    for id in p
+        .checks
+        .iter()
+        .map(|x| &x.check_id)
+        .chain(p.processes.iter().map(|x| &x.process_id))
+    {
+        tx.execute(
+            "INSERT OR IGNORE INTO erased_records (record_id) VALUES (?1)",
+            [id],
+        )?;
+    }
     for x in &p.checks {
         e.checks += tx.execute("DELETE FROM checks WHERE check_id = ?1", [&x.check_id])? as u32;
     }

@@ -47,6 +47,8 @@ pub const TABLES: &[(&str, Policy)] = &[
     // The evidence each send relied on: as old as the send it proves.
     ("consents", Policy::Purged),
     ("opt_outs", Policy::Kept),
+    // Vendor IDs of records erased at a person's request, so they are not fetched again.
+    ("erased_records", Policy::NoPersonalData),
     ("wa_inbounds", Policy::Purged),
     ("bulk_jobs", Policy::Purged),
     ("bulk_rows", Policy::Purged),
