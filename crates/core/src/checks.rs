@@ -43,7 +43,7 @@ impl From<CheckSubject> for Subject {
 }
 
 impl CheckSubject {
-    fn wire_type(self) -> &'static str {
+    pub(crate) fn wire_type(self) -> &'static str {
         match self {
             CheckSubject::Company => "company",
             CheckSubject::Vehicle | CheckSubject::ForeignVehicle => "vehicle",
@@ -57,6 +57,8 @@ impl CheckSubject {
 pub struct FormField {
     pub name: String,
     pub required: bool,
+    /// One of the fields marked so is needed (a foreigner's ID, permit or passport).
+    pub either: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -120,7 +122,7 @@ pub struct DetailsPage {
     pub next: Option<String>,
 }
 
-fn today() -> String {
+pub(crate) fn today() -> String {
     chrono::Local::now().format("%Y-%m-%d").to_string()
 }
 
@@ -132,6 +134,7 @@ impl App {
             .map(|f| FormField {
                 name: f.name.to_string(),
                 required: f.required,
+                either: f.either,
             })
             .collect()
     }

@@ -89,6 +89,8 @@ fn document_of(c: &Check) -> String {
         "license_plate",
         "pep",
         "ptp",
+        "passport",
+        "diplomatic_id",
     ]
     .iter()
     .find_map(|k| c.input(k))

@@ -386,7 +386,19 @@ fn check_inputs(kind: &str, country: &str, f: &BTreeMap<String, String>) -> Resu
             "gender",
             "date_of_birth",
         ]),
-        (_, _) if has("national_id") || has("foreign_id") || has("pep") => Ok(()),
+        (_, _)
+            if [
+                "national_id",
+                "foreign_id",
+                "pep",
+                "passport",
+                "diplomatic_id",
+            ]
+            .iter()
+            .any(|k| has(k)) =>
+        {
+            Ok(())
+        }
         _ => Err("national_id is required".into()),
     }
 }
@@ -449,6 +461,7 @@ async fn create(State(s): State<Arc<Shared>>, Form(form): Form<Vec<(String, Stri
     let doc = fields
         .get("national_id")
         .or(fields.get("foreign_id"))
+        .or(fields.get("passport"))
         .or(fields.get("license_plate"))
         .cloned()
         .unwrap_or_default();

@@ -35,23 +35,45 @@ pub const OWNER_DOCUMENT_TYPES: &[&str] = &["national-id", "foreign-id", "tax-id
 pub struct FieldSpec {
     pub name: &'static str,
     pub required: bool,
+    /// One of the documents marked so is needed, whichever the person has (a foreigner's
+    /// ID, permit or passport).
+    pub either: bool,
 }
 
 const fn req(name: &'static str) -> FieldSpec {
     FieldSpec {
         name,
         required: true,
+        either: false,
     }
 }
 const fn opt(name: &'static str) -> FieldSpec {
     FieldSpec {
         name,
         required: false,
+        either: false,
+    }
+}
+const fn any(name: &'static str) -> FieldSpec {
+    FieldSpec {
+        name,
+        required: false,
+        either: true,
     }
 }
 
+/// Inputs every check takes whatever its country and type: the report to add it to, and
+/// how often Truora repeats it (`watch`). Shown under "More options".
+pub const GENERAL_INPUTS: &[&str] = &["report_id", "watch"];
+
 /// The inputs for a subject in a country, required first (catalogue §2.1's table). `None` when
 /// the combination does not exist (e.g. companies in Chile).
+///
+/// Where Truora takes the documents the catalogue lists without a country (passport,
+/// diplomatic ID, birth certificate, professional card, escrow, IMEI) is not published: their
+/// places here are inferred [I] and kept in this one function. Passports and diplomatic IDs are
+/// offered to foreigners as another document beside the foreign ID (the table already reads
+/// "foreign_id* or pep*" for Colombia); the Colombian-only documents go to Colombian people.
 pub fn fields_for(subject: Subject, country: &str) -> Option<Vec<FieldSpec>> {
     use Subject::*;
     let f: Vec<FieldSpec> = match (country, subject) {
@@ -60,11 +82,17 @@ pub fn fields_for(subject: Subject, country: &str) -> Option<Vec<FieldSpec>> {
             opt("date_of_birth"),
             opt("issue_date"),
             opt("phone_number"),
+            opt("professional_card"),
+            opt("birth_certificate"),
+            opt("escrow"),
+            opt("imei"),
         ],
         ("CO", ForeignPerson) => vec![
-            req("foreign_id"),
+            any("foreign_id"),
+            any("pep"),
+            any("passport"),
+            any("diplomatic_id"),
             req("issue_date"),
-            opt("pep"),
             opt("date_of_birth"),
             opt("phone_number"),
         ],
@@ -92,7 +120,8 @@ pub fn fields_for(subject: Subject, country: &str) -> Option<Vec<FieldSpec>> {
             opt("folio"),
         ],
         ("CL", ForeignPerson) => vec![
-            req("foreign_id"),
+            any("foreign_id"),
+            any("passport"),
             req("date_of_birth"),
             req("first_name"),
             req("last_name"),
@@ -124,7 +153,7 @@ pub fn fields_for(subject: Subject, country: &str) -> Option<Vec<FieldSpec>> {
             req("gender"),
             req("date_of_birth"),
         ],
-        ("MX", ForeignPerson) => vec![req("foreign_id")],
+        ("MX", ForeignPerson) => vec![any("foreign_id"), any("passport")],
         ("MX", Company) => vec![req("tax_id")],
         ("MX", Vehicle) => vec![
             req("license_plate"),
@@ -144,10 +173,10 @@ pub fn fields_for(subject: Subject, country: &str) -> Option<Vec<FieldSpec>> {
         ("BR", Company) => vec![req("tax_id"), opt("company_name")],
         ("BR", Vehicle) => vec![req("license_plate")],
         ("CR", Person) => vec![req("national_id"), opt("phone_number")],
-        ("CR", ForeignPerson) => vec![req("foreign_id")],
+        ("CR", ForeignPerson) => vec![any("foreign_id"), any("passport")],
         ("CR", Vehicle) => vec![req("license_plate")],
         ("EC", Person) => vec![req("national_id"), opt("phone_number")],
-        ("EC", ForeignPerson) => vec![req("foreign_id")],
+        ("EC", ForeignPerson) => vec![any("foreign_id"), any("passport")],
         ("EC", Company) => vec![req("tax_id")],
         ("EC", Vehicle) => vec![req("license_plate")],
         ("PE", Person) => vec![
@@ -157,7 +186,8 @@ pub fn fields_for(subject: Subject, country: &str) -> Option<Vec<FieldSpec>> {
             opt("verification_code"),
         ],
         ("PE", ForeignPerson) => vec![
-            req("foreign_id"),
+            any("foreign_id"),
+            any("passport"),
             req("date_of_birth"),
             opt("ptp"),
             opt("phone_number"),
@@ -175,7 +205,7 @@ pub fn fields_for(subject: Subject, country: &str) -> Option<Vec<FieldSpec>> {
         ],
         ("AR", Person) => vec![req("national_id")],
         ("AR", Vehicle) => vec![req("national_id")],
-        ("ALL", Person) => vec![req("first_name"), req("last_name")],
+        ("ALL", Person) => vec![req("first_name"), req("last_name"), opt("passport")],
         ("ALL", Company) => vec![req("company_name")],
         _ => return None,
     };
@@ -186,6 +216,35 @@ pub fn fields_for(subject: Subject, country: &str) -> Option<Vec<FieldSpec>> {
 pub const REFERENCE_MAX: usize = 128;
 /// Digits of an IMEI.
 pub const IMEI_DIGITS: usize = 15;
+/// Letters and digits of a passport, diplomatic ID, birth certificate, professional card or
+/// escrow number (no country publishes a longer one; the shortest are Colombian cards).
+pub const DOCUMENT_MIN: usize = 4;
+pub const DOCUMENT_MAX: usize = 20;
+/// Longest report ID accepted (Truora's IDs are about 35 characters).
+pub const REPORT_ID_MAX: usize = 64;
+
+/// An IMEI's last digit is a Luhn check digit over the first fourteen: a mistyped digit is
+/// caught here instead of by a check that finds nothing.
+pub fn imei_ok(imei: &str) -> bool {
+    if imei.len() != IMEI_DIGITS || !imei.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let sum: u32 = imei
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 1 {
+                let x = d * 2;
+                x / 10 + x % 10
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
 /// Letters and digits of a vehicle plate.
 pub const PLATE_MIN: usize = 5;
 pub const PLATE_MAX: usize = 8;
@@ -333,7 +392,8 @@ pub fn validate(
         return Err(errs);
     };
     let mut clean = BTreeMap::new();
-    for f in &spec {
+    let general = GENERAL_INPUTS.iter().map(|&name| opt(name));
+    for f in spec.iter().cloned().chain(general) {
         let raw = draft.inputs.get(f.name).map(|v| v.trim()).unwrap_or("");
         if raw.is_empty() {
             if f.required {
@@ -343,7 +403,13 @@ pub fn validate(
         }
         let value = match f.name {
             "national_id" | "foreign_id" | "tax_id" | "pep" | "ptp" | "owner_document_id"
-            | "native_national_id" | "driver_license" => clean_document(raw),
+            | "native_national_id" | "driver_license" | "passport" | "diplomatic_id"
+            | "birth_certificate" | "professional_card" | "escrow" => clean_document(raw),
+            "imei" => raw
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '-' | '/'))
+                .collect(),
+            "watch" => raw.to_lowercase(),
             "state_id" => clean_state_id(raw).to_uppercase(),
             "license_plate" => raw
                 .chars()
@@ -367,8 +433,38 @@ pub fn validate(
             "payment_date" => (!is_date(&value)).then_some(RuleCode::NotADate),
             "state_id" => (value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric()))
                 .then_some(RuleCode::LettersAndDigits),
-            "imei" => (value.len() != IMEI_DIGITS || !value.bytes().all(|b| b.is_ascii_digit()))
-                .then_some(RuleCode::Imei15Digits),
+            "imei" if value.len() != IMEI_DIGITS || !value.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(RuleCode::Imei15Digits)
+            }
+            "imei" => (!imei_ok(&value)).then_some(RuleCode::ImeiCheckDigit),
+            "passport" | "diplomatic_id" | "birth_certificate" | "professional_card" | "escrow" => {
+                if !value.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    Some(RuleCode::LettersAndDigits)
+                } else if value.len() < DOCUMENT_MIN {
+                    Some(RuleCode::DocumentTooShort)
+                } else if value.len() > DOCUMENT_MAX {
+                    Some(RuleCode::TooLong)
+                } else {
+                    None
+                }
+            }
+            "report_id" => {
+                if value.chars().count() > REPORT_ID_MAX {
+                    Some(RuleCode::TooLong)
+                } else if !value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
+                    Some(RuleCode::LettersAndDigits)
+                } else {
+                    None
+                }
+            }
+            // Truora repeats the check at this frequency (catalogue §2.1 `watch`), the same
+            // strings as a continuous check's.
+            "watch" => super::config_rules::frequency_days(&value)
+                .is_none()
+                .then_some(RuleCode::FrequencyFormat),
             "region" => (!BR_REGIONS.contains(&value.as_str())).then_some(RuleCode::NotARegion),
             "owner_document_type" => {
                 (!OWNER_DOCUMENT_TYPES.contains(&value.as_str())).then_some(RuleCode::Required)
@@ -405,6 +501,19 @@ pub fn validate(
             }
         }
     }
+    // A foreigner is checked with whichever document they have: one of them is needed. Said
+    // at the first of them, where the eye starts.
+    if let Some(first) = spec.iter().find(|f| f.either) {
+        let given = spec.iter().filter(|f| f.either).any(|f| {
+            draft
+                .inputs
+                .get(f.name)
+                .is_some_and(|v| !v.trim().is_empty())
+        });
+        if !given {
+            errs.push(err(first.name, RuleCode::OneDocumentNeeded));
+        }
+    }
     // native_country is required whenever native_national_id is sent (catalogue §6.1 rule 4).
     if clean.contains_key("native_national_id")
         && !clean.contains_key("native_country")
@@ -420,18 +529,6 @@ pub fn validate(
             .is_some_and(|r| !r.trim().is_empty())
     {
         errs.push(err("region", RuleCode::BrazilOnly));
-    }
-    if let Some(imei) = draft
-        .inputs
-        .get("imei")
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-    {
-        if imei.len() != IMEI_DIGITS || !imei.bytes().all(|b| b.is_ascii_digit()) {
-            errs.push(err("imei", RuleCode::Imei15Digits));
-        } else {
-            clean.insert("imei".into(), imei.into());
-        }
     }
     let reference = draft.custom_input.trim();
     if reference.chars().count() > REFERENCE_MAX {
@@ -758,5 +855,116 @@ mod tests {
             TODAY
         )
         .is_ok());
+    }
+
+    #[test]
+    fn a_foreigner_needs_one_document_whichever_they_have() {
+        for c in ["CO", "CL", "MX", "PE", "CR", "EC"] {
+            let spec = fields_for(Subject::ForeignPerson, c).unwrap();
+            assert!(spec.iter().any(|f| f.name == "passport" && f.either), "{c}");
+        }
+        // None of them: said once, at the first.
+        let none = draft(
+            Subject::ForeignPerson,
+            "CO",
+            &[("issue_date", "2020-01-01")],
+        );
+        assert_eq!(rules(&none), [("foreign_id".into(), "one_document_needed")]);
+        // A passport alone will do, cleaned like any document.
+        let ok = validate(
+            &draft(
+                Subject::ForeignPerson,
+                "CO",
+                &[("passport", " ab-123 456 "), ("issue_date", "2020-01-01")],
+            ),
+            TODAY,
+        )
+        .unwrap();
+        assert_eq!(ok["passport"], "AB123456");
+        assert!(!ok.contains_key("foreign_id"));
+        let diplomat = draft(
+            Subject::ForeignPerson,
+            "CO",
+            &[("diplomatic_id", "D-7788"), ("issue_date", "2020-01-01")],
+        );
+        assert_eq!(
+            validate(&diplomat, TODAY).unwrap()["diplomatic_id"],
+            "D7788"
+        );
+        assert_eq!(
+            rules(&draft(Subject::ForeignPerson, "MX", &[("passport", "G1")])),
+            [("passport".into(), "document_too_short")]
+        );
+        assert_eq!(
+            rules(&draft(
+                Subject::ForeignPerson,
+                "MX",
+                &[("passport", "G12#456")]
+            )),
+            [("passport".into(), "letters_and_digits")]
+        );
+    }
+
+    #[test]
+    fn colombian_documents_and_the_imei_check_digit() {
+        let co = |inputs: &[(&str, &str)]| {
+            let mut all = vec![("national_id", "1020304050")];
+            all.extend_from_slice(inputs);
+            draft(Subject::Person, "CO", &all)
+        };
+        let ok = validate(
+            &co(&[
+                ("professional_card", "12345-T"),
+                ("birth_certificate", "1.234.567"),
+                ("escrow", "ESC 9001"),
+                ("imei", "4901 5420 3237 518"),
+            ]),
+            TODAY,
+        )
+        .unwrap();
+        assert_eq!(ok["professional_card"], "12345T");
+        assert_eq!(ok["birth_certificate"], "1234567");
+        assert_eq!(ok["escrow"], "ESC9001");
+        assert_eq!(ok["imei"], "490154203237518");
+        assert_eq!(
+            rules(&co(&[("imei", "490154203237519")])),
+            [("imei".into(), "imei_check_digit")]
+        );
+        assert_eq!(
+            rules(&co(&[("imei", "12345")])),
+            [("imei".into(), "imei_15_digits")]
+        );
+        // Offered where Truora takes them: not to a Mexican person.
+        let mx = fields_for(Subject::Person, "MX").unwrap();
+        assert!(!mx.iter().any(|f| f.name == "imei" || f.name == "escrow"));
+        assert!(imei_ok("356938035643809"));
+        assert!(!imei_ok("356938035643808"));
+    }
+
+    #[test]
+    fn every_check_takes_a_report_and_a_repeat_frequency() {
+        for (subject, country, inputs) in [
+            (Subject::Person, "CO", vec![("national_id", "1020304050")]),
+            (Subject::Vehicle, "BR", vec![("license_plate", "ABC1D23")]),
+            (Subject::Company, "MX", vec![("tax_id", "ABC010203XY1")]),
+        ] {
+            let mut all = inputs.clone();
+            all.extend([("report_id", "RPT_12ab-34"), ("watch", "Monthly")]);
+            let ok = validate(&draft(subject, country, &all), TODAY).unwrap();
+            assert_eq!(ok["report_id"], "RPT_12ab-34");
+            assert_eq!(ok["watch"], "monthly");
+        }
+        let mut bad = vec![("national_id", "1020304050")];
+        bad.extend([("report_id", "RPT 12"), ("watch", "fortnightly")]);
+        assert_eq!(
+            rules(&draft(Subject::Person, "CO", &bad)),
+            [
+                ("report_id".into(), "letters_and_digits"),
+                ("watch".into(), "frequency_format")
+            ]
+        );
+        let mut two_weeks = vec![("national_id", "1020304050")];
+        two_weeks.push(("watch", "2w"));
+        assert!(validate(&draft(Subject::Person, "CO", &two_weeks), TODAY).is_ok());
     }
 }
