@@ -80,6 +80,13 @@ pub fn run() {
             {
                 core.set_whatsapp_bulk_rate(rate);
             }
+            #[cfg(debug_assertions)]
+            if let Some(rate) = std::env::var("OPSDESK_TEST_CHECKS_RATE")
+                .ok()
+                .and_then(|r| r.parse().ok())
+            {
+                core.set_checks_bulk_rate(rate);
+            }
             // Jobs that were sending when the app last stopped wait for one click to go on;
             // rows caught mid-send are marked uncertain, never re-sent on their own.
             match core.bulk_recover() {
@@ -186,6 +193,9 @@ pub fn run() {
             commands::bulk::bulk_export,
             commands::bulk::truecaller_bulk_check,
             commands::bulk::truecaller_bulk_create,
+            commands::bulk::checks_bulk_fields,
+            commands::bulk::checks_bulk_check,
+            commands::bulk::checks_bulk_create,
             commands::bulk::truecaller_labels,
             commands::truecaller::truecaller_push_call,
             commands::truecaller::truecaller_numbers,

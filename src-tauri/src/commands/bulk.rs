@@ -1,9 +1,11 @@
 use super::{off_main, CmdResult, Core};
 use crate::commands::system::chosen_folder;
 use crate::events::{changed, Topic};
+use opsdesk_core::bulk::checks::CkMapping;
 use opsdesk_core::bulk::engine::{ExportLabels, JobState, JobView, RowState, RowView};
 use opsdesk_core::bulk::truecaller::{LabelView, TcMapping};
 use opsdesk_core::bulk::whatsapp::{SheetInfo, WaMapping, WaPreview};
+use opsdesk_core::checks::{CheckSubject, FormField};
 use opsdesk_core::downloads::DownloadedFile;
 use opsdesk_core::{AppError, ErrorCode};
 use std::sync::Arc;
@@ -197,6 +199,38 @@ pub async fn truecaller_bulk_create(
 ) -> CmdResult<JobView> {
     let job = off_main(&core, move |c| {
         let id = c.truecaller_bulk_create(&mapping, &title)?;
+        c.bulk_job(id)
+    })
+    .await?;
+    changed(&app, &[Topic::Bulk, Topic::Activity]);
+    Ok(job)
+}
+
+/// The check inputs a file may map: for one country, or (`None`) for a file whose rows say
+/// their own country.
+#[tauri::command]
+pub fn checks_bulk_fields(
+    core: Core<'_>,
+    subject: CheckSubject,
+    country: Option<String>,
+) -> Vec<FormField> {
+    core.checks_bulk_fields(subject, country.as_deref())
+}
+
+#[tauri::command]
+pub async fn checks_bulk_check(core: Core<'_>, mapping: CkMapping) -> CmdResult<WaPreview> {
+    off_main(&core, move |c| c.checks_bulk_check(&mapping)).await
+}
+
+#[tauri::command]
+pub async fn checks_bulk_create(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    mapping: CkMapping,
+    title: String,
+) -> CmdResult<JobView> {
+    let job = off_main(&core, move |c| {
+        let id = c.checks_bulk_create(&mapping, &title)?;
         c.bulk_job(id)
     })
     .await?;

@@ -79,6 +79,7 @@ mod tests {
             "bulk_pause",           // sets a flag the engine reads
             "cancel_job",           // sets a download's cancel flag
             "checks_form_fields",   // the form for a country: constants
+            "checks_bulk_fields",   // the same constants, for a file's columns
             "whatsapp_check_draft", // validates a template being typed: pure
             "open_log_folder",      // hands a path to the system's file manager
             "ui_ready",             // one log line (the log writer does not block)

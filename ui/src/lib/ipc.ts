@@ -57,6 +57,7 @@ import type { WaMapping } from './bindings/WaMapping';
 import type { WaPreview } from './bindings/WaPreview';
 import type { LabelView } from './bindings/LabelView';
 import type { TcMapping } from './bindings/TcMapping';
+import type { CkMapping } from './bindings/CkMapping';
 import type { CallbackView } from './bindings/CallbackView';
 import type { EventImport } from './bindings/EventImport';
 import type { FeatureSetView } from './bindings/FeatureSetView';
@@ -214,6 +215,9 @@ export interface Backend {
   whatsappBulkCreate(mapping: WaMapping, title: string): Promise<JobView>;
   truecallerBulkCheck(mapping: TcMapping): Promise<WaPreview>;
   truecallerBulkCreate(mapping: TcMapping, title: string): Promise<JobView>;
+  checksBulkFields(subject: CheckSubject, country: string | null): Promise<FormField[]>;
+  checksBulkCheck(mapping: CkMapping): Promise<WaPreview>;
+  checksBulkCreate(mapping: CkMapping, title: string): Promise<JobView>;
   truecallerLabels(): Promise<LabelView[]>;
   /** Rejects with a list of field errors when the form is invalid. */
   truecallerPushCall(form: OneCallForm): Promise<void>;
@@ -355,6 +359,9 @@ export const tauriBackend: Backend = {
   whatsappBulkCreate: (mapping, title) => invoke('whatsapp_bulk_create', { mapping, title }),
   truecallerBulkCheck: (mapping) => invoke('truecaller_bulk_check', { mapping }),
   truecallerBulkCreate: (mapping, title) => invoke('truecaller_bulk_create', { mapping, title }),
+  checksBulkFields: (subject, country) => invoke('checks_bulk_fields', { subject, country }),
+  checksBulkCheck: (mapping) => invoke('checks_bulk_check', { mapping }),
+  checksBulkCreate: (mapping, title) => invoke('checks_bulk_create', { mapping, title }),
   truecallerLabels: () => invoke('truecaller_labels'),
   truecallerPushCall: (form) => invoke('truecaller_push_call', { form }),
   truecallerNumbers: (kind, value, page) => invoke('truecaller_numbers', { kind, value, page }),

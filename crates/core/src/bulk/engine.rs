@@ -91,6 +91,8 @@ pub struct Engine {
     /// Truecaller batches per minute; 0 means the documented 60. The benchmark raises it along
     /// with the sandbox's time scale.
     pub(crate) tc_batches_per_minute: AtomicU32,
+    /// Checks created per second; 0 means the default. Tests raise it.
+    pub(crate) ck_rate: AtomicU32,
     /// Jobs that stopped because of a local failure, and which (kept in memory: when the disk
     /// is full, not even that can be written down).
     stopped: Mutex<HashMap<i64, ErrorCode>>,
@@ -112,6 +114,7 @@ impl Engine {
             sheet: Default::default(),
             wa_rate: Default::default(),
             tc_batches_per_minute: Default::default(),
+            ck_rate: Default::default(),
             stopped: Default::default(),
         }
     }

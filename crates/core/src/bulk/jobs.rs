@@ -73,7 +73,7 @@ impl App {
         Ok(id)
     }
 
-    /// Runs a job with the sender of its kind (WhatsApp or Truecaller).
+    /// Runs a job with the sender of its kind (WhatsApp, Truecaller or checks).
     pub async fn bulk_run_job(
         self: &Arc<Self>,
         id: i64,
@@ -82,6 +82,7 @@ impl App {
         match self.bulk_job(id)?.kind.as_str() {
             super::truecaller::KIND => self.truecaller_bulk_run(id, progress).await,
             super::whatsapp::KIND => self.whatsapp_bulk_run(id, progress).await,
+            super::checks::KIND => self.checks_bulk_run(id, progress).await,
             other => Err(AppError::internal(format!("unknown job kind {other}"))),
         }
     }

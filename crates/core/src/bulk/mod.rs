@@ -1,5 +1,6 @@
 //! Durable bulk jobs: a spreadsheet in, thousands of requests out, every row accounted for.
 
+pub mod checks;
 pub mod engine;
 pub mod import;
 pub mod jobs;

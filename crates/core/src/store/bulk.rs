@@ -314,6 +314,16 @@ pub fn record(
     now: i64,
 ) -> rusqlite::Result<()> {
     let tx = crate::store::write_tx(conn)?;
+    record_in(&tx, job, results, now)?;
+    tx.commit()
+}
+
+fn record_in(
+    tx: &rusqlite::Transaction,
+    job: i64,
+    results: &[(i64, RowOutcome)],
+    now: i64,
+) -> rusqlite::Result<()> {
     {
         let mut s = tx.prepare_cached(
             "UPDATE bulk_rows SET state = CASE WHEN ?3 = 'pending' AND attempts >= ?6 THEN 'failed' ELSE ?3 END,
@@ -331,7 +341,7 @@ pub fn record(
             s.execute(params![job, no, state, outcome, reason, MAX_ATTEMPTS, now])?;
         }
     }
-    tx.commit()
+    Ok(())
 }
 
 pub fn set_state(conn: &Connection, job: i64, state: JobState, now: i64) -> rusqlite::Result<()> {
@@ -656,6 +666,16 @@ pub fn uncertain_outcomes(
     rows.collect()
 }
 
+/// Every uncertain row: row number, payload, and when it was last sent or recorded.
+pub fn uncertain_rows(c: &Connection, job: i64) -> rusqlite::Result<Vec<(i64, String, i64)>> {
+    let mut s = c.prepare_cached(
+        "SELECT row_no, payload, COALESCE(updated_at_ms, 0) FROM bulk_rows
+         WHERE job_id = ?1 AND state = 'uncertain' ORDER BY row_no",
+    )?;
+    let rows = s.query_map([job], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.collect()
+}
+
 /// Settles uncertain rows from what the vendor says now; rows not in `results` stay uncertain.
 pub fn settle_uncertain(
     c: &mut Connection,
@@ -663,15 +683,23 @@ pub fn settle_uncertain(
     results: &[(i64, RowOutcome)],
     now: i64,
 ) -> rusqlite::Result<()> {
+    // The rows named move through `in_flight` so `record` writes them like any result; all of
+    // it in one transaction, so a crash in between leaves them uncertain, as they were.
     let tx = crate::store::write_tx(c)?;
-    tx.execute("UPDATE bulk_rows SET state = 'in_flight' WHERE job_id = ?1 AND state = 'uncertain' AND outcome IS NOT NULL", [job])?;
-    tx.commit()?;
-    record(c, job, results, now)?;
-    c.execute(
+    {
+        let mut s = tx.prepare_cached(
+            "UPDATE bulk_rows SET state = 'in_flight' WHERE job_id = ?1 AND row_no = ?2 AND state = 'uncertain'",
+        )?;
+        for (no, _) in results {
+            s.execute(params![job, no])?;
+        }
+    }
+    record_in(&tx, job, results, now)?;
+    tx.execute(
         "UPDATE bulk_rows SET state = 'uncertain' WHERE job_id = ?1 AND state = 'in_flight'",
         [job],
     )?;
-    Ok(())
+    tx.commit()
 }
 
 /// Row number, state, original cells, reasons.

@@ -25,4 +25,19 @@ describe('row reasons', () => {
     expect(labels.states.failed).toBeTruthy();
     expect(labels.reasons.every(([, words]) => words.length > 0)).toBe(true);
   });
+
+  it('names a check row\'s field and says a list of checks in its own words', () => {
+    setLanguage('es');
+    const text = reasonsText(
+      [
+        { kind: 'rule', field: 'national_id', rule: 'digits_only' },
+        { kind: 'bulk', what: 'duplicate_in_file' }
+      ],
+      'checks'
+    );
+    expect(text).toContain('Documento de identidad:');
+    expect(text).not.toMatch(/national_id|\(\)|número aparece/);
+    expect(text).toContain('La misma persona aparece antes');
+    expect(exportLabels([], 'checks').states.done).toBe('Verificación creada');
+  });
 });

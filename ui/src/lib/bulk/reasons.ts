@@ -20,13 +20,30 @@ const BULK_REASONS: Record<BulkReason, MessageKey> = {
   erased: 'bulk.reason_erased'
 };
 
-export function reasonText(r: RowReason): string {
+/** Words a kind of list says its own way (`bulk.checks.row_done`), else the common ones. */
+export function kindText(kind: string, key: string, params: Record<string, string | number> = {}): string {
+  const own = `bulk.${kind}.${key}`;
+  return hasKey(own) ? t(own, params) : codeText('bulk.', key, '', params);
+}
+
+/** A field of a row in words: the list's own name for it, else the check form's label. */
+function fieldText(field: string): string {
+  const forList = `bulk.field_${field}`;
+  if (hasKey(forList)) return t(forList);
+  // The form's labels name the country's document ("National ID (cédula)"): a list may hold
+  // several countries, so the name is left out.
+  const forForm = `field.${field}`;
+  if (hasKey(forForm)) return t(forForm, { doc: '', tax: '' }).replace(/\s*\(\)/, '');
+  return field;
+}
+
+export function reasonText(r: RowReason, kind = ''): string {
   switch (r.kind) {
     case 'rule': {
       // Some rules read differently for a row of a file than for a form field.
       const forRow = `bulk.rule_${r.rule}`;
       if (hasKey(forRow)) return t(forRow);
-      return `${codeText('bulk.field_', r.field)}: ${ruleText(r.rule)}`;
+      return `${fieldText(r.field)}: ${ruleText(r.rule)}`;
     }
     case 'error':
       return errorText({
@@ -37,15 +54,17 @@ export function reasonText(r: RowReason): string {
         retry_after_secs: null,
         problems: []
       });
-    case 'bulk':
-      return t(BULK_REASONS[r.what]);
+    case 'bulk': {
+      const own = `bulk.${kind}.reason_${r.what}`;
+      return hasKey(own) ? t(own) : t(BULK_REASONS[r.what]);
+    }
     case 'vendor':
       return r.text;
   }
 }
 
-export function reasonsText(reasons: RowReason[]): string {
-  return reasons.map(reasonText).join(' · ');
+export function reasonsText(reasons: RowReason[], kind = ''): string {
+  return reasons.map((r) => reasonText(r, kind)).join(' · ');
 }
 
 export const ROW_STATES: BulkRowState[] = ['pending', 'in_flight', 'done', 'failed', 'uncertain', 'invalid', 'skipped'];
@@ -57,15 +76,15 @@ export const ENGINE_REASONS: RowReason[] = (Object.keys(BULK_REASONS) as BulkRea
 }));
 
 /** The export's words, in the user's language, for every reason it may contain. */
-export function exportLabels(reasons: RowReason[]): ExportLabels {
+export function exportLabels(reasons: RowReason[], kind = ''): ExportLabels {
   const states: { [key in BulkRowState]?: string } = {};
-  for (const s of ROW_STATES) states[s] = codeText('bulk.row_', s);
+  for (const s of ROW_STATES) states[s] = kindText(kind, `row_${s}`);
   const seen = new Map<string, RowReason>();
   for (const r of [...ENGINE_REASONS, ...reasons]) seen.set(JSON.stringify(r), r);
   return {
     result: t('bulk.col_result'),
     reason: t('bulk.col_reason'),
     states,
-    reasons: [...seen.values()].map((r) => [r, reasonText(r)])
+    reasons: [...seen.values()].map((r) => [r, reasonText(r, kind)])
   };
 }

@@ -1,0 +1,569 @@
+//! Background checks for a whole spreadsheet: every row checked with the check rules of its
+//! country and type, then created through the jobs engine at our own pace.
+//!
+//! Never twice: a row is written down as in flight before its request leaves (the engine's
+//! claim), and checks are created without `force_creation`, so Truora answers a repeat of the
+//! same inputs with the check it already has. After a crash or a lost answer a row is settled
+//! by looking its check up in Truora's list ([`App::checks_bulk_settle`]), never by creating it
+//! again blindly: found, it is done; not there after a full look, it goes back to the queue.
+
+use opsdesk_http::RuleCode;
+use opsdesk_truora::checks::rules::{self, CheckDraft};
+use opsdesk_truora::checks::Check;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use ts_rs::TS;
+
+use super::engine::{BulkReason, NewRow, RowOutcome, RowReason, Sender};
+use super::import::Sheet;
+use super::whatsapp::WaPreview;
+use crate::app::App;
+use crate::checks::CheckSubject;
+use crate::error::{AppError, ErrorCode};
+
+pub const KIND: &str = "checks";
+
+/// Truora publishes no limit for creating checks (catalogue §1.1) and answers 429 when it is
+/// pushed: this pace is our own choice, and the one place to change it. A 429 puts the row
+/// back in the queue.
+pub const CREATES_PER_SECOND: u32 = 5;
+
+/// How far back the look-up for an uncertain row reads Truora's list (newest first), at most.
+const SETTLE_PAGES: usize = 50;
+/// Checks created this long before a row was claimed cannot be its check: the look-up stops
+/// there. Generous, because the two clocks differ.
+const SETTLE_MARGIN_MS: i64 = 3_600_000;
+
+/// Which column holds what, chosen by the operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CkMapping {
+    pub subject: CheckSubject,
+    /// A custom check type of the account instead of the built-in one.
+    #[serde(default)]
+    pub custom_type: String,
+    /// A column with each row's country (`CO`, `Colombia`); empty: `country` for all.
+    #[serde(default)]
+    pub country_column: String,
+    pub country: String,
+    /// Input name (as the check form names it) → column.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    /// A column with the team's own reference for each check.
+    #[serde(default)]
+    pub reference_column: String,
+    /// A column with the person's or company's name, to recognise each row on screen. It is
+    /// not sent (a Colombian cédula check takes no name); mapped names inputs come first.
+    #[serde(default)]
+    pub name_column: String,
+    /// A column saying whether the person authorised the check (yes/sí/sim/x).
+    #[serde(default)]
+    pub consent_column: String,
+    /// The operator confirms every person in the file authorised the check.
+    pub all_consented: bool,
+}
+
+/// Every input a file can map for a subject: those of any country, the one-of documents
+/// marked as such. Required only when every country requires it.
+pub fn mappable_fields(
+    subject: CheckSubject,
+    country: Option<&str>,
+) -> Vec<crate::checks::FormField> {
+    let countries: Vec<&str> = match country {
+        Some(c) => vec![c],
+        None => rules::COUNTRIES.to_vec(),
+    };
+    let mut out: Vec<crate::checks::FormField> = Vec::new();
+    let specs: Vec<_> = countries
+        .iter()
+        .filter_map(|c| rules::fields_for(subject.into(), c))
+        .collect();
+    for spec in &specs {
+        for f in spec {
+            if out.iter().any(|o| o.name == f.name) {
+                continue;
+            }
+            let everywhere = specs
+                .iter()
+                .all(|s| s.iter().any(|g| g.name == f.name && g.required));
+            out.push(crate::checks::FormField {
+                name: f.name.to_string(),
+                required: everywhere,
+                either: f.either,
+            });
+        }
+    }
+    for g in rules::GENERAL_INPUTS {
+        out.push(crate::checks::FormField {
+            name: g.to_string(),
+            required: false,
+            either: false,
+        });
+    }
+    out
+}
+
+fn truthy(s: &str) -> bool {
+    matches!(
+        s.trim().to_lowercase().as_str(),
+        "yes" | "y" | "si" | "sí" | "s" | "sim" | "true" | "verdadero" | "1" | "x" | "ok"
+    )
+}
+
+/// A country as people write it in a spreadsheet: the code, or its name in es, pt or en.
+pub fn country_of(cell: &str) -> String {
+    let c = cell.trim();
+    let lower = c.to_lowercase();
+    let by_name = match lower.as_str() {
+        "colombia" => "CO",
+        "méxico" | "mexico" => "MX",
+        "brasil" | "brazil" => "BR",
+        "chile" => "CL",
+        "perú" | "peru" => "PE",
+        "costa rica" => "CR",
+        "ecuador" => "EC",
+        "argentina" => "AR",
+        "internacional" | "international" | "todos" | "todas" | "all" => "ALL",
+        _ => "",
+    };
+    if by_name.is_empty() {
+        c.to_uppercase()
+    } else {
+        by_name.to_string()
+    }
+}
+
+/// A date cell as people write it: `1990-05-04`, `04/05/1990`, `4-5-1990`, `04.05.1990`, or
+/// a date-and-time. Day first, as in every country OpsDesk checks in; anything else is left
+/// as written for the rules to refuse at the row.
+pub fn date_of(cell: &str) -> String {
+    let c = cell.trim();
+    let head = c.get(..10).unwrap_or(c);
+    if rules::is_date(head) {
+        return head.to_string();
+    }
+    let parts: Vec<&str> = c.split(['/', '-', '.']).map(str::trim).collect();
+    if let [d, m, y] = parts.as_slice() {
+        if d.len() <= 2 && m.len() <= 2 && y.len() == 4 {
+            if let (Ok(d), Ok(m), Ok(y)) = (d.parse::<u32>(), m.parse::<u32>(), y.parse::<u32>()) {
+                return format!("{y:04}-{m:02}-{d:02}");
+            }
+        }
+    }
+    c.to_string()
+}
+
+const DATE_INPUTS: &[&str] = &["date_of_birth", "issue_date", "payment_date"];
+
+/// What the operator sees for a row: the name when there is one, else the document masked.
+fn summary_of(inputs: &BTreeMap<String, String>) -> String {
+    let name = [inputs.get("first_name"), inputs.get("last_name")]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !name.trim().is_empty() {
+        return name;
+    }
+    if let Some(c) = inputs.get("company_name") {
+        return c.clone();
+    }
+    [
+        "national_id",
+        "foreign_id",
+        "passport",
+        "tax_id",
+        "license_plate",
+        "pep",
+        "ptp",
+    ]
+    .iter()
+    .find_map(|k| inputs.get(*k))
+    .map(|d| opsdesk_http::redact::mask_id(d))
+    .unwrap_or_default()
+}
+
+/// Checks each row of the sheet with the check rules of its country and hands it to `f` as
+/// soon as it is checked. A valid row becomes the exact request: type, country and inputs.
+pub fn each_row(
+    sheet: &Sheet,
+    m: &CkMapping,
+    today: &str,
+    f: &mut dyn FnMut(NewRow) -> Result<(), AppError>,
+) -> Result<(), AppError> {
+    let col = |name: &str, field: &str| super::jobs::mapped_column(sheet, name, field);
+    let country_col = col(&m.country_column, "country_column")?;
+    if country_col.is_none() && !rules::COUNTRIES.contains(&m.country.as_str()) {
+        return Err(AppError::validation(
+            "country",
+            RuleCode::Required,
+            "choose the country",
+        ));
+    }
+    let consent = col(&m.consent_column, "consent_column")?;
+    if consent.is_none() && !m.all_consented {
+        return Err(AppError::validation(
+            "consent_column",
+            RuleCode::ConsentRequired,
+            "say how people authorised the check",
+        ));
+    }
+    let reference = col(&m.reference_column, "reference_column")?;
+    let name = col(&m.name_column, "name_column")?;
+    let mut columns = Vec::new();
+    for (input, name) in &m.columns {
+        if let Some(c) = col(name, &format!("columns.{input}"))? {
+            columns.push((input.as_str(), c));
+        }
+    }
+    if columns.is_empty() {
+        return Err(AppError::validation(
+            "columns",
+            RuleCode::Required,
+            "choose at least one column",
+        ));
+    }
+    let custom_type = Some(m.custom_type.trim().to_string()).filter(|t| !t.is_empty());
+    let kind = custom_type
+        .clone()
+        .unwrap_or_else(|| m.subject.wire_type().to_string());
+    let mut seen = HashSet::new();
+    for (row_no, cells) in sheet.rows.iter() {
+        let country = country_col
+            .map(|c| country_of(sheet.cell(&cells, c)))
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| m.country.clone());
+        // Only the inputs Truora takes for this row's country travel: a file for several
+        // countries maps the union of their columns.
+        let offered: Vec<&str> = rules::fields_for(m.subject.into(), &country)
+            .unwrap_or_default()
+            .iter()
+            .map(|f| f.name)
+            .chain(rules::GENERAL_INPUTS.iter().copied())
+            .collect();
+        let inputs: BTreeMap<String, String> = columns
+            .iter()
+            .filter(|(input, _)| offered.contains(input))
+            .map(|(input, c)| {
+                let v = sheet.cell(&cells, *c);
+                let v = if DATE_INPUTS.contains(input) {
+                    date_of(v)
+                } else {
+                    v.to_string()
+                };
+                (input.to_string(), v)
+            })
+            .collect();
+        let draft = CheckDraft {
+            subject: Some(m.subject.into()),
+            custom_type: custom_type.clone(),
+            country: country.clone(),
+            user_authorized: m.all_consented
+                || consent.is_some_and(|c| truthy(sheet.cell(&cells, c))),
+            inputs,
+            custom_input: reference
+                .map(|c| sheet.cell(&cells, c).to_string())
+                .unwrap_or_default(),
+        };
+        let payload = match rules::validate(&draft, today) {
+            Ok(clean) => {
+                let key = format!("{kind}|{country}|{clean:?}");
+                if !seen.insert(key) {
+                    Err(vec![RowReason::bulk(BulkReason::DuplicateInFile)])
+                } else {
+                    Ok(serde_json::json!({ "type": kind, "country": country, "inputs": clean }))
+                }
+            }
+            Err(errs) => Err(errs
+                .iter()
+                .map(|e| RowReason::rule(e.field.clone(), e.rule))
+                .collect()),
+        };
+        // The row's label: the names in the file even where Truora does not take them (a
+        // Colombian cédula check has no name input), so the operator recognises the row.
+        let mut shown = draft.inputs.clone();
+        for (input, c) in &columns {
+            if matches!(*input, "first_name" | "last_name" | "company_name") {
+                shown.insert(input.to_string(), sheet.cell(&cells, *c).to_string());
+            }
+        }
+        if let Some(c) = name.filter(|_| !shown.contains_key("first_name")) {
+            shown.insert("first_name".into(), sheet.cell(&cells, c).to_string());
+        }
+        let summary = summary_of(&shown);
+        f(NewRow {
+            row_no,
+            payload,
+            summary,
+            source: cells.to_vec(),
+        })?;
+    }
+    Ok(())
+}
+
+/// The request a row's payload holds.
+struct Request {
+    kind: String,
+    country: String,
+    inputs: BTreeMap<String, String>,
+}
+
+fn request_of(p: &serde_json::Value) -> Option<Request> {
+    Some(Request {
+        kind: p["type"].as_str()?.to_string(),
+        country: p["country"].as_str()?.to_string(),
+        inputs: serde_json::from_value(p["inputs"].clone()).ok()?,
+    })
+}
+
+/// Whether `c` is the check this request creates: the same type, country and every input.
+fn is_check_of(c: &Check, r: &Request) -> bool {
+    c.kind.as_deref() == Some(r.kind.as_str())
+        && c.country.as_deref() == Some(r.country.as_str())
+        && r.inputs.iter().all(|(k, v)| c.input(k) == Some(v.as_str()))
+}
+
+struct CkSender {
+    app: Arc<App>,
+    client: opsdesk_truora::TruoraClient,
+    per_second: u32,
+}
+
+impl Sender for CkSender {
+    fn limit(&self) -> Option<opsdesk_http::RateLimit> {
+        Some(opsdesk_http::RateLimit::per_second(self.per_second))
+    }
+
+    fn concurrency(&self) -> usize {
+        2
+    }
+
+    fn send(
+        &self,
+        rows: Vec<(i64, serde_json::Value)>,
+    ) -> futures_util::future::BoxFuture<'static, Vec<(i64, RowOutcome)>> {
+        let app = self.app.clone();
+        let client = self.client.clone();
+        Box::pin(async move {
+            let mut out = Vec::with_capacity(rows.len());
+            for (no, p) in rows {
+                out.push((no, create_one(&app, &client, &p).await));
+            }
+            out
+        })
+    }
+}
+
+async fn create_one(
+    app: &App,
+    client: &opsdesk_truora::TruoraClient,
+    p: &serde_json::Value,
+) -> RowOutcome {
+    use opsdesk_http::ErrorKind as K;
+    let Some(r) = request_of(p) else {
+        return RowOutcome::Failed(RowReason::error(ErrorCode::Internal));
+    };
+    // Never forced: a repeat of the same inputs is answered with the check Truora has.
+    match client
+        .create_check(&r.kind, &r.country, &r.inputs, false)
+        .await
+    {
+        Ok(created) => {
+            let id = created.check.check_id.clone();
+            // Into the cache, so the list shows it and the follow-up polls it like any other.
+            match app.checks_keep(&created.check) {
+                Ok(()) => RowOutcome::Done(id),
+                // Created at Truora but not written here (a full disk): the look-up finds it.
+                Err(_) => RowOutcome::Uncertain(RowReason::bulk(BulkReason::NoAnswer)),
+            }
+        }
+        Err(e) if e.kind == K::RateLimited => {
+            RowOutcome::Retry(RowReason::error(ErrorCode::RateLimited))
+        }
+        // No answer, or a server failure: the check may exist. Settled by looking it up.
+        Err(e)
+            if matches!(
+                e.kind,
+                K::Timeout | K::NoNetwork | K::UnexpectedResponse | K::Server
+            ) =>
+        {
+            RowOutcome::Uncertain(RowReason::bulk(BulkReason::NoAnswer))
+        }
+        Err(e) => match e.vendor.as_ref().and_then(|v| v.message.clone()) {
+            // Truora's own words on why it refused these inputs.
+            Some(text) if e.kind == K::InvalidInput => {
+                RowOutcome::Failed(RowReason::Vendor { text })
+            }
+            _ => RowOutcome::Failed(RowReason::error(crate::error::AppError::from(e).code)),
+        },
+    }
+}
+
+impl App {
+    /// Saves a check Truora returned into the cache of the mode in effect.
+    pub(crate) fn checks_keep(&self, check: &Check) -> Result<(), AppError> {
+        let practice = self.is_practice();
+        let now = self.now_ms();
+        self.with_conn(|c| crate::store::checks::save(c, check, now, practice))
+    }
+
+    /// The inputs a file may map for a subject (in `country`, or in any country when each
+    /// row says its own).
+    pub fn checks_bulk_fields(
+        &self,
+        subject: CheckSubject,
+        country: Option<&str>,
+    ) -> Vec<crate::checks::FormField> {
+        mappable_fields(subject, country)
+    }
+
+    /// Checks every row against the mapping: counts and the first problems, nothing stored.
+    pub fn checks_bulk_check(&self, m: &CkMapping) -> Result<WaPreview, AppError> {
+        let today = crate::checks::today();
+        let guard = self.bulk.sheet.lock().unwrap();
+        let (_, sheet) = guard
+            .as_ref()
+            .ok_or_else(|| AppError::validation("file", RuleCode::Required, "choose a file"))?;
+        super::whatsapp::preview_with(|f| each_row(sheet, m, &today, f))
+    }
+
+    /// Creates the job from the loaded file; the file is then forgotten.
+    pub fn checks_bulk_create(&self, m: &CkMapping, title: &str) -> Result<i64, AppError> {
+        let today = crate::checks::today();
+        self.bulk_create_from_sheet(KIND, "checks", m, title, |_, sheet, f| {
+            each_row(sheet, m, &today, f)
+        })
+    }
+
+    /// Overrides the pace of check creation (tests and benchmarks against the sandbox).
+    pub fn set_checks_bulk_rate(&self, per_second: u32) {
+        self.bulk
+            .ck_rate
+            .store(per_second, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Rows that may or may not have created a check (the app stopped, or no answer came) are
+    /// looked up in Truora's list, newest first, back to an hour before the earliest was sent.
+    /// Found: done, with that check. Not there after the whole stretch was read: back in the
+    /// queue (and sent unforced, so even then Truora would answer with a check it has). Rows
+    /// the look-up could not decide stay uncertain. Returns how many were settled.
+    pub async fn checks_bulk_settle(&self, id: i64) -> Result<usize, AppError> {
+        let rows = self.with_conn(|c| crate::store::bulk::uncertain_rows(c, id))?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let client = self.truora().await?;
+        let since = rows.iter().map(|(_, _, at)| *at).min().unwrap_or(0) - SETTLE_MARGIN_MS;
+        let mut open: Vec<(i64, Request)> = rows
+            .iter()
+            .filter_map(|(no, p, _)| {
+                serde_json::from_str(p)
+                    .ok()
+                    .and_then(|p: serde_json::Value| request_of(&p))
+                    .map(|r| (*no, r))
+            })
+            .collect();
+        let mut results = Vec::new();
+        let mut cursor: Option<String> = None;
+        let mut read_all = false;
+        for _ in 0..SETTLE_PAGES {
+            let (page, next) = client.list_checks(cursor.as_deref()).await?;
+            let mut older = false;
+            for c in &page {
+                if let Some(i) = open.iter().position(|(_, r)| is_check_of(c, r)) {
+                    let (no, _) = open.swap_remove(i);
+                    self.checks_keep(c)?;
+                    results.push((no, RowOutcome::Done(c.check_id.clone())));
+                }
+                let created = c
+                    .creation_date
+                    .as_deref()
+                    .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+                    .map(|d| d.timestamp_millis());
+                older |= created.is_some_and(|ms| ms < since);
+            }
+            if open.is_empty() || older || next.is_none() {
+                read_all = true;
+                break;
+            }
+            cursor = next;
+        }
+        if read_all {
+            // Not in the list: the request never arrived. Safe to send again.
+            results.extend(open.iter().map(|(no, _)| {
+                (
+                    *no,
+                    RowOutcome::Retry(RowReason::bulk(BulkReason::AppStopped)),
+                )
+            }));
+        }
+        let settled = results.len();
+        self.bulk_settle_uncertain(id, &results)?;
+        Ok(settled)
+    }
+
+    /// Creates a checks job's pending rows (see [`App::bulk_run`]), after settling the rows a
+    /// crash or a lost answer left uncertain.
+    pub async fn checks_bulk_run(
+        self: &Arc<Self>,
+        id: i64,
+        progress: impl FnMut(&super::engine::JobView),
+    ) -> Result<super::engine::JobView, AppError> {
+        let job = self.bulk_job(id)?;
+        if job.kind != KIND {
+            return Err(AppError::new(ErrorCode::Internal, "not a checks job"));
+        }
+        self.checks_bulk_settle(id).await?;
+        let rate = self.bulk.ck_rate.load(std::sync::atomic::Ordering::Relaxed);
+        let sender = Arc::new(CkSender {
+            app: self.clone(),
+            client: self.truora().await?,
+            per_second: if rate == 0 { CREATES_PER_SECOND } else { rate },
+        });
+        let v = self.bulk_run(id, sender, progress).await?;
+        self.bulk_record_finished("checks", &v);
+        Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_countries_as_people_write_them() {
+        assert_eq!(date_of("04/05/1990"), "1990-05-04");
+        assert_eq!(date_of("4-5-1990"), "1990-05-04");
+        assert_eq!(date_of("1990-05-04 00:00:00"), "1990-05-04");
+        assert_eq!(date_of("mayo 4"), "mayo 4");
+        assert_eq!(country_of("Perú"), "PE");
+        assert_eq!(country_of(" co "), "CO");
+        assert_eq!(country_of("Brasil"), "BR");
+    }
+
+    #[test]
+    fn a_file_for_several_countries_maps_the_union_of_their_inputs() {
+        let all = mappable_fields(CheckSubject::Person, None);
+        let names: Vec<&str> = all.iter().map(|f| f.name.as_str()).collect();
+        for n in [
+            "national_id",
+            "region",
+            "date_of_birth",
+            "first_name",
+            "report_id",
+        ] {
+            assert!(names.contains(&n), "{n}");
+        }
+        // Required only where every country requires it: Brazil's region is not.
+        assert!(!all.iter().find(|f| f.name == "region").unwrap().required);
+        let co = mappable_fields(CheckSubject::Person, Some("CO"));
+        assert!(
+            co.iter()
+                .find(|f| f.name == "national_id")
+                .unwrap()
+                .required
+        );
+    }
+}
