@@ -104,6 +104,16 @@ pub struct CreateOutcome {
     pub existing: bool,
 }
 
+/// How far "bring in checks from Truora" has got.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ImportProgress {
+    pub pages: u32,
+    pub checks: u32,
+    /// The operator stopped it; what came before is kept.
+    pub cancelled: bool,
+}
+
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct DetailView {
@@ -317,22 +327,68 @@ impl App {
 
     /// Imports the account's checks (up to `pages` pages) into the cache.
     pub async fn checks_import(&self, pages: u32) -> Result<usize, AppError> {
+        let out = self.checks_import_pages(Some(pages), None, |_| {}).await?;
+        Ok(out.checks as usize)
+    }
+
+    /// Brings in every check of the account, page by page until Truora's list ends, or until
+    /// `cancel`. Each page is saved as it arrives, so a cancelled or failed run keeps what it
+    /// brought; `progress` hears after every page.
+    pub async fn checks_import_pages(
+        &self,
+        max_pages: Option<u32>,
+        cancel: Option<&tokio_util::sync::CancellationToken>,
+        mut progress: impl FnMut(&ImportProgress),
+    ) -> Result<ImportProgress, AppError> {
         let client = self.truora().await?;
         let practice = self.is_practice();
         let mut cursor: Option<String> = None;
-        let mut n = 0;
-        for _ in 0..pages.max(1) {
-            let (checks, next) = client.list_checks(cursor.as_deref()).await?;
+        let mut p = ImportProgress::default();
+        loop {
+            if max_pages.is_some_and(|m| p.pages >= m.max(1)) {
+                break;
+            }
+            let page = match cancel {
+                Some(c) => tokio::select! {
+                    biased;
+                    _ = c.cancelled() => {
+                        p.cancelled = true;
+                        break;
+                    }
+                    r = client.list_checks(cursor.as_deref()) => r,
+                },
+                None => client.list_checks(cursor.as_deref()).await,
+            };
+            let (checks, next) = match page {
+                Ok(v) => v,
+                Err(e) => {
+                    // What came before stays; Activity says how far it got.
+                    self.record(
+                        "checks",
+                        "checks.imported",
+                        Outcome::Failed,
+                        &p.checks.to_string(),
+                    );
+                    return Err(e.into());
+                }
+            };
             let now = self.now_ms();
             self.with_conn(|c| sql::save_all(c, &checks, now, practice))?;
-            n += checks.len();
+            p.pages += 1;
+            p.checks += checks.len() as u32;
+            progress(&p);
             match next {
                 Some(k) => cursor = Some(k),
                 None => break,
             }
         }
-        self.record("checks", "checks.imported", Outcome::Ok, &n.to_string());
-        Ok(n)
+        self.record(
+            "checks",
+            "checks.imported",
+            Outcome::Ok,
+            &p.checks.to_string(),
+        );
+        Ok(p)
     }
 
     pub async fn checks_details(

@@ -3,7 +3,7 @@ use crate::commands::system::chosen_folder;
 use crate::events::{changed, Topic};
 use opsdesk_core::checks::{
     CheckPage, CheckQuery, CheckSubject, CheckView, CreateOutcome, DetailsPage, FormField,
-    NewCheckForm,
+    ImportProgress, NewCheckForm,
 };
 use opsdesk_core::downloads::DownloadedFile;
 use opsdesk_core::AppError;
@@ -53,11 +53,24 @@ pub async fn checks_refresh(
     v
 }
 
+/// Every check of the account, page after page, with progress; `cancel_job(job_id)` stops it
+/// and keeps what came.
 #[tauri::command]
-pub async fn checks_import(app: tauri::AppHandle, core: Core<'_>) -> CmdResult<usize> {
-    let n = core.checks_import(50).await;
+pub async fn checks_import(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    job_id: String,
+    on_progress: Channel<ImportProgress>,
+) -> CmdResult<ImportProgress> {
+    let cancel = core.jobs.start(&job_id);
+    let r = core
+        .checks_import_pages(None, Some(&cancel), |p| {
+            let _ = on_progress.send(p.clone());
+        })
+        .await;
+    core.jobs.finish(&job_id);
     changed(&app, &[Topic::Checks, Topic::Activity]);
-    n
+    r
 }
 
 #[tauri::command]

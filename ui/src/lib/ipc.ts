@@ -58,6 +58,7 @@ import type { WaPreview } from './bindings/WaPreview';
 import type { LabelView } from './bindings/LabelView';
 import type { TcMapping } from './bindings/TcMapping';
 import type { CkMapping } from './bindings/CkMapping';
+import type { ImportProgress } from './bindings/ImportProgress';
 import type { CallbackView } from './bindings/CallbackView';
 import type { EventImport } from './bindings/EventImport';
 import type { FeatureSetView } from './bindings/FeatureSetView';
@@ -110,7 +111,7 @@ export interface Backend {
   checksSearch(query: CheckQuery): Promise<CheckPage>;
   checksGet(id: string): Promise<CheckView>;
   checksRefresh(id: string): Promise<CheckView>;
-  checksImport(): Promise<number>;
+  checksImport(jobId: string, onProgress: (p: ImportProgress) => void): Promise<ImportProgress>;
   checksDetails(id: string, lang: string, cursor: string | null): Promise<DetailsPage>;
   checksDelete(id: string): Promise<void>;
   checksDownloadPdf(
@@ -287,7 +288,11 @@ export const tauriBackend: Backend = {
   checksSearch: (query) => invoke('checks_search', { query }),
   checksGet: (id) => invoke('checks_get', { id }),
   checksRefresh: (id) => invoke('checks_refresh', { id }),
-  checksImport: () => invoke('checks_import'),
+  checksImport: (jobId, onProgress) => {
+    const ch = new Channel<ImportProgress>();
+    ch.onmessage = onProgress;
+    return invoke('checks_import', { jobId, onProgress: ch });
+  },
   checksDetails: (id, lang, cursor) => invoke('checks_details', { id, lang, cursor }),
   checksDelete: (id) => invoke('checks_delete', { id }),
   checksDownloadPdf: (id, lang, jobId, chooseFolder, onProgress) => {

@@ -26,7 +26,7 @@ describe('row reasons', () => {
     expect(labels.reasons.every(([, words]) => words.length > 0)).toBe(true);
   });
 
-  it('names a check row\'s field and says a list of checks in its own words', () => {
+  it("names a check row's field and says a list of checks in its own words", () => {
     setLanguage('es');
     const text = reasonsText(
       [

@@ -56,6 +56,11 @@ export function codeText(
   return hasKey(key) ? t(key, params) : code;
 }
 
+/** A count as people read it in the app's language: 12.345 in Spanish, 12,345 in English. */
+export function formatNumber(n: number): string {
+  return new Intl.NumberFormat(locale.lang).format(n);
+}
+
 export function formatTime(ms: number): string {
   return new Intl.DateTimeFormat(locale.lang, { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
 }
