@@ -142,6 +142,7 @@ pub fn run() {
             commands::checks::checks_make_continuous,
             commands::checks::checks_continuous,
             commands::checks::checks_continuous_set_enabled,
+            commands::checks::checks_continuous_change,
             commands::checks::checks_continuous_history,
             commands::identity::identity_lookup,
             commands::identity::identity_get,

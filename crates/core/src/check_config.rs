@@ -215,7 +215,7 @@ impl App {
         let c = self
             .truora()
             .await?
-            .update_continuous(id, None, Some(enabled))
+            .update_continuous(id, None, Some(enabled), None)
             .await?;
         self.record(
             "checks",
@@ -228,6 +228,37 @@ impl App {
             id,
         );
         Ok(view(c))
+    }
+
+    /// A new frequency and end date for a continuous check, checked like a new one first.
+    pub async fn checks_continuous_change(
+        &self,
+        id: &str,
+        frequency: &str,
+        end_date: &str,
+    ) -> Result<ContinuousView, Vec<AppError>> {
+        let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+        let errs =
+            opsdesk_truora::checks::config_rules::validate_schedule(frequency, end_date, &today);
+        if !errs.is_empty() {
+            return Err(to_app(errs));
+        }
+        let client = self.truora().await.map_err(|e| vec![e])?;
+        let end = Some(end_date.trim()).filter(|e| !e.is_empty());
+        let r = client
+            .update_continuous(id, Some(frequency.trim()), None, end)
+            .await;
+        self.record(
+            "checks",
+            "checks.continuous_changed",
+            if r.is_ok() {
+                Outcome::Ok
+            } else {
+                Outcome::Failed
+            },
+            id,
+        );
+        r.map(view).map_err(|e| vec![e.into()])
     }
 
     pub async fn checks_continuous_history(

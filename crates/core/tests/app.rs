@@ -915,3 +915,40 @@ async fn a_process_link_is_sent_again_and_a_process_deleted_at_truora() {
     assert!(actions.iter().any(|a| a == "identity.deleted"));
     assert!(actions.iter().any(|a| a == "identity.link_resent"));
 }
+
+#[tokio::test]
+async fn a_continuous_check_changes_how_often_and_until_when() {
+    let p = Profile::new();
+    let app = p.open_with(unreachable());
+    let created = app
+        .checks_create(&support::person_check_co(
+            "1.077.665.544",
+            "1990-12-31",
+            true,
+        ))
+        .await
+        .unwrap();
+    let id = created.check.row.check_id;
+    let c = app.checks_make_continuous(&id, "weekly", "").await.unwrap();
+    assert_eq!(c.frequency.as_deref(), Some("weekly"));
+    // Checked like a new one: an end that leaves no room for a monthly run is refused there.
+    let tomorrow = (chrono::Local::now() + chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let errs = app
+        .checks_continuous_change(&c.id, "monthly", &tomorrow)
+        .await
+        .unwrap_err();
+    assert_eq!(errs[0].field.as_deref(), Some("end_date"));
+    assert_eq!(errs[0].rule.unwrap().to_string(), "end_allows_no_run");
+    let changed = app
+        .checks_continuous_change(&c.id, "monthly", "2030-06-30")
+        .await
+        .unwrap();
+    assert_eq!(
+        (changed.frequency.as_deref(), changed.end_date.as_deref()),
+        (Some("monthly"), Some("2030-06-30"))
+    );
+    let listed = app.checks_continuous().await.unwrap();
+    assert_eq!(listed[0].end_date.as_deref(), Some("2030-06-30"));
+}

@@ -318,12 +318,16 @@ async fn a_check_can_be_made_continuous_paused_and_its_history_read() {
     assert_eq!(cc.enabled, Some(true));
     assert_eq!(c.list_continuous().await.unwrap().len(), 1);
     let paused = c
-        .update_continuous(&cc.id, Some("monthly"), Some(false))
+        .update_continuous(&cc.id, Some("monthly"), Some(false), Some("2027-12-31"))
         .await
         .unwrap();
     assert_eq!(
-        (paused.frequency.as_deref(), paused.enabled),
-        (Some("monthly"), Some(false))
+        (
+            paused.frequency.as_deref(),
+            paused.enabled,
+            paused.end_date.as_deref()
+        ),
+        (Some("monthly"), Some(false), Some("2027-12-31"))
     );
     assert_eq!(c.get_continuous(&cc.id).await.unwrap().enabled, Some(false));
     sb.with_state(|s| s.truora.continuous[0].created_ms -= 65 * 86_400_000);

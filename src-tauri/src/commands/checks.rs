@@ -192,6 +192,21 @@ pub async fn checks_continuous_set_enabled(
 }
 
 #[tauri::command]
+pub async fn checks_continuous_change(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    id: String,
+    frequency: String,
+    end_date: String,
+) -> CmdResult<ContinuousView> {
+    let r = core
+        .checks_continuous_change(&id, &frequency, &end_date)
+        .await;
+    changed(&app, &[Topic::Checks, Topic::Activity]);
+    r.map_err(AppError::from)
+}
+
+#[tauri::command]
 pub async fn checks_continuous_history(
     core: Core<'_>,
     id: String,

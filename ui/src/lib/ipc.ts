@@ -137,6 +137,7 @@ export interface Backend {
   checksMakeContinuous(checkId: string, frequency: string, endDate: string): Promise<ContinuousView>;
   checksContinuous(): Promise<ContinuousView[]>;
   checksContinuousSetEnabled(id: string, enabled: boolean): Promise<ContinuousView>;
+  checksContinuousChange(id: string, frequency: string, endDate: string): Promise<ContinuousView>;
   checksContinuousHistory(id: string): Promise<ContinuousRunView[]>;
   identityLookup(input: string): Promise<ProcessView>;
   identityGet(processId: string): Promise<ProcessView>;
@@ -315,6 +316,7 @@ export const tauriBackend: Backend = {
     invoke('checks_make_continuous', { checkId, frequency, endDate }),
   checksContinuous: () => invoke('checks_continuous'),
   checksContinuousSetEnabled: (id, enabled) => invoke('checks_continuous_set_enabled', { id, enabled }),
+  checksContinuousChange: (id, frequency, endDate) => invoke('checks_continuous_change', { id, frequency, endDate }),
   checksContinuousHistory: (id) => invoke('checks_continuous_history', { id }),
   identityLookup: (input) => invoke('identity_lookup', { input }),
   identityGet: (processId) => invoke('identity_get', { processId }),

@@ -301,6 +301,12 @@ async fn update_continuous(
         }
         c.frequency = f;
     }
+    if let Some(e) = get("end_date") {
+        if e.len() != 10 || e.as_bytes()[4] != b'-' || e.as_bytes()[7] != b'-' {
+            return bad("end_date must be YYYY-MM-DD");
+        }
+        c.end_date = Some(e);
+    }
     if let Some(st_) = get("status") {
         match st_.as_str() {
             "enabled" => c.enabled = true,

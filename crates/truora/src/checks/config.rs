@@ -190,15 +190,22 @@ impl TruoraClient {
             .json()
     }
 
+    /// Changes a continuous check. `end_date` on an update is not documented (catalogue §2.7
+    /// lists `frequency` and `status`; `end_date` is the create field's name, itself [I]): it is
+    /// sent only when the operator changes the end, and this is the one place to change that.
     pub async fn update_continuous(
         &self,
         id: &str,
         frequency: Option<&str>,
         enabled: Option<bool>,
+        end_date: Option<&str>,
     ) -> Result<ContinuousCheck, ApiError> {
         let mut form = Vec::new();
         if let Some(f) = frequency {
             form.push(("frequency".to_string(), f.to_string()));
+        }
+        if let Some(e) = end_date {
+            form.push(("end_date".to_string(), e.to_string()));
         }
         if let Some(e) = enabled {
             form.push((

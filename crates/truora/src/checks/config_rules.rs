@@ -151,6 +151,14 @@ pub fn validate_continuous(
     if !check_id.starts_with("CHK") {
         errs.push(err("check_id", RuleCode::Required));
     }
+    errs.extend(validate_schedule(frequency, end_date, today));
+    errs
+}
+
+/// How often and until when a continuous check repeats: a known frequency, and an end date (if
+/// any) that leaves room for at least one run.
+pub fn validate_schedule(frequency: &str, end_date: &str, today: &str) -> Vec<RuleError> {
+    let mut errs = Vec::new();
     let period = frequency_days(frequency.trim());
     if period.is_none() {
         errs.push(err("frequency", RuleCode::FrequencyFormat));
