@@ -137,10 +137,33 @@ pub enum Service {
 #[ts(export)]
 pub struct ConnectionReport {
     pub service: Service,
+    /// The key works for everything tried.
     pub ok: bool,
+    /// Why not: the first product's problem (or the key's, when nothing could be tried).
     pub error: Option<AppError>,
     #[ts(type = "number")]
     pub checked_at_ms: i64,
+    /// Truora: each product the key is used for, tried on its own (one key may be allowed
+    /// checks but not WhatsApp). Empty for Truecaller.
+    pub products: Vec<ProductReport>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Product {
+    Checks,
+    Identity,
+    Whatsapp,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ProductReport {
+    pub product: Product,
+    /// `None`: not tried (WhatsApp needs a line, and none was added yet).
+    pub ok: Option<bool>,
+    pub error: Option<AppError>,
 }
 
 pub struct App {
@@ -733,9 +756,17 @@ impl App {
     /// point is to know whether real work will go through.
     #[tracing::instrument(skip(self))]
     pub async fn test_connection(&self, service: Service) -> ConnectionReport {
+        let mut products = Vec::new();
         let result: Result<(), AppError> = match service {
             Service::Truora => match self.live_truora() {
-                Ok(c) => c.verify_key().await.map_err(Into::into),
+                Ok(c) => {
+                    products = self.test_truora_products(&c).await;
+                    // The key works if every product tried works; the first failure says why.
+                    match products.iter().find_map(|p| p.error.clone()) {
+                        Some(e) => Err(e),
+                        None => Ok(()),
+                    }
+                }
                 Err(e) => Err(e),
             },
             Service::Truecaller => match self.live_truecaller().await {
@@ -762,7 +793,34 @@ impl App {
             ok,
             error,
             checked_at_ms: self.now_ms(),
+            products,
         }
+    }
+
+    /// One read per Truora product, at once: the checks list, the identity process list and the
+    /// templates of the first WhatsApp line added (none added: WhatsApp is not tried).
+    async fn test_truora_products(&self, c: &TruoraClient) -> Vec<ProductReport> {
+        let line = self
+            .with_conn(|conn| store::whatsapp::lines(conn, false))
+            .ok()
+            .and_then(|l| l.into_iter().next());
+        let (checks, identity, whatsapp) =
+            tokio::join!(c.verify_key(), c.list_processes(None), async {
+                match &line {
+                    Some(l) => Some(c.list_outbounds(l).await),
+                    None => None,
+                }
+            });
+        let report = |product, r: Option<Result<(), opsdesk_http::ApiError>>| ProductReport {
+            product,
+            ok: r.as_ref().map(Result::is_ok),
+            error: r.and_then(Result::err).map(AppError::from),
+        };
+        vec![
+            report(Product::Checks, Some(checks)),
+            report(Product::Identity, Some(identity.map(|_| ()))),
+            report(Product::Whatsapp, whatsapp.map(|r| r.map(|_| ()))),
+        ]
     }
 
     pub fn activity(&self, limit: u32) -> Result<Vec<ActivityEntry>, AppError> {

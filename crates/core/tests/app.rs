@@ -952,3 +952,43 @@ async fn a_continuous_check_changes_how_often_and_until_when() {
     let listed = app.checks_continuous().await.unwrap();
     assert_eq!(listed[0].end_date.as_deref(), Some("2030-06-30"));
 }
+
+#[tokio::test]
+async fn testing_the_truora_key_says_which_products_it_works_for() {
+    use opsdesk_core::app::Product;
+    let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let mut live = LiveEndpoints::from_sandbox(&sb.urls());
+    // Identity unreachable: as when a firewall lets only some of Truora's hosts through.
+    live.truora.identity = unreachable().truora.identity;
+    let p = Profile::new();
+    let app = p.open_with(live);
+    app.save_truora_key(PRACTICE_TRUORA_KEY).unwrap();
+
+    let by = |r: &opsdesk_core::app::ConnectionReport| {
+        r.products
+            .iter()
+            .map(|x| (x.product, x.ok, x.error.as_ref().map(|e| e.code)))
+            .collect::<Vec<_>>()
+    };
+    let r = app.test_connection(Service::Truora).await;
+    assert!(!r.ok);
+    assert_eq!(
+        by(&r),
+        [
+            (Product::Checks, Some(true), None),
+            (Product::Identity, Some(false), Some(ErrorCode::NoNetwork)),
+            // No WhatsApp line added yet: not tried, and not counted as a failure.
+            (Product::Whatsapp, None, None),
+        ]
+    );
+    assert_eq!(r.error.unwrap().code, ErrorCode::NoNetwork);
+
+    // The team's line, added while working for real.
+    let mut s = app.settings();
+    s.practice_mode = Some(false);
+    app.save_settings(s).await.unwrap();
+    app.whatsapp_add_line(opsdesk_sandbox::PRACTICE_WABA_LINE)
+        .unwrap();
+    let r = app.test_connection(Service::Truora).await;
+    assert_eq!(by(&r)[2], (Product::Whatsapp, Some(true), None));
+}

@@ -75,6 +75,11 @@ export const en = {
   'settings.test': 'Test connection',
   'settings.testing': 'Testing…',
   'settings.test_ok': 'Connected. The keys work.',
+  'settings.product_checks': 'Background checks',
+  'settings.product_identity': 'Identity',
+  'settings.product_whatsapp': 'WhatsApp',
+  'settings.product_ok': 'works with this key.',
+  'settings.product_not_tried': 'not tried yet: add your WhatsApp line on the WhatsApp screen, then test again.',
   'settings.privacy': 'Personal data',
   'settings.retention': 'Keep personal data for',
   'settings.retention_unit': 'days',
@@ -580,7 +585,10 @@ export const en = {
   'acct.retries': 'Retry databases that fail (checks may show “Delayed” meanwhile)',
   'acct.save': 'Save for the whole account',
   'acct.saved': 'Saved for the whole account.',
-  'acct.last_saved': 'These are the values last saved from this computer; Truora does not let OpsDesk read them back.',
+  'acct.last_saved':
+    "Shown here: what was last saved from this computer. Truora does not let OpsDesk read the account's settings back, so a change made in Truora's dashboard or from another computer does not show here.",
+  'acct.never_saved':
+    "OpsDesk cannot read your account's current settings from Truora, and none were saved from this computer. The form shows Truora's usual values, not necessarily yours: saving replaces the account's settings with what you choose here.",
   'cont.intro': 'A continuous check repeats a check on a schedule and tells you when the result changes.',
   'cont.none': 'No continuous checks yet. Open a finished check and choose “Repeat this check”.',
   'cont.col_check': 'Original check',

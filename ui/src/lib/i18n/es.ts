@@ -77,6 +77,12 @@ export const es: Record<MessageKey, string> = {
   'settings.test': 'Probar conexión',
   'settings.testing': 'Probando…',
   'settings.test_ok': 'Conectado. Las claves funcionan.',
+  'settings.product_checks': 'Verificaciones',
+  'settings.product_identity': 'Identidad',
+  'settings.product_whatsapp': 'WhatsApp',
+  'settings.product_ok': 'funciona con esta clave.',
+  'settings.product_not_tried':
+    'aún no se probó: agregue su línea de WhatsApp en la pantalla de WhatsApp y pruebe de nuevo.',
   'settings.privacy': 'Datos personales',
   'settings.retention': 'Conservar los datos personales durante',
   'settings.retention_unit': 'días',
@@ -592,7 +598,9 @@ export const es: Record<MessageKey, string> = {
   'acct.save': 'Guardar para toda la cuenta',
   'acct.saved': 'Guardado para toda la cuenta.',
   'acct.last_saved':
-    'Estos son los valores guardados por última vez desde este computador; Truora no permite a OpsDesk leerlos.',
+    'Aquí se muestra lo último que se guardó desde este computador. Truora no permite a OpsDesk leer la configuración de la cuenta, así que un cambio hecho en el panel de Truora o desde otro computador no aparece aquí.',
+  'acct.never_saved':
+    'OpsDesk no puede leer de Truora la configuración actual de su cuenta, y nunca se guardó desde este computador. El formulario muestra los valores habituales de Truora, no necesariamente los suyos: al guardar, la configuración de la cuenta pasa a ser la que elija aquí.',
   'cont.intro':
     'Una verificación continua repite una verificación con una frecuencia y le avisa cuando el resultado cambia.',
   'cont.none':

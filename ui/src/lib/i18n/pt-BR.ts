@@ -77,6 +77,12 @@ export const ptBR: Record<MessageKey, string> = {
   'settings.test': 'Testar conexão',
   'settings.testing': 'Testando…',
   'settings.test_ok': 'Conectado. As chaves funcionam.',
+  'settings.product_checks': 'Verificações',
+  'settings.product_identity': 'Identidade',
+  'settings.product_whatsapp': 'WhatsApp',
+  'settings.product_ok': 'funciona com esta chave.',
+  'settings.product_not_tried':
+    'ainda não testado: adicione sua linha de WhatsApp na tela do WhatsApp e teste de novo.',
   'settings.privacy': 'Dados pessoais',
   'settings.retention': 'Manter dados pessoais por',
   'settings.retention_unit': 'dias',
@@ -593,7 +599,9 @@ export const ptBR: Record<MessageKey, string> = {
   'acct.save': 'Salvar para toda a conta',
   'acct.saved': 'Salvo para toda a conta.',
   'acct.last_saved':
-    'Estes são os valores salvos pela última vez neste computador; a Truora não permite que o OpsDesk os leia.',
+    'Aqui aparece o que foi salvo por último neste computador. A Truora não permite que o OpsDesk leia as configurações da conta, então uma mudança feita no painel da Truora ou em outro computador não aparece aqui.',
+  'acct.never_saved':
+    'O OpsDesk não consegue ler da Truora as configurações atuais da sua conta, e nada foi salvo neste computador. O formulário mostra os valores habituais da Truora, não necessariamente os seus: ao salvar, as configurações da conta passam a ser as que você escolher aqui.',
   'cont.intro': 'Uma verificação contínua repete uma verificação periodicamente e avisa quando o resultado muda.',
   'cont.none':
     'Ainda não há verificações contínuas. Abra uma verificação concluída e escolha “Repetir esta verificação”.',
