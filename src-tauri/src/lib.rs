@@ -195,6 +195,8 @@ pub fn run() {
             commands::bulk::truecaller_bulk_check,
             commands::bulk::truecaller_bulk_create,
             commands::bulk::checks_bulk_fields,
+            commands::bulk::bulk_rows_export,
+            commands::whatsapp::whatsapp_templates_export,
             commands::bulk::checks_bulk_check,
             commands::bulk::checks_bulk_create,
             commands::bulk::truecaller_labels,

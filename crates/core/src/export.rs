@@ -69,11 +69,23 @@ fn local_offset_s() -> i64 {
 }
 
 impl Writer {
+    /// A writer whose headers are message keys, put in the app's words.
     pub fn new(
         format: Format,
         words: &Words,
         sheet: &str,
         headers: &[&str],
+    ) -> Result<Writer, AppError> {
+        let headers: Vec<String> = headers.iter().map(|h| words.w(h).to_string()).collect();
+        Self::with_headers(format, words, sheet, &headers)
+    }
+
+    /// A writer whose headers are already words (a spreadsheet's own column names).
+    pub fn with_headers(
+        format: Format,
+        words: &Words,
+        sheet: &str,
+        headers: &[String],
     ) -> Result<Writer, AppError> {
         let offset_s = local_offset_s();
         let mut w = match format {
@@ -86,7 +98,7 @@ impl Writer {
                     ws.write_string_with_format(
                         0,
                         i as u16,
-                        crate::bulk::engine::xlsx_text(words.w(h)),
+                        crate::bulk::engine::xlsx_text(h),
                         &bold,
                     )
                     .map_err(xerr)?;
@@ -107,7 +119,7 @@ impl Writer {
                 let mut out = csv::WriterBuilder::new()
                     .delimiter(if comma_decimals { b';' } else { b',' })
                     .from_writer(buf);
-                out.write_record(headers.iter().map(|h| words.w(h)))
+                out.write_record(headers.iter().map(|h| csv_text(h)))
                     .map_err(|e| AppError::internal(e.to_string()))?;
                 Writer::Csv {
                     out,

@@ -315,6 +315,90 @@ impl App {
         Ok(rows.iter().map(|(o, at)| view_of(o, line, *at)).collect())
     }
 
+    /// The line's templates as the list shows them (optionally only one status), as Excel or
+    /// CSV in the app's words (`wa.*` from the UI): name, kind, category, language, status and
+    /// what it means, quality, Meta's reason for a rejection, the message, when it was last
+    /// checked (a date cell) and the template's ID.
+    pub fn whatsapp_templates_export_bytes(
+        &self,
+        line: &str,
+        status: Option<&str>,
+        format: crate::export::Format,
+        words: &crate::export::Words,
+    ) -> Result<Vec<u8>, AppError> {
+        use crate::export::{Cell, Writer};
+        let mut w = Writer::new(
+            format,
+            words,
+            "wa.export.sheet",
+            &[
+                "wa.col_name",
+                "wa.export.kind",
+                "wa.col_category",
+                "wa.col_language",
+                "wa.col_status",
+                "wa.export.status_meaning",
+                "wa.col_quality",
+                "wa.export.rejection",
+                "wa.export.message",
+                "wa.export.checked",
+                "wa.export.id",
+            ],
+        )?;
+        let code = |s: TemplateStatus| {
+            serde_json::to_value(s)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        };
+        // A vendor code OpsDesk has no words for is written as the vendor wrote it.
+        let word = |prefix: &str, c: &str, suffix: &str| {
+            let key = format!("{prefix}{c}{suffix}");
+            words
+                .words
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| c.to_string())
+        };
+        for t in self.whatsapp_cached(line)? {
+            let st = code(t.status);
+            if status.is_some_and(|f| !f.is_empty() && f != st) {
+                continue;
+            }
+            let kind = if t.is_notification {
+                "wa.kind_notification"
+            } else {
+                "wa.kind_flow"
+            };
+            let opt = |v: &Option<String>, prefix: &str| {
+                v.as_deref()
+                    .map(|c| Cell::Text(word(prefix, c, "")))
+                    .unwrap_or(Cell::Empty)
+            };
+            w.row(&[
+                Cell::Text(t.name.clone()),
+                Cell::Text(words.w(kind).to_string()),
+                opt(&t.category, "wa.cat_"),
+                opt(&t.language, "wa.lang_"),
+                Cell::Text(word("wa.status_", &st, "")),
+                Cell::Text(word("wa.status_", &st, "_short")),
+                Cell::Text(word(
+                    "wa.quality_",
+                    t.quality.as_deref().unwrap_or("PENDING"),
+                    "",
+                )),
+                t.failure_reason
+                    .clone()
+                    .map(Cell::Text)
+                    .unwrap_or(Cell::Empty),
+                Cell::Text(t.body.clone()),
+                Cell::Date(t.checked_at_ms),
+                Cell::Text(t.outbound_id.clone()),
+            ])?;
+        }
+        w.finish()
+    }
+
     /// Fetches the line's templates, replaces the cache for that line, returns them.
     #[tracing::instrument(skip(self))]
     pub async fn whatsapp_refresh(&self, line: &str) -> Result<Vec<TemplateView>, AppError> {

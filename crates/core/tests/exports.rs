@@ -211,3 +211,112 @@ async fn the_identity_inbox_and_the_activity_export_as_the_screens_show_them() {
     assert_eq!(created.len(), 1_234);
     assert_eq!(created[0], "CHK1233", "newest first");
 }
+
+#[tokio::test]
+async fn a_jobs_rows_and_the_template_list_read_back_as_the_screens_show_them() {
+    use opsdesk_core::bulk::engine::{ExportLabels, RowReason, RowState};
+    let p = Profile::new();
+    let app = p.open();
+    let headers = ["Teléfono", "Nombre", "Monto", "Fecha", "Acepta"];
+    let id = app
+        .bulk_create(
+            "whatsapp",
+            "cobros.csv",
+            &serde_json::json!({ "headers": headers }),
+            support::list_rows(120),
+        )
+        .unwrap();
+    app.bulk_run(id, std::sync::Arc::new(support::Instantly), |_| {})
+        .await
+        .unwrap();
+    let labels = ExportLabels {
+        result: "Resultado".into(),
+        reason: "Motivo".into(),
+        states: [
+            (RowState::Done, "Enviado".to_string()),
+            (RowState::Invalid, "Problema en el archivo".to_string()),
+        ]
+        .into(),
+        reasons: vec![(
+            RowReason::rule("phone_number", opsdesk_http::RuleCode::NotAPhone),
+            "Número: no es un celular".into(),
+        )],
+    };
+    let mut words = spanish();
+    for (k, v) in [
+        ("bulk.col_result", "Resultado"),
+        ("bulk.col_reason", "Motivo"),
+        ("bulk.col_reference", "Referencia"),
+        ("bulk.col_updated", "Último cambio"),
+    ] {
+        words.words.insert(k.into(), v.into());
+    }
+    for format in [Format::Xlsx, Format::Csv] {
+        let bytes = app
+            .bulk_rows_export_bytes(id, format, &words, &labels)
+            .unwrap();
+        let name = if format == Format::Csv {
+            "f.csv"
+        } else {
+            "f.xlsx"
+        };
+        let sheet = import::read(name, &bytes).unwrap();
+        assert_eq!(
+            sheet.headers,
+            [
+                "Teléfono",
+                "Nombre",
+                "Monto",
+                "Fecha",
+                "Acepta",
+                "Resultado",
+                "Motivo",
+                "Referencia",
+                "Último cambio"
+            ]
+        );
+        // Every row, in the file's order, with the cells it came with.
+        assert_eq!(sheet.rows.len(), 120);
+        let source = support::list_rows(120);
+        for ((no, cells), orig) in sheet.rows.iter().zip(&source) {
+            assert_eq!(no, orig.row_no);
+            for (i, v) in orig.source.iter().enumerate() {
+                assert_eq!(sheet.cell(&cells, i), v, "row {no} column {i}");
+            }
+            if orig.payload.is_ok() {
+                assert_eq!(sheet.cell(&cells, 5), "Enviado");
+                assert_eq!(sheet.cell(&cells, 7), format!("MSG{no}"));
+                assert_eq!(sheet.cell(&cells, 8).len(), 16, "a date and time");
+            } else {
+                assert_eq!(sheet.cell(&cells, 5), "Problema en el archivo");
+                assert_eq!(sheet.cell(&cells, 6), "Número: no es un celular");
+                assert_eq!(sheet.cell(&cells, 7), "");
+            }
+        }
+    }
+
+    // The template list of the practice line, as listed.
+    let line = opsdesk_sandbox::PRACTICE_WABA_LINE;
+    let listed = app.whatsapp_refresh(line).await.unwrap();
+    let mut words = spanish();
+    words
+        .words
+        .insert("wa.status_approved".into(), "Aprobada".into());
+    let bytes = app
+        .whatsapp_templates_export_bytes(line, Some("approved"), Format::Xlsx, &words)
+        .unwrap();
+    let sheet = import::read("t.xlsx", &bytes).unwrap();
+    let approved: Vec<_> = listed
+        .iter()
+        .filter(|t| t.status == opsdesk_core::whatsapp::TemplateStatus::Approved)
+        .collect();
+    assert!(!approved.is_empty());
+    assert_eq!(sheet.rows.len(), approved.len());
+    for ((_, cells), t) in sheet.rows.iter().zip(&approved) {
+        assert_eq!(sheet.cell(&cells, 0), t.name);
+        assert_eq!(sheet.cell(&cells, 4), "Aprobada");
+        assert_eq!(sheet.cell(&cells, 8), t.body.trim());
+        assert_eq!(sheet.cell(&cells, 9), local_minute(t.checked_at_ms));
+        assert_eq!(sheet.cell(&cells, 10), t.outbound_id);
+    }
+}

@@ -206,6 +206,47 @@ pub async fn truecaller_bulk_create(
     Ok(job)
 }
 
+/// Every row of a job (not only those that did not go out) as Excel or CSV, named after the
+/// job.
+#[tauri::command]
+pub async fn bulk_rows_export(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    id: i64,
+    format: opsdesk_core::export::Format,
+    words: opsdesk_core::export::Words,
+    labels: ExportLabels,
+    choose_folder: bool,
+) -> CmdResult<DownloadedFile> {
+    let folder = chosen_folder(&app, &core, choose_folder).await?;
+    let job = core.bulk_job(id)?;
+    let w = words.clone();
+    // A job of 200,000 rows takes a few seconds: off the main thread.
+    let bytes = off_main(&core, move |c| {
+        c.bulk_rows_export_bytes(id, format, &w, &labels)
+    })
+    .await?;
+    let mut words = words;
+    let title = job
+        .title
+        .trim_end_matches(".csv")
+        .trim_end_matches(".xlsx")
+        .to_string();
+    let name = format!("{title} - {}", words.w("bulk.export_all_rows"));
+    words.words.insert("bulk.export_file".into(), name);
+    let r = core
+        .save_list_export(
+            &format!("{}-bulk-{id}", job.kind),
+            bytes,
+            &words,
+            "bulk.export_file",
+            folder,
+        )
+        .await;
+    changed(&app, &[Topic::Activity]);
+    r
+}
+
 /// The check inputs a file may map: for one country, or (`None`) for a file whose rows say
 /// their own country.
 #[tauri::command]

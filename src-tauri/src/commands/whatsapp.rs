@@ -44,6 +44,36 @@ pub async fn whatsapp_cached(core: Core<'_>, line: String) -> CmdResult<Vec<Temp
     off_main(&core, move |c| c.whatsapp_cached(&line)).await
 }
 
+/// The line's template list (optionally one status) as Excel or CSV.
+#[tauri::command]
+pub async fn whatsapp_templates_export(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    line: String,
+    status: Option<String>,
+    format: opsdesk_core::export::Format,
+    words: opsdesk_core::export::Words,
+    choose_folder: bool,
+) -> CmdResult<DownloadedFile> {
+    let folder = chosen_folder(&app, &core, choose_folder).await?;
+    let w = words.clone();
+    let bytes = off_main(&core, move |c| {
+        c.whatsapp_templates_export_bytes(&line, status.as_deref(), format, &w)
+    })
+    .await?;
+    let r = core
+        .save_list_export(
+            "whatsapp-templates",
+            bytes,
+            &words,
+            "wa.export.file_name",
+            folder,
+        )
+        .await;
+    changed(&app, &[Topic::Activity]);
+    r
+}
+
 #[tauri::command]
 pub async fn whatsapp_refresh(
     app: tauri::AppHandle,

@@ -218,6 +218,20 @@ export interface Backend {
   truecallerBulkCheck(mapping: TcMapping): Promise<WaPreview>;
   truecallerBulkCreate(mapping: TcMapping, title: string): Promise<JobView>;
   checksBulkFields(subject: CheckSubject, country: string | null): Promise<FormField[]>;
+  bulkRowsExport(
+    id: number,
+    format: ListExportFormat,
+    words: ListExportWords,
+    labels: ExportLabels,
+    chooseFolder: boolean
+  ): Promise<DownloadedFile>;
+  whatsappTemplatesExport(
+    line: string,
+    status: string | null,
+    format: ListExportFormat,
+    words: ListExportWords,
+    chooseFolder: boolean
+  ): Promise<DownloadedFile>;
   checksBulkCheck(mapping: CkMapping): Promise<WaPreview>;
   checksBulkCreate(mapping: CkMapping, title: string): Promise<JobView>;
   truecallerLabels(): Promise<LabelView[]>;
@@ -367,6 +381,10 @@ export const tauriBackend: Backend = {
   truecallerBulkCheck: (mapping) => invoke('truecaller_bulk_check', { mapping }),
   truecallerBulkCreate: (mapping, title) => invoke('truecaller_bulk_create', { mapping, title }),
   checksBulkFields: (subject, country) => invoke('checks_bulk_fields', { subject, country }),
+  bulkRowsExport: (id, format, words, labels, chooseFolder) =>
+    invoke('bulk_rows_export', { id, format, words, labels, chooseFolder }),
+  whatsappTemplatesExport: (line, status, format, words, chooseFolder) =>
+    invoke('whatsapp_templates_export', { line, status, format, words, chooseFolder }),
   checksBulkCheck: (mapping) => invoke('checks_bulk_check', { mapping }),
   checksBulkCreate: (mapping, title) => invoke('checks_bulk_create', { mapping, title }),
   truecallerLabels: () => invoke('truecaller_labels'),

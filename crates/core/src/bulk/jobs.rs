@@ -193,6 +193,79 @@ impl App {
     }
 }
 
+/// A row's reasons in the words the UI sent (the vendor's own text, or the code, otherwise).
+pub(crate) fn reason_words(labels: &ExportLabels, reasons: &[RowReason]) -> String {
+    reasons
+        .iter()
+        .map(|k| {
+            labels
+                .reasons
+                .iter()
+                .find(|(r, _)| r == k)
+                .map(|(_, words)| words.clone())
+                .unwrap_or_else(|| match k {
+                    RowReason::Vendor { text } => text.clone(),
+                    other => other.key(),
+                })
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl App {
+    /// Every row of a job, in file order: the file's own columns, then what happened to the
+    /// row, why, the vendor's reference (the check or message ID) and when, as Excel or CSV
+    /// (`bulk.col_*` words from the UI). Paged by row number, so a job of a million rows is
+    /// never held in memory.
+    pub fn bulk_rows_export_bytes(
+        &self,
+        id: i64,
+        format: crate::export::Format,
+        words: &crate::export::Words,
+        labels: &ExportLabels,
+    ) -> Result<Vec<u8>, AppError> {
+        use crate::export::{Cell, Writer};
+        let file_headers = self.with_conn(|c| crate::store::bulk::headers(c, id))?;
+        let mut headers = file_headers.clone();
+        for k in [
+            "bulk.col_result",
+            "bulk.col_reason",
+            "bulk.col_reference",
+            "bulk.col_updated",
+        ] {
+            headers.push(words.w(k).to_string());
+        }
+        let mut w = Writer::with_headers(format, words, "bulk.export_sheet", &headers)?;
+        let mut after = 0;
+        loop {
+            let page = self.with_conn(|c| crate::store::bulk::full_page(c, id, after, 2000))?;
+            let Some(last) = page.last() else { break };
+            after = last.0;
+            for (_, state, source, reasons, outcome, at) in &page {
+                let mut cells: Vec<Cell> = (0..file_headers.len())
+                    .map(|i| Cell::Text(source.get(i).cloned().unwrap_or_default()))
+                    .collect();
+                cells.push(Cell::Text(
+                    labels
+                        .states
+                        .get(state)
+                        .cloned()
+                        .unwrap_or_else(|| state.db().to_string()),
+                ));
+                cells.push(Cell::Text(reason_words(labels, reasons)));
+                // A done row's outcome is the vendor's reference; others carry none worth showing.
+                cells.push(match (state, outcome) {
+                    (RowState::Done, Some(o)) => Cell::Text(o.clone()),
+                    _ => Cell::Empty,
+                });
+                cells.push(at.map(Cell::Date).unwrap_or(Cell::Empty));
+                w.row(&cells)?;
+            }
+        }
+        w.finish()
+    }
+}
+
 impl App {
     /// Every row that did not go out (failed, uncertain, invalid, skipped, and unsent rows of a
     /// cancelled job) as a spreadsheet in the file's own columns plus result and reason, saved in
@@ -235,23 +308,7 @@ impl App {
                 .unwrap_or_else(|| state.db().to_string());
             ws.write_string(r, headers.len() as u16, super::engine::xlsx_text(&word))
                 .map_err(xerr)?;
-            let why = reason
-                .iter()
-                .map(|k| {
-                    labels
-                        .reasons
-                        .iter()
-                        .find(|(r, _)| r == k)
-                        .map(|(_, words)| words.clone())
-                        // Not among the words the UI sent: the vendor's text, or the code.
-                        .unwrap_or_else(|| match k {
-                            RowReason::Vendor { text } => text.clone(),
-                            // Words the UI did not send: the reason's key, as before.
-                            other => other.key(),
-                        })
-                })
-                .collect::<Vec<_>>()
-                .join(" ");
+            let why = reason_words(labels, reason);
             ws.write_string(r, headers.len() as u16 + 1, super::engine::xlsx_text(&why))
                 .map_err(xerr)?;
         }

@@ -705,6 +705,52 @@ pub fn settle_uncertain(
 /// Row number, state, original cells, reasons.
 pub type ExportRow = (u32, RowState, Vec<String>, Vec<RowReason>);
 
+/// A row as "save all rows" writes it: number, state, original cells, reasons, the vendor's
+/// reference (a check or session ID) and when it last changed.
+pub type FullRow = (
+    u32,
+    RowState,
+    Vec<String>,
+    Vec<RowReason>,
+    Option<String>,
+    Option<i64>,
+);
+
+/// The file's headers of a job.
+pub fn headers(c: &Connection, job: i64) -> rusqlite::Result<Vec<String>> {
+    let params: String = c.query_row("SELECT params FROM bulk_jobs WHERE id = ?1", [job], |r| {
+        r.get(0)
+    })?;
+    let params: serde_json::Value = serde_json::from_str(&params).unwrap_or_default();
+    Ok(serde_json::from_value(params["headers"].clone()).unwrap_or_default())
+}
+
+/// Every row of a job after `after_row`, in file order, by the primary key: a page costs the
+/// same at row 10 and at row 900,000.
+pub fn full_page(
+    c: &Connection,
+    job: i64,
+    after_row: u32,
+    limit: u32,
+) -> rusqlite::Result<Vec<FullRow>> {
+    let mut s = c.prepare_cached(
+        "SELECT row_no, state, source, reason, outcome, updated_at_ms FROM bulk_rows
+         WHERE job_id = ?1 AND row_no > ?2 ORDER BY row_no LIMIT ?3",
+    )?;
+    let rows = s.query_map(params![job, after_row, limit], |r| {
+        let source: String = r.get(2)?;
+        Ok((
+            r.get(0)?,
+            RowState::parse(&r.get::<_, String>(1)?),
+            serde_json::from_str(&source).unwrap_or_default(),
+            decode_reasons(r.get::<_, Option<String>>(3)?.as_deref()),
+            r.get(4)?,
+            r.get(5)?,
+        ))
+    })?;
+    rows.collect()
+}
+
 /// The file's column headers and every row that did not go out, for the export.
 pub fn unsent_rows(c: &Connection, job: i64) -> rusqlite::Result<(Vec<String>, Vec<ExportRow>)> {
     let params: String = c.query_row("SELECT params FROM bulk_jobs WHERE id = ?1", [job], |r| {
