@@ -486,6 +486,11 @@ impl App {
             .unwrap_or(creds.truora.is_none() && creds.truecaller.is_none())
     }
 
+    /// The folder of this profile's data (the cache, and files being worked on).
+    pub(crate) fn data_dir(&self) -> &std::path::Path {
+        &self.cfg.paths.data_dir
+    }
+
     pub fn is_practice(&self) -> bool {
         let settings = self.settings();
         if let Some(p) = settings.practice_mode {

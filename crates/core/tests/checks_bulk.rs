@@ -54,6 +54,7 @@ fn mapping() -> CkMapping {
         name_column: String::new(),
         consent_column: "Autoriza".into(),
         all_consented: false,
+        use_batches: false,
     }
 }
 

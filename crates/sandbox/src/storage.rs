@@ -10,7 +10,9 @@ use std::sync::Arc;
 use crate::state::{Shared, Vendor};
 
 pub fn router() -> Router<Arc<Shared>> {
-    Router::new().route("/files/{token}", get(serve))
+    Router::new()
+        .route("/files/{token}", get(serve))
+        .merge(crate::truora::batches::storage_router())
 }
 
 async fn serve(

@@ -62,6 +62,10 @@ pub struct CkMapping {
     pub consent_column: String,
     /// The operator confirms every person in the file authorised the check.
     pub all_consented: bool,
+    /// Create the checks through Truora's batch API (up to 1,000 per batch, Truora's pace)
+    /// instead of one request per row.
+    #[serde(default)]
+    pub use_batches: bool,
 }
 
 /// Every input a file can map for a subject: those of any country, the one-of documents
@@ -401,6 +405,230 @@ async fn create_one(
     }
 }
 
+/// How often a running batch is asked about: it may take up to two hours (catalogue §2.8).
+const BATCH_POLL_MS: u32 = 15_000;
+
+/// Sends rows as Truora batches: each claim of up to 1,000 rows becomes one batch per type and
+/// country. The batch ID is written on the rows as soon as Truora gives it, before the file is
+/// uploaded, so after a crash the rows are settled from the batch, never sent again.
+struct BatchSender {
+    app: Arc<App>,
+    client: opsdesk_truora::TruoraClient,
+    job: i64,
+}
+
+impl Sender for BatchSender {
+    fn batch_size(&self) -> usize {
+        opsdesk_truora::checks::batch::MAX_ROWS
+    }
+
+    fn concurrency(&self) -> usize {
+        1
+    }
+
+    fn send(
+        &self,
+        rows: Vec<(i64, serde_json::Value)>,
+    ) -> futures_util::future::BoxFuture<'static, Vec<(i64, RowOutcome)>> {
+        let app = self.app.clone();
+        let client = self.client.clone();
+        let job = self.job;
+        Box::pin(async move {
+            // One batch per type and country, rows in file order within each.
+            let mut groups: Vec<(BatchKey, Vec<(i64, Request)>)> = Vec::new();
+            let mut out = Vec::new();
+            for (no, p) in rows {
+                let Some(r) = request_of(&p) else {
+                    out.push((
+                        no,
+                        RowOutcome::Failed(RowReason::error(ErrorCode::Internal)),
+                    ));
+                    continue;
+                };
+                let key = (r.kind.clone(), r.country.clone());
+                match groups.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, g)) => g.push((no, r)),
+                    None => groups.push((key, vec![(no, r)])),
+                }
+            }
+            for ((kind, country), group) in groups {
+                out.extend(send_batch(&app, &client, job, &kind, &country, group).await);
+            }
+            out
+        })
+    }
+}
+
+/// A batch's type and country: one batch per pair.
+type BatchKey = (String, String);
+
+/// The columns of a batch file: every input any of its rows has, in a stable order.
+fn batch_columns(rows: &[(i64, Request)]) -> Vec<String> {
+    let mut cols: Vec<String> = rows
+        .iter()
+        .flat_map(|(_, r)| r.inputs.keys().cloned())
+        .collect();
+    cols.sort();
+    cols.dedup();
+    cols
+}
+
+fn batch_file(columns: &[String], rows: &[(i64, Request)]) -> Result<Vec<u8>, AppError> {
+    let xerr = |e: rust_xlsxwriter::XlsxError| AppError::internal(format!("batch file: {e}"));
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, name) in columns.iter().enumerate() {
+        ws.write_string(0, c as u16, name).map_err(xerr)?;
+    }
+    for (i, (_, r)) in rows.iter().enumerate() {
+        for (c, name) in columns.iter().enumerate() {
+            if let Some(v) = r.inputs.get(name) {
+                // Text cells: a cédula keeps its leading zeros and is never a number.
+                ws.write_string(i as u32 + 1, c as u16, v).map_err(xerr)?;
+            }
+        }
+    }
+    wb.save_to_buffer().map_err(xerr)
+}
+
+async fn send_batch(
+    app: &App,
+    client: &opsdesk_truora::TruoraClient,
+    job: i64,
+    kind: &str,
+    country: &str,
+    rows: Vec<(i64, Request)>,
+) -> Vec<(i64, RowOutcome)> {
+    use opsdesk_http::ErrorKind as K;
+    let nos: Vec<i64> = rows.iter().map(|(n, _)| *n).collect();
+    let all = |o: RowOutcome| nos.iter().map(|n| (*n, o.clone())).collect::<Vec<_>>();
+    let columns = batch_columns(&rows);
+    let file = match batch_file(&columns, &rows) {
+        Ok(f) => f,
+        Err(e) => return all(RowOutcome::Failed(RowReason::error(e.code))),
+    };
+    let created = match client.create_batch(kind, country, &columns).await {
+        Ok(c) => c,
+        Err(e) if e.kind == K::RateLimited => {
+            return all(RowOutcome::Retry(RowReason::error(ErrorCode::RateLimited)))
+        }
+        // No answer: a batch may exist, but nothing was uploaded or started, so no check was
+        // made; sending these rows again is safe.
+        Err(e)
+            if matches!(
+                e.kind,
+                K::Timeout | K::NoNetwork | K::UnexpectedResponse | K::Server
+            ) =>
+        {
+            return all(RowOutcome::Retry(RowReason::bulk(BulkReason::NoAnswer)))
+        }
+        Err(e) => return all(vendor_failure(e)),
+    };
+    // Written down before the file leaves: from here on, these rows belong to this batch.
+    if app
+        .bulk_note_outcome(job, &nos, &format!("batch:{}", created.batch_id))
+        .is_err()
+    {
+        return all(RowOutcome::Uncertain(RowReason::bulk(BulkReason::NoAnswer)));
+    }
+    if let Err(e) = client
+        .upload_batch_file(&created.file_upload_link, file)
+        .await
+    {
+        tracing::warn!(error = %e, "batch file upload failed");
+        return all(RowOutcome::Retry(RowReason::bulk(BulkReason::NoAnswer)));
+    }
+    if let Err(e) = client.start_batch(&created.batch_id).await {
+        // Maybe started: the look-up on Continue asks the batch.
+        tracing::warn!(error = %e, "batch start failed");
+        return all(RowOutcome::Uncertain(RowReason::bulk(BulkReason::NoAnswer)));
+    }
+    follow_batch(app, client, &created.batch_id, &nos).await
+}
+
+fn vendor_failure(e: opsdesk_http::ApiError) -> RowOutcome {
+    match e.vendor.as_ref().and_then(|v| v.message.clone()) {
+        Some(text) if e.kind == opsdesk_http::ErrorKind::InvalidInput => {
+            RowOutcome::Failed(RowReason::Vendor { text })
+        }
+        _ => RowOutcome::Failed(RowReason::error(AppError::from(e).code)),
+    }
+}
+
+/// Follows a started batch until Truora is done with it, then reads its report: each row gets
+/// its check (kept in the cache and followed) or Truora's reason. `nos` are the job's rows in
+/// the order they were written in the batch file.
+async fn follow_batch(
+    app: &App,
+    client: &opsdesk_truora::TruoraClient,
+    batch: &str,
+    nos: &[i64],
+) -> Vec<(i64, RowOutcome)> {
+    let doubt = || {
+        nos.iter()
+            .map(|n| {
+                (
+                    *n,
+                    RowOutcome::Uncertain(RowReason::bulk(BulkReason::NoAnswer)),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let poll = match app
+        .bulk
+        .ck_batch_poll_ms
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        0 => BATCH_POLL_MS,
+        ms => ms,
+    };
+    loop {
+        match client.get_batch(batch).await {
+            Ok(s) if s.is_over() => break,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "could not follow a batch");
+                return doubt();
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(poll as u64)).await;
+    }
+    let dest = app
+        .data_dir()
+        .join(format!("batch-{}.csv", uuid::Uuid::new_v4().simple()));
+    let report = client
+        .download_batch_report(batch, &dest, &tokio_util::sync::CancellationToken::new())
+        .await
+        .and_then(|_| {
+            std::fs::read(&dest).map_err(|e| opsdesk_http::ApiError::unexpected(e.to_string()))
+        });
+    let _ = std::fs::remove_file(&dest);
+    let lines = match report.and_then(|b| opsdesk_truora::checks::batch::parse_report(&b)) {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read a batch report");
+            return doubt();
+        }
+    };
+    let mut out = Vec::with_capacity(nos.len());
+    for (i, no) in nos.iter().enumerate() {
+        let o = match lines.iter().find(|l| l.row == i + 1).map(|l| &l.result) {
+            Some(Ok(check)) => match client.get_check(check).await {
+                Ok(c) if app.checks_keep(&c).is_ok() => RowOutcome::Done(check.clone()),
+                // The check exists; it joins the cache when the list is brought in.
+                _ => RowOutcome::Done(check.clone()),
+            },
+            Some(Err(why)) if !why.is_empty() => {
+                RowOutcome::Failed(RowReason::Vendor { text: why.clone() })
+            }
+            Some(Err(_)) => RowOutcome::Failed(RowReason::error(ErrorCode::Internal)),
+            None => RowOutcome::Uncertain(RowReason::bulk(BulkReason::NoAnswer)),
+        };
+        out.push((*no, o));
+    }
+    out
+}
+
 impl App {
     /// Saves a check Truora returned into the cache of the mode in effect.
     pub(crate) fn checks_keep(&self, check: &Check) -> Result<(), AppError> {
@@ -437,6 +665,13 @@ impl App {
         })
     }
 
+    /// How often a running Truora batch is asked about (tests against the sandbox).
+    pub fn set_checks_batch_poll_ms(&self, ms: u32) {
+        self.bulk
+            .ck_batch_poll_ms
+            .store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Overrides the pace of check creation (tests and benchmarks against the sandbox).
     pub fn set_checks_bulk_rate(&self, per_second: u32) {
         self.bulk
@@ -455,20 +690,46 @@ impl App {
             return Ok(0);
         }
         let client = self.truora().await?;
-        let since = rows.iter().map(|(_, _, at)| *at).min().unwrap_or(0) - SETTLE_MARGIN_MS;
+        let mut results = Vec::new();
+        // Rows sent in a Truora batch are settled from it: asked, followed, its report read.
+        let mut batches: Vec<(String, Vec<i64>)> = Vec::new();
+        for (no, _, _, outcome) in &rows {
+            if let Some(b) = outcome.as_deref().and_then(|o| o.strip_prefix("batch:")) {
+                match batches.iter_mut().find(|(x, _)| x == b) {
+                    Some((_, nos)) => nos.push(*no),
+                    None => batches.push((b.to_string(), vec![*no])),
+                }
+            }
+        }
+        for (batch, nos) in &batches {
+            match client.get_batch(batch).await?.started() {
+                // Never started: no check was made from it. Safe to send again.
+                false => results.extend(nos.iter().map(|n| {
+                    (
+                        *n,
+                        RowOutcome::Retry(RowReason::bulk(BulkReason::AppStopped)),
+                    )
+                })),
+                true => results.extend(follow_batch(self, &client, batch, nos).await),
+            }
+        }
+        let rows: Vec<_> = rows
+            .into_iter()
+            .filter(|(_, _, _, o)| !o.as_deref().is_some_and(|o| o.starts_with("batch:")))
+            .collect();
+        let since = rows.iter().map(|(_, _, at, _)| *at).min().unwrap_or(0) - SETTLE_MARGIN_MS;
         let mut open: Vec<(i64, Request)> = rows
             .iter()
-            .filter_map(|(no, p, _)| {
+            .filter_map(|(no, p, _, _)| {
                 serde_json::from_str(p)
                     .ok()
                     .and_then(|p: serde_json::Value| request_of(&p))
                     .map(|r| (*no, r))
             })
             .collect();
-        let mut results = Vec::new();
         let mut cursor: Option<String> = None;
-        let mut read_all = false;
-        for _ in 0..SETTLE_PAGES {
+        let mut read_all = open.is_empty();
+        for _ in 0..if open.is_empty() { 0 } else { SETTLE_PAGES } {
             let (page, next) = client.list_checks(cursor.as_deref()).await?;
             let mut older = false;
             for c in &page {
@@ -499,8 +760,13 @@ impl App {
                 )
             }));
         }
-        let settled = results.len();
+        let settled = results
+            .iter()
+            .filter(|(_, o)| !matches!(o, RowOutcome::Uncertain(_)))
+            .count();
         self.bulk_settle_uncertain(id, &results)?;
+        // Rows found never sent are in the queue again, even in a job that had finished.
+        self.bulk.reopen_if_pending(id)?;
         Ok(settled)
     }
 
@@ -516,12 +782,26 @@ impl App {
             return Err(AppError::new(ErrorCode::Internal, "not a checks job"));
         }
         self.checks_bulk_settle(id).await?;
-        let rate = self.bulk.ck_rate.load(std::sync::atomic::Ordering::Relaxed);
-        let sender = Arc::new(CkSender {
-            app: self.clone(),
-            client: self.truora().await?,
-            per_second: if rate == 0 { CREATES_PER_SECOND } else { rate },
-        });
+        let batches = self
+            .with_conn(|c| crate::store::bulk::params(c, id))?
+            .pointer("/mapping/use_batches")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false);
+        let client = self.truora().await?;
+        let sender: Arc<dyn Sender> = if batches {
+            Arc::new(BatchSender {
+                app: self.clone(),
+                client,
+                job: id,
+            })
+        } else {
+            let rate = self.bulk.ck_rate.load(std::sync::atomic::Ordering::Relaxed);
+            Arc::new(CkSender {
+                app: self.clone(),
+                client,
+                per_second: if rate == 0 { CREATES_PER_SECOND } else { rate },
+            })
+        };
         let v = self.bulk_run(id, sender, progress).await?;
         self.bulk_record_finished("checks", &v);
         Ok(v)

@@ -93,6 +93,8 @@ pub struct Engine {
     pub(crate) tc_batches_per_minute: AtomicU32,
     /// Checks created per second; 0 means the default. Tests raise it.
     pub(crate) ck_rate: AtomicU32,
+    /// How often a Truora batch is asked about, in ms; 0 means the default. Tests lower it.
+    pub(crate) ck_batch_poll_ms: AtomicU32,
     /// Jobs that stopped because of a local failure, and which (kept in memory: when the disk
     /// is full, not even that can be written down).
     stopped: Mutex<HashMap<i64, ErrorCode>>,
@@ -115,6 +117,7 @@ impl Engine {
             wa_rate: Default::default(),
             tc_batches_per_minute: Default::default(),
             ck_rate: Default::default(),
+            ck_batch_poll_ms: Default::default(),
             stopped: Default::default(),
         }
     }
@@ -254,6 +257,12 @@ impl Engine {
             .with_conn(|c| sql::resolve_uncertain(c, id, resend))?;
         self.db.with_conn(|c| sql::reopen_if_pending(c, id))?;
         self.job(id)
+    }
+
+    /// A finished job whose rows went back to the queue (settled as never sent) can run again.
+    pub(crate) fn reopen_if_pending(&self, id: i64) -> Result<(), AppError> {
+        self.db.with_conn(|c| sql::reopen_if_pending(c, id))?;
+        Ok(())
     }
 
     /// Writes what a sender learned mid-request (a batch ID) on rows still in flight, so a

@@ -327,7 +327,8 @@ fn record_in(
     {
         let mut s = tx.prepare_cached(
             "UPDATE bulk_rows SET state = CASE WHEN ?3 = 'pending' AND attempts >= ?6 THEN 'failed' ELSE ?3 END,
-                 outcome = ?4, reason = ?5, updated_at_ms = ?7
+                 outcome = CASE WHEN ?3 = 'uncertain' THEN outcome ELSE ?4 END,
+                 reason = ?5, updated_at_ms = ?7
              WHERE job_id = ?1 AND row_no = ?2 AND state = 'in_flight'",
         )?;
         for (no, o) in results {
@@ -666,13 +667,17 @@ pub fn uncertain_outcomes(
     rows.collect()
 }
 
-/// Every uncertain row: row number, payload, and when it was last sent or recorded.
-pub fn uncertain_rows(c: &Connection, job: i64) -> rusqlite::Result<Vec<(i64, String, i64)>> {
+/// An uncertain row: number, payload, when it was last sent or recorded, and what the sender
+/// wrote on it mid-request (a batch ID), if anything.
+pub type UncertainRow = (i64, String, i64, Option<String>);
+
+/// Every uncertain row, in file order.
+pub fn uncertain_rows(c: &Connection, job: i64) -> rusqlite::Result<Vec<UncertainRow>> {
     let mut s = c.prepare_cached(
-        "SELECT row_no, payload, COALESCE(updated_at_ms, 0) FROM bulk_rows
+        "SELECT row_no, payload, COALESCE(updated_at_ms, 0), outcome FROM bulk_rows
          WHERE job_id = ?1 AND state = 'uncertain' ORDER BY row_no",
     )?;
-    let rows = s.query_map([job], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let rows = s.query_map([job], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
     rows.collect()
 }
 
@@ -716,13 +721,17 @@ pub type FullRow = (
     Option<i64>,
 );
 
-/// The file's headers of a job.
-pub fn headers(c: &Connection, job: i64) -> rusqlite::Result<Vec<String>> {
+/// What a job was made with (its mapping, the file's headers and name).
+pub fn params(c: &Connection, job: i64) -> rusqlite::Result<serde_json::Value> {
     let params: String = c.query_row("SELECT params FROM bulk_jobs WHERE id = ?1", [job], |r| {
         r.get(0)
     })?;
-    let params: serde_json::Value = serde_json::from_str(&params).unwrap_or_default();
-    Ok(serde_json::from_value(params["headers"].clone()).unwrap_or_default())
+    Ok(serde_json::from_str(&params).unwrap_or_default())
+}
+
+/// The file's headers of a job.
+pub fn headers(c: &Connection, job: i64) -> rusqlite::Result<Vec<String>> {
+    Ok(serde_json::from_value(params(c, job)?["headers"].clone()).unwrap_or_default())
 }
 
 /// Every row of a job after `after_row`, in file order, by the primary key: a page costs the

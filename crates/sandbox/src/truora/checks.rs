@@ -314,7 +314,11 @@ fn is_date(v: &str) -> bool {
 
 /// The server's own reading of the catalogue's rules; deliberately written apart from the
 /// client's so a client mistake surfaces here.
-fn check_inputs(kind: &str, country: &str, f: &BTreeMap<String, String>) -> Result<(), String> {
+pub(crate) fn check_inputs(
+    kind: &str,
+    country: &str,
+    f: &BTreeMap<String, String>,
+) -> Result<(), String> {
     let has = |k: &str| f.contains_key(k);
     if !COUNTRIES.contains(&country) {
         return Err("country is not supported".into());
@@ -447,6 +451,21 @@ async fn create(State(s): State<Arc<Shared>>, Form(form): Form<Vec<(String, Stri
     }
     let now = s.clock.now_ms();
     let mut st = s.state.lock().unwrap();
+    let (record, existing) = create_in(&mut st, kind, country, fields, force, now);
+    let body = envelope(&record, now, &s);
+    (if existing { C::OK } else { C::CREATED }, Json(body)).into_response()
+}
+
+/// Creates a check from validated inputs (or, unforced, returns the recent identical one):
+/// the record and whether it already existed. Shared by C1 and batches.
+pub(crate) fn create_in(
+    st: &mut crate::state::State,
+    kind: String,
+    country: String,
+    fields: BTreeMap<String, String>,
+    force: bool,
+    now: i64,
+) -> (CheckRecord, bool) {
     if !force {
         if let Some(existing) = st.truora.checks.iter().find(|c| {
             !c.deleted
@@ -455,7 +474,7 @@ async fn create(State(s): State<Arc<Shared>>, Form(form): Form<Vec<(String, Stri
                 && c.inputs == fields
                 && now - c.created_ms < DEDUP_WINDOW_MS
         }) {
-            return (C::OK, Json(envelope(existing, now, &s))).into_response();
+            return (existing.clone(), true);
         }
     }
     let doc = fields
@@ -481,9 +500,8 @@ async fn create(State(s): State<Arc<Shared>>, Form(form): Form<Vec<(String, Stri
         plan,
         deleted: false,
     };
-    let body = envelope(&record, now, &s);
-    st.truora.checks.insert(0, record);
-    (C::CREATED, Json(body)).into_response()
+    st.truora.checks.insert(0, record.clone());
+    (record, false)
 }
 
 async fn request_pdf(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {

@@ -1,6 +1,7 @@
 //! Truora's three APIs share one auth header and one error body.
 
 pub mod account;
+pub mod batches;
 pub mod check_config;
 pub mod checks;
 pub mod identity;
@@ -34,6 +35,8 @@ pub struct TruoraState {
     /// Web tokens issued by the account API.
     pub web_tokens: Vec<account::WebToken>,
     pub whatsapp: whatsapp::WhatsAppState,
+    /// Checks batches (C25–C30), oldest first.
+    pub batches: Vec<batches::Batch>,
 }
 
 impl TruoraState {
@@ -54,7 +57,7 @@ pub fn router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
     Router::new()
         .nest("/checks", checks::router().merge(check_config::router()))
         .nest("/identity", identity::router())
-        .nest("/account", account::router())
+        .nest("/account", account::router().merge(batches::router()))
         .nest("/connect", whatsapp::router())
         .layer(axum::middleware::from_fn_with_state(shared, require_key))
 }

@@ -1,5 +1,6 @@
 //! Truora Checks (catalogue §2).
 
+pub mod batch;
 pub mod config;
 pub mod config_rules;
 pub mod rules;

@@ -33,4 +33,9 @@ consent_column: string,
 /**
  * The operator confirms every person in the file authorised the check.
  */
-all_consented: boolean, };
+all_consented: boolean, 
+/**
+ * Create the checks through Truora's batch API (up to 1,000 per batch, Truora's pace)
+ * instead of one request per row.
+ */
+use_batches: boolean, };

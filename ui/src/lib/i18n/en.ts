@@ -515,6 +515,9 @@ export const en = {
   'ckb.name_column': 'Name, to recognise each row (not sent)',
   'ckb.consent_column': 'Authorised the check',
   'ckb.all_consented': 'Every person in this file authorised this check (the law and Truora require it).',
+  'ckb.use_batches': 'Send as Truora batches (for very large lists)',
+  'ckb.use_batches_help':
+    'Truora then creates up to 1,000 checks per batch at its own pace; a batch can take up to two hours. Only if your Truora account has batches enabled.',
   'bulk.checks.preview_counts': '{valid} rows ready to check, {invalid} with problems.',
   'bulk.checks.preview_invalid_help':
     'Rows with problems are not checked; you can export them, fix them and check them later.',

@@ -526,6 +526,9 @@ export const es: Record<MessageKey, string> = {
   'ckb.name_column': 'Nombre, para reconocer cada fila (no se envía)',
   'ckb.consent_column': 'Autorizó la verificación',
   'ckb.all_consented': 'Todas las personas de este archivo autorizaron esta verificación (lo exigen la ley y Truora).',
+  'ckb.use_batches': 'Enviar como lotes de Truora (para listas muy grandes)',
+  'ckb.use_batches_help':
+    'Truora crea entonces hasta 1.000 verificaciones por lote a su propio ritmo; un lote puede tardar hasta dos horas. Solo si su cuenta de Truora tiene los lotes habilitados.',
   'bulk.checks.preview_counts': '{valid} filas listas para verificar, {invalid} con problemas.',
   'bulk.checks.preview_invalid_help':
     'Las filas con problemas no se verifican; puede exportarlas, corregirlas y verificarlas después.',

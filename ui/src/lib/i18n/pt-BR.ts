@@ -527,6 +527,9 @@ export const ptBR: Record<MessageKey, string> = {
   'ckb.name_column': 'Nome, para reconhecer cada linha (não é enviado)',
   'ckb.consent_column': 'Autorizou a verificação',
   'ckb.all_consented': 'Todas as pessoas deste arquivo autorizaram esta verificação (exigido por lei e pela Truora).',
+  'ckb.use_batches': 'Enviar como lotes da Truora (para listas muito grandes)',
+  'ckb.use_batches_help':
+    'A Truora cria então até 1.000 verificações por lote no seu próprio ritmo; um lote pode levar até duas horas. Só se a sua conta da Truora tiver os lotes habilitados.',
   'bulk.checks.preview_counts': '{valid} linhas prontas para verificar, {invalid} com problemas.',
   'bulk.checks.preview_invalid_help':
     'Linhas com problemas não são verificadas; você pode exportá-las, corrigi-las e verificá-las depois.',
