@@ -390,7 +390,6 @@ export const en = {
   'risk.low': 'Low risk',
   'risk.medium': 'Medium risk',
   'risk.high': 'High risk',
-  'risk.explain': 'Scores go from 0 (high risk) to 1 (low risk).',
   'risk.global': 'Overall score',
   'risk.id': 'Score by document',
   'risk.name': 'Score by name (may include people with the same name)',
@@ -426,6 +425,9 @@ export const en = {
   'checks.result.pending': 'Pending',
   'checks.report': 'Report',
   'checks.report_language': 'Report language',
+  'risk.explain': "Scores go from 0 (high risk) to 10 (low risk), as in Truora's dashboard.",
+  'checks.report_none_failed':
+    "A check that ended with an error has no report. Create it again, or ask Truora's support.",
   'checks.download_report': 'Download PDF report',
   'checks.report_not_ready': 'The report can be downloaded once the check has finished.',
   'checks.delete': 'Delete check',

@@ -401,7 +401,6 @@ export const es: Record<MessageKey, string> = {
   'risk.low': 'Riesgo bajo',
   'risk.medium': 'Riesgo medio',
   'risk.high': 'Riesgo alto',
-  'risk.explain': 'Los puntajes van de 0 (riesgo alto) a 1 (riesgo bajo).',
   'risk.global': 'Puntaje general',
   'risk.id': 'Puntaje por documento',
   'risk.name': 'Puntaje por nombre (puede incluir homónimos)',
@@ -437,6 +436,9 @@ export const es: Record<MessageKey, string> = {
   'checks.result.pending': 'Pendiente',
   'checks.report': 'Informe',
   'checks.report_language': 'Idioma del informe',
+  'risk.explain': 'Los puntajes van de 0 (riesgo alto) a 10 (riesgo bajo), como en el panel de Truora.',
+  'checks.report_none_failed':
+    'Una verificación que terminó con error no tiene informe. Créela de nuevo o consulte al soporte de Truora.',
   'checks.download_report': 'Descargar informe PDF',
   'checks.report_not_ready': 'El informe se puede descargar cuando la verificación termine.',
   'checks.delete': 'Eliminar verificación',

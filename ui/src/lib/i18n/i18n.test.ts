@@ -33,4 +33,11 @@ describe('translations', () => {
     expect(codeText('country.', null)).toBe('');
     setLanguage('en');
   });
+
+  it("writes counts the language's way", () => {
+    setLanguage('es');
+    expect(t('bulk.preview_counts', { valid: 200000, invalid: 3 })).toContain('200.000');
+    setLanguage('en');
+    expect(t('bulk.preview_counts', { valid: 200000, invalid: 3 })).toContain('200,000');
+  });
 });

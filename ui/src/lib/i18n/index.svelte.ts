@@ -27,13 +27,16 @@ export function setLanguage(lang: Language): void {
  * The message for `key` in the current language, with `{name}` placeholders filled from
  * `params`. The rule limits (`{limit_body}`…) are filled in here for every message, wherever it
  * is shown: a rule's message reaches the screen through several lookups (field errors, file
- * rows), and each would otherwise have to pass them.
+ * rows), and each would otherwise have to pass them. Numbers are written the language's way
+ * ("200.000 filas", "200,000 rows").
  */
 export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
   const template = catalogs[locale.lang][key] ?? en[key];
-  return template.replace(/\{(\w+)\}/g, (m, name: string) =>
-    name in params ? String(params[name]) : (limitParams(locale.lang)[name] ?? m)
-  );
+  return template.replace(/\{(\w+)\}/g, (m, name: string) => {
+    if (!(name in params)) return limitParams(locale.lang)[name] ?? m;
+    const v = params[name];
+    return typeof v === 'number' ? formatNumber(v) : String(v);
+  });
 }
 
 export function hasKey(key: string): key is MessageKey {

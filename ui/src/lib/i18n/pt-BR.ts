@@ -402,7 +402,6 @@ export const ptBR: Record<MessageKey, string> = {
   'risk.low': 'Risco baixo',
   'risk.medium': 'Risco médio',
   'risk.high': 'Risco alto',
-  'risk.explain': 'As pontuações vão de 0 (risco alto) a 1 (risco baixo).',
   'risk.global': 'Pontuação geral',
   'risk.id': 'Pontuação pelo documento',
   'risk.name': 'Pontuação pelo nome (pode incluir homônimos)',
@@ -438,6 +437,9 @@ export const ptBR: Record<MessageKey, string> = {
   'checks.result.pending': 'Pendente',
   'checks.report': 'Relatório',
   'checks.report_language': 'Idioma do relatório',
+  'risk.explain': 'As pontuações vão de 0 (risco alto) a 10 (risco baixo), como no painel da Truora.',
+  'checks.report_none_failed':
+    'Uma verificação que terminou com erro não tem relatório. Crie-a de novo ou consulte o suporte da Truora.',
   'checks.download_report': 'Baixar relatório em PDF',
   'checks.report_not_ready': 'O relatório pode ser baixado quando a verificação terminar.',
   'checks.delete': 'Excluir verificação',
