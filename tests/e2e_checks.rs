@@ -31,6 +31,16 @@ async fn creating_a_colombian_person_check_and_saving_its_report() {
         .await
         .unwrap();
     w.wait_for("input#consent[aria-invalid=true]").await;
+    // The keyboard focus moved to the problem, not left on the button.
+    let focused = w
+        .client
+        .execute(
+            "return document.activeElement && document.activeElement.id",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(focused, serde_json::json!("consent"));
     w.wait_for("input#consent").await.click().await.unwrap();
     w.wait_for("form button[type=submit]")
         .await
@@ -55,6 +65,37 @@ async fn creating_a_colombian_person_check_and_saving_its_report() {
         .unwrap();
     w.wait_for("[data-testid=report-saved]").await;
     let h1 = w.wait_for("p.help.mono").await.text().await.unwrap();
+
+    // The same person again: Truora has a recent identical check, and a dialog says so.
+    w.wait_for("a[data-nav='/checks']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    w.wait_for("[data-testid=new-check]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    w.wait_for("input#f-national_id")
+        .await
+        .send_keys("1098765432")
+        .await
+        .unwrap();
+    w.wait_for("input#consent").await.click().await.unwrap();
+    w.wait_for("form button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    w.wait_for("dialog[open] #existing-title").await;
+    w.screenshot("check-existing-dialog").await;
+    w.wait_for("dialog[open] a.button.primary")
+        .await
+        .click()
+        .await
+        .unwrap();
+    w.wait_for_text("p.help.mono", h1.trim()).await;
     w.close().await;
 
     let check_id = h1.split(' ').next().unwrap().to_string();
