@@ -198,7 +198,7 @@ async fn checks_for_a_spreadsheet_survive_a_kill_with_one_check_per_person() {
         .click()
         .await
         .unwrap();
-    w.wait_for("[data-testid=bulk-job] select")
+    w.wait_for("[data-testid=bulk-job] select[id^=b-filter-]")
         .await
         .select_by_value("done")
         .await
@@ -215,7 +215,9 @@ async fn checks_for_a_spreadsheet_survive_a_kill_with_one_check_per_person() {
     assert!(rows.contains("Cliente 0"), "{rows}");
     w.screenshot("checks-bulk-finished").await;
     link.click().await.unwrap();
-    // The first row's check: its cédula, and followed like any other check.
+    // The first row's check, titled by the name in the file: its cédula, followed like any
+    // other check.
+    w.wait_for_text("h1", "Cliente 0").await;
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let page = w.wait_for("main").await.text().await.unwrap_or_default();

@@ -310,6 +310,7 @@ async fn a_whatsapp_spreadsheet_is_checked_sent_once_and_its_failures_exported()
     let labels = opsdesk_core::bulk::engine::ExportLabels {
         result: "Resultado".into(),
         reason: "Motivo".into(),
+        file_suffix: "no enviadas".into(),
         states: [(RowState::Invalid, "No válido".to_string())].into(),
         reasons: vec![(
             RowReason::bulk(BulkReason::DuplicateInFile),
@@ -317,6 +318,12 @@ async fn a_whatsapp_spreadsheet_is_checked_sent_once_and_its_failures_exported()
         )],
     };
     let f = app.bulk_export(job, &labels, None).await.unwrap();
+    // Named in the operator's language, after the list.
+    assert!(
+        f.file_name.ends_with(" - no enviadas.xlsx"),
+        "{}",
+        f.file_name
+    );
     let bytes = std::fs::read(app.download_path(f.id).unwrap()).unwrap();
     let back = opsdesk_core::bulk::import::read("x.xlsx", &bytes).unwrap();
     assert_eq!(

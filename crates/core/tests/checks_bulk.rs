@@ -32,6 +32,8 @@ fn partner_file(good: usize) -> (String, Vec<String>) {
     csv.push_str("Eva,Paz,CO,1030405060,04/05/1990,no\n");
     csv.push_str("Iván,Gil,CO,1040506070,04/05/2099,sí\n");
     csv.push_str(&format!("Ana 0,Rojas,Perú,{},04/05/1990,sí\n", ids[0]));
+    // A country OpsDesk does not check in.
+    csv.push_str("Rosa,Díaz,Venezuela,12345678,04/05/1990,sí\n");
     (csv, ids)
 }
 
@@ -103,7 +105,7 @@ async fn a_spreadsheet_becomes_one_check_per_valid_row_through_faults_and_a_cras
             .unwrap();
         // Every row checked before anything leaves, each problem at its field.
         let preview = app.checks_bulk_check(&mapping()).unwrap();
-        assert_eq!((preview.valid, preview.invalid), (60, 5), "{preview:?}");
+        assert_eq!((preview.valid, preview.invalid), (60, 6), "{preview:?}");
         let reasons: Vec<(u32, Vec<RowReason>)> = preview
             .problems
             .iter()
@@ -121,6 +123,10 @@ async fn a_spreadsheet_becomes_one_check_per_valid_row_through_faults_and_a_cras
         assert_eq!(
             reasons[3],
             (65, vec![rule("date_of_birth", "in_the_future")])
+        );
+        assert_eq!(
+            reasons[5],
+            (67, vec![rule("country", "not_available_in_country")])
         );
         assert_eq!(
             reasons[4],
@@ -188,7 +194,7 @@ async fn a_spreadsheet_becomes_one_check_per_valid_row_through_faults_and_a_cras
         "{:?}",
         v.counts
     );
-    assert_eq!(v.counts.invalid, 5);
+    assert_eq!(v.counts.invalid, 6);
     let now = created(&sb);
     for id in &ids {
         let n = now.get(id).copied().unwrap_or(0) - before.get(id).copied().unwrap_or(0);
@@ -218,7 +224,7 @@ async fn a_spreadsheet_becomes_one_check_per_valid_row_through_faults_and_a_cras
         &std::path::Path::new(&saved.folder).join(&saved.file_name),
     )
     .unwrap();
-    assert_eq!(back.rows.len(), 5);
+    assert_eq!(back.rows.len(), 6);
     assert_eq!(
         back.headers[..6],
         [
@@ -230,6 +236,17 @@ async fn a_spreadsheet_becomes_one_check_per_valid_row_through_faults_and_a_cras
             "Autoriza"
         ]
     );
+    // Each check is listed, and found, by the name the file gave it (Truora keeps none for a
+    // cédula check).
+    let by_name = app
+        .checks_search(&CheckQuery {
+            text: "Rojas".into(),
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(by_name.rows.len(), 60);
+    assert!(by_name.rows.iter().any(|r| r.subject == "Ana 7 Rojas"));
     // Each row is shown by the person's name from the file.
     assert!(
         done.iter().any(|r| r.summary == "Ana 7 Rojas"),

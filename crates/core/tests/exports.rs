@@ -232,6 +232,7 @@ async fn a_jobs_rows_and_the_template_list_read_back_as_the_screens_show_them() 
     let labels = ExportLabels {
         result: "Resultado".into(),
         reason: "Motivo".into(),
+        file_suffix: String::new(),
         states: [
             (RowState::Done, "Enviado".to_string()),
             (RowState::Invalid, "Problema en el archivo".to_string()),

@@ -160,19 +160,29 @@ pub fn date_of(cell: &str) -> String {
 
 const DATE_INPUTS: &[&str] = &["date_of_birth", "issue_date", "payment_date"];
 
-/// What the operator sees for a row: the name when there is one, else the document masked.
-fn summary_of(inputs: &BTreeMap<String, String>) -> String {
+/// The person's or company's name among a row's values, or nothing.
+fn name_of(inputs: &BTreeMap<String, String>) -> String {
     let name = [inputs.get("first_name"), inputs.get("last_name")]
         .into_iter()
         .flatten()
-        .map(String::as_str)
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
-    if !name.trim().is_empty() {
+    if !name.is_empty() {
         return name;
     }
-    if let Some(c) = inputs.get("company_name") {
-        return c.clone();
+    inputs
+        .get("company_name")
+        .map(|c| c.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// What the operator sees for a row: the name when there is one, else the document masked.
+fn summary_of(inputs: &BTreeMap<String, String>) -> String {
+    let name = name_of(inputs);
+    if !name.is_empty() {
+        return name;
     }
     [
         "national_id",
@@ -210,7 +220,7 @@ pub fn each_row(
     if consent.is_none() && !m.all_consented {
         return Err(AppError::validation(
             "consent_column",
-            RuleCode::ConsentRequired,
+            RuleCode::BulkOptInNeeded,
             "say how people authorised the check",
         ));
     }
@@ -271,22 +281,9 @@ pub fn each_row(
                 .map(|c| sheet.cell(&cells, c).to_string())
                 .unwrap_or_default(),
         };
-        let payload = match rules::validate(&draft, today) {
-            Ok(clean) => {
-                let key = format!("{kind}|{country}|{clean:?}");
-                if !seen.insert(key) {
-                    Err(vec![RowReason::bulk(BulkReason::DuplicateInFile)])
-                } else {
-                    Ok(serde_json::json!({ "type": kind, "country": country, "inputs": clean }))
-                }
-            }
-            Err(errs) => Err(errs
-                .iter()
-                .map(|e| RowReason::rule(e.field.clone(), e.rule))
-                .collect()),
-        };
         // The row's label: the names in the file even where Truora does not take them (a
-        // Colombian cédula check has no name input), so the operator recognises the row.
+        // Colombian cédula check has no name input), so the operator recognises the row, and
+        // the check is listed and found by that name.
         let mut shown = draft.inputs.clone();
         for (input, c) in &columns {
             if matches!(*input, "first_name" | "last_name" | "company_name") {
@@ -296,6 +293,37 @@ pub fn each_row(
         if let Some(c) = name.filter(|_| !shown.contains_key("first_name")) {
             shown.insert("first_name".into(), sheet.cell(&cells, c).to_string());
         }
+        let label = name_of(&shown);
+        // A country OpsDesk does not check in (Venezuela, a typo) is said as such at the
+        // country, not as a missing value.
+        let unknown_country = !rules::COUNTRIES.contains(&country.as_str());
+        let checked = if unknown_country {
+            Err(vec![rules::RuleError {
+                field: "country".into(),
+                rule: RuleCode::NotAvailableInCountry,
+            }])
+        } else {
+            rules::validate(&draft, today)
+        };
+        let payload = match checked {
+            Ok(clean) => {
+                let key = format!("{kind}|{country}|{clean:?}");
+                if !seen.insert(key) {
+                    Err(vec![RowReason::bulk(BulkReason::DuplicateInFile)])
+                } else {
+                    Ok(serde_json::json!({
+                        "type": kind,
+                        "country": country,
+                        "inputs": clean,
+                        "label": label,
+                    }))
+                }
+            }
+            Err(errs) => Err(errs
+                .iter()
+                .map(|e| RowReason::rule(e.field.clone(), e.rule))
+                .collect()),
+        };
         let summary = summary_of(&shown);
         f(NewRow {
             row_no,
@@ -312,6 +340,8 @@ struct Request {
     kind: String,
     country: String,
     inputs: BTreeMap<String, String>,
+    /// The name the file gave the row (not sent; the check is listed by it).
+    label: Option<String>,
 }
 
 fn request_of(p: &serde_json::Value) -> Option<Request> {
@@ -319,6 +349,10 @@ fn request_of(p: &serde_json::Value) -> Option<Request> {
         kind: p["type"].as_str()?.to_string(),
         country: p["country"].as_str()?.to_string(),
         inputs: serde_json::from_value(p["inputs"].clone()).ok()?,
+        label: p["label"]
+            .as_str()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string),
     })
 }
 
@@ -377,7 +411,7 @@ async fn create_one(
         Ok(created) => {
             let id = created.check.check_id.clone();
             // Into the cache, so the list shows it and the follow-up polls it like any other.
-            match app.checks_keep(&created.check) {
+            match app.checks_keep_labelled(&created.check, r.label.as_deref()) {
                 Ok(()) => RowOutcome::Done(id),
                 // Created at Truora but not written here (a full disk): the look-up finds it.
                 Err(_) => RowOutcome::Uncertain(RowReason::bulk(BulkReason::NoAnswer)),
@@ -461,6 +495,8 @@ impl Sender for BatchSender {
 
 /// A batch's type and country: one batch per pair.
 type BatchKey = (String, String);
+/// A job row and the name its check is listed by.
+type LabelledRow = (i64, Option<String>);
 
 /// The columns of a batch file: every input any of its rows has, in a stable order.
 fn batch_columns(rows: &[(i64, Request)]) -> Vec<String> {
@@ -543,7 +579,8 @@ async fn send_batch(
         tracing::warn!(error = %e, "batch start failed");
         return all(RowOutcome::Uncertain(RowReason::bulk(BulkReason::NoAnswer)));
     }
-    follow_batch(app, client, &created.batch_id, &nos).await
+    let labelled: Vec<LabelledRow> = rows.into_iter().map(|(n, r)| (n, r.label)).collect();
+    follow_batch(app, client, &created.batch_id, &labelled).await
 }
 
 fn vendor_failure(e: opsdesk_http::ApiError) -> RowOutcome {
@@ -562,11 +599,11 @@ async fn follow_batch(
     app: &App,
     client: &opsdesk_truora::TruoraClient,
     batch: &str,
-    nos: &[i64],
+    rows: &[LabelledRow],
 ) -> Vec<(i64, RowOutcome)> {
     let doubt = || {
-        nos.iter()
-            .map(|n| {
+        rows.iter()
+            .map(|(n, _)| {
                 (
                     *n,
                     RowOutcome::Uncertain(RowReason::bulk(BulkReason::NoAnswer)),
@@ -610,11 +647,13 @@ async fn follow_batch(
             return doubt();
         }
     };
-    let mut out = Vec::with_capacity(nos.len());
-    for (i, no) in nos.iter().enumerate() {
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, (no, label)) in rows.iter().enumerate() {
         let o = match lines.iter().find(|l| l.row == i + 1).map(|l| &l.result) {
             Some(Ok(check)) => match client.get_check(check).await {
-                Ok(c) if app.checks_keep(&c).is_ok() => RowOutcome::Done(check.clone()),
+                Ok(c) if app.checks_keep_labelled(&c, label.as_deref()).is_ok() => {
+                    RowOutcome::Done(check.clone())
+                }
                 // The check exists; it joins the cache when the list is brought in.
                 _ => RowOutcome::Done(check.clone()),
             },
@@ -630,11 +669,18 @@ async fn follow_batch(
 }
 
 impl App {
-    /// Saves a check Truora returned into the cache of the mode in effect.
-    pub(crate) fn checks_keep(&self, check: &Check) -> Result<(), AppError> {
+    /// Saves a check Truora returned into the cache of the mode in effect, with the name the
+    /// spreadsheet gave the row for checks Truora keeps no name for (a cédula check): the list
+    /// shows it and finds the check by it.
+    pub(crate) fn checks_keep_labelled(
+        &self,
+        check: &Check,
+        label: Option<&str>,
+    ) -> Result<(), AppError> {
         let practice = self.is_practice();
         let now = self.now_ms();
-        self.with_conn(|c| crate::store::checks::save(c, check, now, practice))
+        let label = label.filter(|l| !l.trim().is_empty());
+        self.with_conn(|c| crate::store::checks::save_labelled(c, check, label, now, practice))
     }
 
     /// The inputs a file may map for a subject (in `country`, or in any country when each
@@ -692,19 +738,23 @@ impl App {
         let client = self.truora().await?;
         let mut results = Vec::new();
         // Rows sent in a Truora batch are settled from it: asked, followed, its report read.
-        let mut batches: Vec<(String, Vec<i64>)> = Vec::new();
-        for (no, _, _, outcome) in &rows {
+        let mut batches: Vec<(String, Vec<LabelledRow>)> = Vec::new();
+        for (no, payload, _, outcome) in &rows {
             if let Some(b) = outcome.as_deref().and_then(|o| o.strip_prefix("batch:")) {
+                let label = serde_json::from_str::<serde_json::Value>(payload)
+                    .ok()
+                    .and_then(|p| request_of(&p))
+                    .and_then(|r| r.label);
                 match batches.iter_mut().find(|(x, _)| x == b) {
-                    Some((_, nos)) => nos.push(*no),
-                    None => batches.push((b.to_string(), vec![*no])),
+                    Some((_, nos)) => nos.push((*no, label)),
+                    None => batches.push((b.to_string(), vec![(*no, label)])),
                 }
             }
         }
         for (batch, nos) in &batches {
             match client.get_batch(batch).await?.started() {
                 // Never started: no check was made from it. Safe to send again.
-                false => results.extend(nos.iter().map(|n| {
+                false => results.extend(nos.iter().map(|(n, _)| {
                     (
                         *n,
                         RowOutcome::Retry(RowReason::bulk(BulkReason::AppStopped)),
@@ -734,8 +784,8 @@ impl App {
             let mut older = false;
             for c in &page {
                 if let Some(i) = open.iter().position(|(_, r)| is_check_of(c, r)) {
-                    let (no, _) = open.swap_remove(i);
-                    self.checks_keep(c)?;
+                    let (no, r) = open.swap_remove(i);
+                    self.checks_keep_labelled(c, r.label.as_deref())?;
                     results.push((no, RowOutcome::Done(c.check_id.clone())));
                 }
                 let created = c

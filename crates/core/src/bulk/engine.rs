@@ -529,6 +529,9 @@ impl Engine {
 pub struct ExportLabels {
     pub result: String,
     pub reason: String,
+    /// Put after the job's name in the file's name ("not sent"), in the operator's language.
+    #[serde(default)]
+    pub file_suffix: String,
     /// Row state → word.
     pub states: HashMap<RowState, String>,
     /// Each reason the export may meet, and its sentence.

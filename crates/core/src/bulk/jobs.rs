@@ -314,8 +314,13 @@ impl App {
         }
         ws.autofit();
         let bytes = wb.save_to_buffer().map_err(xerr)?;
+        let suffix = if labels.file_suffix.trim().is_empty() {
+            "not sent"
+        } else {
+            labels.file_suffix.trim()
+        };
         let stem = format!(
-            "{} - not sent",
+            "{} - {suffix}",
             job.title.trim_end_matches(".csv").trim_end_matches(".xlsx")
         );
         let subject = format!("{}-bulk-{id}", job.kind);

@@ -121,13 +121,32 @@ pub fn next_poll(status: &str, attempt: u32, now: i64) -> Option<i64> {
 /// row without its body would read as "not in the cache"; two checks of the same millisecond
 /// saved at once from two connections would take the same place).
 pub fn save(conn: &mut Connection, c: &Check, now: i64, practice: bool) -> rusqlite::Result<()> {
+    save_labelled(conn, c, None, now, practice)
+}
+
+/// The same, with the name OpsDesk knows for a check Truora gave no name (the name column of
+/// the spreadsheet it came from): shown and searched as the check's subject. A name from Truora
+/// always wins, and a later refresh without one keeps the label.
+pub fn save_labelled(
+    conn: &mut Connection,
+    c: &Check,
+    label: Option<&str>,
+    now: i64,
+    practice: bool,
+) -> rusqlite::Result<()> {
     let tx = crate::store::write_tx(conn)?;
-    save_in(&tx, c, now, practice)?;
+    save_in(&tx, c, label, now, practice)?;
     tx.commit()
 }
 
 /// [`save`], inside a writing transaction the caller holds.
-fn save_in(conn: &Connection, c: &Check, now: i64, practice: bool) -> rusqlite::Result<()> {
+fn save_in(
+    conn: &Connection,
+    c: &Check,
+    label: Option<&str>,
+    now: i64,
+    practice: bool,
+) -> rusqlite::Result<()> {
     let prev: Option<(String, u32)> = conn
         .query_row(
             "SELECT status, poll_attempt FROM checks WHERE check_id = ?1",
@@ -150,7 +169,9 @@ fn save_in(conn: &Connection, c: &Check, now: i64, practice: bool) -> rusqlite::
         "INSERT INTO checks (ord, check_id, kind, country, status, score, subject, document, created_ms, fetched_at_ms, next_poll_ms, poll_attempt, practice)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT(check_id) DO UPDATE SET kind = excluded.kind, country = excluded.country, status = excluded.status,
-           score = excluded.score, subject = excluded.subject, document = excluded.document, fetched_at_ms = excluded.fetched_at_ms,
+           score = excluded.score,
+           subject = CASE WHEN excluded.subject = '' THEN checks.subject ELSE excluded.subject END,
+           document = excluded.document, fetched_at_ms = excluded.fetched_at_ms,
            next_poll_ms = excluded.next_poll_ms, poll_attempt = excluded.poll_attempt, practice = excluded.practice",
         params![
             ord,
@@ -159,7 +180,10 @@ fn save_in(conn: &Connection, c: &Check, now: i64, practice: bool) -> rusqlite::
             c.country.clone().unwrap_or_default(),
             status,
             c.score,
-            subject_of(c),
+            Some(subject_of(c))
+                .filter(|s| !s.is_empty())
+                .or_else(|| label.map(|l| l.trim().to_string()))
+                .unwrap_or_default(),
             document_of(c),
             created,
             now,
@@ -421,7 +445,7 @@ pub fn save_all(
 ) -> rusqlite::Result<()> {
     let tx = crate::store::write_tx(conn)?;
     for ch in checks {
-        save_in(&tx, ch, now, practice)?;
+        save_in(&tx, ch, None, now, practice)?;
     }
     tx.commit()
 }

@@ -7,6 +7,10 @@ import type { RowReason } from "./RowReason";
  */
 export type ExportLabels = { result: string, reason: string, 
 /**
+ * Put after the job's name in the file's name ("not sent"), in the operator's language.
+ */
+file_suffix: string, 
+/**
  * Row state → word.
  */
 states: { [key in BulkRowState]?: string }, 

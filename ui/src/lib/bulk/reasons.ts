@@ -37,12 +37,15 @@ function fieldText(field: string): string {
   return field;
 }
 
+/** Row sentences that need the field said before them (a file has several dates). */
+const NAMES_ITS_FIELD = new Set<string>(['not_a_date']);
+
 export function reasonText(r: RowReason, kind = ''): string {
   switch (r.kind) {
     case 'rule': {
       // Some rules read differently for a row of a file than for a form field.
       const forRow = `bulk.rule_${r.rule}`;
-      if (hasKey(forRow)) return t(forRow);
+      if (hasKey(forRow)) return NAMES_ITS_FIELD.has(r.rule) ? `${fieldText(r.field)}: ${t(forRow)}` : t(forRow);
       return `${fieldText(r.field)}: ${ruleText(r.rule)}`;
     }
     case 'error':
@@ -84,6 +87,7 @@ export function exportLabels(reasons: RowReason[], kind = ''): ExportLabels {
   return {
     result: t('bulk.col_result'),
     reason: t('bulk.col_reason'),
+    file_suffix: kindText(kind, 'export_file_suffix'),
     states,
     reasons: [...seen.values()].map((r) => [r, reasonText(r, kind)])
   };

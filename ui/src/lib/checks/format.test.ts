@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { setLanguage } from '$lib/i18n/index.svelte';
 import { riskBand, scoreOutOfTen } from './format';
 
 describe('risk bands', () => {
@@ -11,5 +12,8 @@ describe('risk bands', () => {
     expect(riskBand(1)).toBe('low');
     expect(scoreOutOfTen(0.94)).toBe('9.4');
     expect(scoreOutOfTen(-1)).toBe('—');
+    setLanguage('es');
+    expect(scoreOutOfTen(0.63)).toBe('6,3');
+    setLanguage('en');
   });
 });

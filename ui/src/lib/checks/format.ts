@@ -1,5 +1,6 @@
 // Plain-language helpers for check results.
 import type { MessageKey } from '$lib/i18n/en';
+import { locale } from '$lib/i18n/index.svelte';
 
 export type RiskBand = 'pending' | 'low' | 'medium' | 'high';
 
@@ -17,7 +18,11 @@ export function riskKey(score: number): MessageKey {
 
 /** Shown the way the Truora dashboard does: 0–10. */
 export function scoreOutOfTen(score: number): string {
-  return score < 0 ? '—' : (score * 10).toFixed(1);
+  if (score < 0) return '—';
+  // One decimal, with the language's decimal mark (6,3 in Spanish and Portuguese).
+  return new Intl.NumberFormat(locale.lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(
+    Math.round(score * 100) / 10
+  );
 }
 
 export const FINAL = new Set(['completed', 'error']);

@@ -173,7 +173,8 @@ export const es: Record<MessageKey, string> = {
   'error.store_unreadable': 'No se pueden leer los datos guardados.',
   'error.internal': 'Algo falló dentro de OpsDesk. Copie el diagnóstico y contacte a soporte.',
   'rule.required': 'Este campo es obligatorio.',
-  'rule.not_a_truora_key': 'Esto no parece una clave de API de Truora. Empieza con «eyJ» y tiene dos puntos.',
+  'rule.not_a_truora_key':
+    'Esto no parece una clave de API de Truora. Empieza con «eyJ» y tiene dos puntos (.) que separan tres partes.',
   'rule.not_a_uuid': 'Debe tener la forma 0f8fad5b-d9cb-469f-a165-70867728950e.',
   'rule.out_of_range': 'Escriba un número entre {limit_retentionMin} y {limit_retentionMax}.',
   'identity.tab_processes': 'Procesos',
@@ -595,17 +596,17 @@ export const es: Record<MessageKey, string> = {
   'acct.intro': 'Esta configuración aplica a todas las verificaciones de su cuenta de Truora, en todos los países.',
   'acct.max_duration': 'Tiempo máximo que puede tardar una verificación',
   'acct.max_duration_help':
-    'Como 30m o 48h. Entre {limit_durationMinMinutes} minutos y {limit_durationMaxHours} horas ({limit_durationMaxDays} días).',
+    'Como 30m (30 minutos) o 48h (48 horas). Entre {limit_durationMinMinutes} minutos y {limit_durationMaxHours} horas ({limit_durationMaxDays} días).',
   'acct.names': 'Cómo deben coincidir los nombres',
   'acct.names_soft': 'Cuentan nombres parecidos (más resultados, puede incluir homónimos)',
   'acct.names_exact': 'Solo cuentan nombres exactos',
   'acct.retries': 'Reintentar las bases que fallen (mientras tanto se verá «Demorada»)',
   'acct.save': 'Guardar para toda la cuenta',
   'acct.saved': 'Guardado para toda la cuenta.',
+  'acct.never_saved':
+    'OpsDesk no puede leer de Truora la configuración actual de su cuenta, y nunca se guardó desde este computador. La duración y los reintentos parten de los valores habituales de Truora, no necesariamente los suyos; cómo deben coincidir los nombres no tiene un valor acordado, así que elíjalo. Al guardar, la configuración de la cuenta pasa a ser la que elija aquí.',
   'acct.last_saved':
     'Aquí se muestra lo último que se guardó desde este computador. Truora no permite a OpsDesk leer la configuración de la cuenta, así que un cambio hecho en el panel de Truora o desde otro computador no aparece aquí.',
-  'acct.never_saved':
-    'OpsDesk no puede leer de Truora la configuración actual de su cuenta, y nunca se guardó desde este computador. El formulario muestra los valores habituales de Truora, no necesariamente los suyos: al guardar, la configuración de la cuenta pasa a ser la que elija aquí.',
   'cont.intro':
     'Una verificación continua repite una verificación con una frecuencia y le avisa cuando el resultado cambia.',
   'cont.none':
@@ -926,6 +927,16 @@ export const es: Record<MessageKey, string> = {
   'bulk.col_reason': 'Motivo',
   'bulk.col_result': 'Resultado',
   'bulk.col_person': 'Persona',
+  'bulk.col_outcome': 'Motivo',
+  'bulk.rule_not_a_date': 'No es una fecha real. Escríbala como día/mes/año, p. ej. 31/12/1990.',
+  'bulk.field_country': 'País',
+  'bulk.checks.col_outcome': 'Verificación o motivo',
+  'bulk.hide_rows': 'Ocultar filas',
+  'bulk.all_rows': 'Todas',
+  'cont.until': 'hasta el {date}',
+  'cont.saved': 'Guardado. Se repite: {freq}.',
+  'bulk.export_file_suffix': 'no enviadas',
+  'bulk.checks.export_file_suffix': 'sin verificación',
   'bulk.col_reference': 'Referencia (ID de la verificación o del mensaje)',
   'bulk.col_updated': 'Último cambio',
   'bulk.export_sheet': 'Filas',

@@ -64,6 +64,14 @@ export function formatNumber(n: number): string {
   return new Intl.NumberFormat(locale.lang).format(n);
 }
 
+/** A calendar day (`2027-03-01`) the language's way ("1 mar 2027"); as given if not a date. */
+export function formatDay(ymd: string): string {
+  const [y, m, d] = ymd.split('-').map(Number);
+  if (!y || !m || !d) return ymd;
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- formatted once, never changed
+  return new Intl.DateTimeFormat(locale.lang, { dateStyle: 'medium' }).format(new Date(y, m - 1, d));
+}
+
 export function formatTime(ms: number): string {
   return new Intl.DateTimeFormat(locale.lang, { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
 }

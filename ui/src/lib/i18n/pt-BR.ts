@@ -172,7 +172,8 @@ export const ptBR: Record<MessageKey, string> = {
   'error.store_unreadable': 'Os dados salvos não podem ser lidos.',
   'error.internal': 'Algo deu errado dentro do OpsDesk. Copie o diagnóstico e fale com o suporte.',
   'rule.required': 'Este campo é obrigatório.',
-  'rule.not_a_truora_key': 'Isto não parece uma chave de API da Truora. Ela começa com “eyJ” e tem dois pontos.',
+  'rule.not_a_truora_key':
+    'Isto não parece uma chave de API da Truora. Ela começa com “eyJ” e tem dois pontos-finais (.) que separam três partes.',
   'rule.not_a_uuid': 'Deve ter o formato 0f8fad5b-d9cb-469f-a165-70867728950e.',
   'rule.out_of_range': 'Digite um número entre {limit_retentionMin} e {limit_retentionMax}.',
   'identity.tab_processes': 'Processos',
@@ -596,17 +597,17 @@ export const ptBR: Record<MessageKey, string> = {
   'acct.intro': 'Estas configurações valem para todas as verificações da sua conta da Truora, em todos os países.',
   'acct.max_duration': 'Tempo máximo que uma verificação pode levar',
   'acct.max_duration_help':
-    'Como 30m ou 48h. Entre {limit_durationMinMinutes} minutos e {limit_durationMaxHours} horas ({limit_durationMaxDays} dias).',
+    'Como 30m (30 minutos) ou 48h (48 horas). Entre {limit_durationMinMinutes} minutos e {limit_durationMaxHours} horas ({limit_durationMaxDays} dias).',
   'acct.names': 'Como os nomes devem coincidir',
   'acct.names_soft': 'Nomes parecidos contam (mais resultados, pode incluir homônimos)',
   'acct.names_exact': 'Só nomes exatos contam',
   'acct.retries': 'Tentar de novo as bases que falharem (enquanto isso aparece “Atrasada”)',
   'acct.save': 'Salvar para toda a conta',
   'acct.saved': 'Salvo para toda a conta.',
+  'acct.never_saved':
+    'O OpsDesk não consegue ler da Truora as configurações atuais da sua conta, e nada foi salvo neste computador. A duração e as novas tentativas partem dos valores habituais da Truora, não necessariamente os seus; como os nomes devem coincidir não tem um valor combinado, então escolha. Ao salvar, as configurações da conta passam a ser as que você escolher aqui.',
   'acct.last_saved':
     'Aqui aparece o que foi salvo por último neste computador. A Truora não permite que o OpsDesk leia as configurações da conta, então uma mudança feita no painel da Truora ou em outro computador não aparece aqui.',
-  'acct.never_saved':
-    'O OpsDesk não consegue ler da Truora as configurações atuais da sua conta, e nada foi salvo neste computador. O formulário mostra os valores habituais da Truora, não necessariamente os seus: ao salvar, as configurações da conta passam a ser as que você escolher aqui.',
   'cont.intro': 'Uma verificação contínua repete uma verificação periodicamente e avisa quando o resultado muda.',
   'cont.none':
     'Ainda não há verificações contínuas. Abra uma verificação concluída e escolha “Repetir esta verificação”.',
@@ -925,6 +926,16 @@ export const ptBR: Record<MessageKey, string> = {
   'bulk.col_reason': 'Motivo',
   'bulk.col_result': 'Resultado',
   'bulk.col_person': 'Pessoa',
+  'bulk.col_outcome': 'Motivo',
+  'bulk.rule_not_a_date': 'Não é uma data real. Escreva como dia/mês/ano, p. ex. 31/12/1990.',
+  'bulk.field_country': 'País',
+  'bulk.checks.col_outcome': 'Verificação ou motivo',
+  'bulk.hide_rows': 'Ocultar linhas',
+  'bulk.all_rows': 'Todas',
+  'cont.until': 'até {date}',
+  'cont.saved': 'Salvo. Repete: {freq}.',
+  'bulk.export_file_suffix': 'não enviadas',
+  'bulk.checks.export_file_suffix': 'sem verificação',
   'bulk.col_reference': 'Referência (ID da verificação ou da mensagem)',
   'bulk.col_updated': 'Última alteração',
   'bulk.export_sheet': 'Linhas',
