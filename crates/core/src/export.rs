@@ -268,7 +268,6 @@ impl crate::app::App {
             let Some(last) = page.last() else { break };
             before = Some((last.at_ms, last.id));
             for e in &page {
-                let ok = e.outcome == crate::activity::Outcome::Ok;
                 w.row(&[
                     Cell::Date(e.at_ms),
                     Cell::Text(
@@ -280,7 +279,11 @@ impl crate::app::App {
                     ),
                     Cell::Text(
                         words
-                            .w(if ok { "activity.ok" } else { "activity.failed" })
+                            .w(match e.outcome {
+                                crate::activity::Outcome::Ok => "activity.ok",
+                                crate::activity::Outcome::Partial => "activity.partial",
+                                crate::activity::Outcome::Failed => "activity.failed",
+                            })
                             .to_string(),
                     ),
                     Cell::Text(e.summary.clone()),

@@ -215,6 +215,15 @@ async fn a_spreadsheet_becomes_one_check_per_valid_row_through_faults_and_a_cras
     let mut want = ids.clone();
     want.sort();
     assert_eq!(cached, want);
+    // Activity says how it went, in counts only (no names or documents).
+    let finished = app
+        .activity(50)
+        .unwrap()
+        .into_iter()
+        .find(|a| a.action == "checks.bulk_finished")
+        .unwrap();
+    assert_eq!(finished.outcome, opsdesk_core::activity::Outcome::Ok);
+    assert_eq!(finished.summary, "candidatos.csv (60 / 66)");
     // What got no check goes out as a spreadsheet in the file's own columns, to fix and retry.
     let saved = app
         .bulk_export(job, &Default::default(), Some(p.dir.path().to_path_buf()))

@@ -87,13 +87,16 @@ impl App {
         }
     }
 
-    /// Writes a finished job in Activity: failed if any row did not go out.
+    /// Writes a finished job in Activity: done when every row that could go did, partly done
+    /// when some did ("18 of 31"), failed when none did.
     pub(crate) fn bulk_record_finished(&self, area: &str, v: &JobView) {
         if v.state != JobState::Finished {
             return;
         }
         let outcome = if v.counts.failed + v.counts.uncertain == 0 {
             crate::activity::Outcome::Ok
+        } else if v.counts.done > 0 {
+            crate::activity::Outcome::Partial
         } else {
             crate::activity::Outcome::Failed
         };

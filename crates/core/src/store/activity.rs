@@ -8,6 +8,8 @@ use ts_rs::TS;
 pub enum Outcome {
     Ok,
     Failed,
+    /// Some of it went through (a list where 18 of 31 rows did).
+    Partial,
 }
 
 impl Outcome {
@@ -15,6 +17,7 @@ impl Outcome {
         match self {
             Outcome::Ok => "ok",
             Outcome::Failed => "failed",
+            Outcome::Partial => "partial",
         }
     }
 }
@@ -82,10 +85,10 @@ pub(crate) fn entry_row(r: &rusqlite::Row) -> rusqlite::Result<ActivityEntry> {
         at_ms: r.get(1)?,
         area: r.get(2)?,
         action: r.get(3)?,
-        outcome: if r.get::<_, String>(4)? == "ok" {
-            Outcome::Ok
-        } else {
-            Outcome::Failed
+        outcome: match r.get::<_, String>(4)?.as_str() {
+            "ok" => Outcome::Ok,
+            "partial" => Outcome::Partial,
+            _ => Outcome::Failed,
         },
         summary: r.get(5)?,
         practice: r.get(6)?,

@@ -35,6 +35,8 @@ export const en = {
   'activity.col_result': 'Result',
   'activity.ok': 'Done',
   'activity.failed': 'Failed',
+  'activity.partial': 'Partly done',
+  'activity.list_summary': '{title}: {done} of {total} went through',
   'activity.practice_tag': 'Practice',
   'action.settings.saved': 'Settings changed',
   'action.credentials.truora_saved': 'Truora key saved',

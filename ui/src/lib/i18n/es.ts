@@ -37,6 +37,8 @@ export const es: Record<MessageKey, string> = {
   'activity.col_result': 'Resultado',
   'activity.ok': 'Hecho',
   'activity.failed': 'Falló',
+  'activity.partial': 'Hecho en parte',
+  'activity.list_summary': '{title}: salieron {done} de {total}',
   'activity.practice_tag': 'Práctica',
   'action.settings.saved': 'Configuración modificada',
   'action.credentials.truora_saved': 'Clave de Truora guardada',

@@ -37,6 +37,8 @@ export const ptBR: Record<MessageKey, string> = {
   'activity.col_result': 'Resultado',
   'activity.ok': 'Concluído',
   'activity.failed': 'Falhou',
+  'activity.partial': 'Feito em parte',
+  'activity.list_summary': '{title}: saíram {done} de {total}',
   'activity.practice_tag': 'Prática',
   'action.settings.saved': 'Configurações alteradas',
   'action.credentials.truora_saved': 'Chave da Truora salva',
