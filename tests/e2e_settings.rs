@@ -55,3 +55,47 @@ async fn switching_to_spanish_translates_the_navigation_and_survives_a_restart()
         "the local cache must be encrypted"
     );
 }
+
+/// A 1024 × 700 laptop: the sidebar folds to its icons and no screen scrolls sideways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the real window: needs a display and the OS keyring (./opsdesk test runs it)"]
+async fn every_screen_fits_a_small_laptop_without_sideways_scrolling() {
+    let profile = tempfile::tempdir().unwrap();
+    let w = open_app(profile.path()).await;
+    w.wait_for("[data-testid=practice-banner]").await;
+    w.client.set_window_size(1024, 700).await.unwrap();
+    for area in [
+        "/",
+        "/checks",
+        "/whatsapp",
+        "/identity",
+        "/truecaller",
+        "/people",
+        "/activity",
+        "/settings",
+    ] {
+        w.wait_for(&format!("a[data-nav='{area}']"))
+            .await
+            .click()
+            .await
+            .unwrap();
+        w.wait_for("main h1").await;
+        let wide = w
+            .client
+            .execute(
+                "await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+                 const d = document.documentElement;
+                 return [d.scrollWidth, d.clientWidth,
+                         document.querySelector('nav.sidebar').getBoundingClientRect().width];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let n = |i: usize| wide[i].as_f64().unwrap();
+        assert!(n(0) <= n(1), "{area} scrolls sideways: {wide}");
+        assert!(n(2) < 100.0, "the sidebar folds to its icons: {wide}");
+        w.screenshot(&format!("small{}", area.replace('/', "-")))
+            .await;
+    }
+    w.close().await;
+}
