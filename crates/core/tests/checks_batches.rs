@@ -105,7 +105,17 @@ async fn a_large_list_goes_as_batches_and_a_stop_mid_batch_checks_nobody_twice()
     let v = app.bulk_job(job).unwrap();
     assert_eq!(v.state, JobState::Interrupted);
     assert!(v.counts.uncertain > 0, "{:?}", v.counts);
-    let v = app.checks_bulk_run(job, |_| {}).await.unwrap();
+    // Continue pressed twice: the second is refused while the first settles and sends, so no
+    // row is settled or sent twice.
+    let (first, second) = tokio::join!(
+        app.checks_bulk_run(job, |_| {}),
+        app.checks_bulk_run(job, |_| {})
+    );
+    let (v, refused) = match (first, second) {
+        (Ok(v), Err(e)) | (Err(e), Ok(v)) => (v, e),
+        (a, b) => panic!("one run and one refusal, got {a:?} and {b:?}"),
+    };
+    assert_eq!(refused.code, opsdesk_core::ErrorCode::Busy);
     assert_eq!(v.state, JobState::Finished, "{:?}", v.counts);
     assert_eq!(v.counts.done as usize, total, "{:?}", v.counts);
 

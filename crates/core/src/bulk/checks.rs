@@ -29,11 +29,12 @@ pub const KIND: &str = "checks";
 /// back in the queue.
 pub const CREATES_PER_SECOND: u32 = 5;
 
-/// How far back the look-up for an uncertain row reads Truora's list (newest first), at most.
-const SETTLE_PAGES: usize = 50;
+/// How far back the look-up for an uncertain row reads Truora's list (newest first), at most:
+/// enough for the checks a job makes at full pace in the margin below and more.
+const SETTLE_PAGES: usize = 500;
 /// Checks created this long before a row was claimed cannot be its check: the look-up stops
-/// there. Generous, because the two clocks differ.
-const SETTLE_MARGIN_MS: i64 = 3_600_000;
+/// there. Ten minutes cover clocks that differ; more would mean reading thousands of checks.
+const SETTLE_MARGIN_MS: i64 = 600_000;
 
 /// Which column holds what, chosen by the operator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -495,8 +496,13 @@ impl Sender for BatchSender {
 
 /// A batch's type and country: one batch per pair.
 type BatchKey = (String, String);
-/// A job row and the name its check is listed by.
-type LabelledRow = (i64, Option<String>);
+/// A job row, its place in its batch's file (1-based) and the name its check is listed by.
+type PlacedRow = (i64, usize, Option<String>);
+
+/// How long a batch is followed before its rows are left in doubt for a later Continue.
+const FOLLOW_MAX: std::time::Duration = std::time::Duration::from_secs(4 * 3600);
+/// A batch report larger than this is not read (a thousand rows take a few dozen KB).
+const REPORT_MAX_BYTES: u64 = 20 * 1024 * 1024;
 
 /// The columns of a batch file: every input any of its rows has, in a stable order.
 fn batch_columns(rows: &[(i64, Request)]) -> Vec<String> {
@@ -539,10 +545,6 @@ async fn send_batch(
     let nos: Vec<i64> = rows.iter().map(|(n, _)| *n).collect();
     let all = |o: RowOutcome| nos.iter().map(|n| (*n, o.clone())).collect::<Vec<_>>();
     let columns = batch_columns(&rows);
-    let file = match batch_file(&columns, &rows) {
-        Ok(f) => f,
-        Err(e) => return all(RowOutcome::Failed(RowReason::error(e.code))),
-    };
     let created = match client.create_batch(kind, country, &columns).await {
         Ok(c) => c,
         Err(e) if e.kind == K::RateLimited => {
@@ -560,11 +562,31 @@ async fn send_batch(
         }
         Err(e) => return all(vendor_failure(e)),
     };
-    // Written down before the file leaves: from here on, these rows belong to this batch.
-    if app
-        .bulk_note_outcome(job, &nos, &format!("batch:{}", created.batch_id))
-        .is_err()
-    {
+    // The file follows the column order Truora says it wants (catalogue §2.8 `columns`); an
+    // input of ours missing from it would be lost, so such rows are not sent.
+    let order = if created.columns.is_empty() {
+        columns.clone()
+    } else {
+        created.columns.clone()
+    };
+    if columns.iter().any(|c| !order.contains(c)) {
+        let _ = client.stop_batch(&created.batch_id).await;
+        return all(RowOutcome::Failed(RowReason::error(
+            ErrorCode::VendorRejected,
+        )));
+    }
+    let file = match batch_file(&order, &rows) {
+        Ok(f) => f,
+        Err(e) => return all(RowOutcome::Failed(RowReason::error(e.code))),
+    };
+    // Written down before the file leaves: from here on, each row belongs to this batch, at its
+    // place in the file (the report names rows by that place).
+    let placed: Vec<(i64, String)> = nos
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (*n, format!("batch:{}:{}", created.batch_id, i + 1)))
+        .collect();
+    if app.bulk.note_outcomes(job, &placed).is_err() {
         return all(RowOutcome::Uncertain(RowReason::bulk(BulkReason::NoAnswer)));
     }
     if let Err(e) = client
@@ -572,6 +594,8 @@ async fn send_batch(
         .await
     {
         tracing::warn!(error = %e, "batch file upload failed");
+        // Stopped so a file that did arrive is never started; then safe to send again.
+        let _ = client.stop_batch(&created.batch_id).await;
         return all(RowOutcome::Retry(RowReason::bulk(BulkReason::NoAnswer)));
     }
     if let Err(e) = client.start_batch(&created.batch_id).await {
@@ -579,8 +603,12 @@ async fn send_batch(
         tracing::warn!(error = %e, "batch start failed");
         return all(RowOutcome::Uncertain(RowReason::bulk(BulkReason::NoAnswer)));
     }
-    let labelled: Vec<LabelledRow> = rows.into_iter().map(|(n, r)| (n, r.label)).collect();
-    follow_batch(app, client, &created.batch_id, &labelled).await
+    let placed: Vec<PlacedRow> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, (n, r))| (n, i + 1, r.label))
+        .collect();
+    follow_batch(app, client, &created.batch_id, &placed).await
 }
 
 fn vendor_failure(e: opsdesk_http::ApiError) -> RowOutcome {
@@ -599,11 +627,11 @@ async fn follow_batch(
     app: &App,
     client: &opsdesk_truora::TruoraClient,
     batch: &str,
-    rows: &[LabelledRow],
+    rows: &[PlacedRow],
 ) -> Vec<(i64, RowOutcome)> {
     let doubt = || {
         rows.iter()
-            .map(|(n, _)| {
+            .map(|(n, _, _)| {
                 (
                     *n,
                     RowOutcome::Uncertain(RowReason::bulk(BulkReason::NoAnswer)),
@@ -619,7 +647,12 @@ async fn follow_batch(
         0 => BATCH_POLL_MS,
         ms => ms,
     };
+    let since = std::time::Instant::now();
     loop {
+        if since.elapsed() > FOLLOW_MAX {
+            tracing::warn!("a batch took too long; its rows wait for the next Continue");
+            return doubt();
+        }
         match client.get_batch(batch).await {
             Ok(s) if s.is_over() => break,
             Ok(_) => {}
@@ -636,7 +669,12 @@ async fn follow_batch(
     let report = client
         .download_batch_report(batch, &dest, &tokio_util::sync::CancellationToken::new())
         .await
-        .and_then(|_| {
+        .and_then(|n| {
+            if n > REPORT_MAX_BYTES {
+                return Err(opsdesk_http::ApiError::unexpected(
+                    "the batch report is too large",
+                ));
+            }
             std::fs::read(&dest).map_err(|e| opsdesk_http::ApiError::unexpected(e.to_string()))
         });
     let _ = std::fs::remove_file(&dest);
@@ -648,8 +686,8 @@ async fn follow_batch(
         }
     };
     let mut out = Vec::with_capacity(rows.len());
-    for (i, (no, label)) in rows.iter().enumerate() {
-        let o = match lines.iter().find(|l| l.row == i + 1).map(|l| &l.result) {
+    for (no, place, label) in rows {
+        let o = match lines.iter().find(|l| l.row == *place).map(|l| &l.result) {
             Some(Ok(check)) => match client.get_check(check).await {
                 Ok(c) if app.checks_keep_labelled(&c, label.as_deref()).is_ok() => {
                     RowOutcome::Done(check.clone())
@@ -735,42 +773,104 @@ impl App {
         if rows.is_empty() {
             return Ok(0);
         }
+        let by_batches = self.checks_job_uses_batches(id)?;
         let client = self.truora().await?;
         let mut results = Vec::new();
-        // Rows sent in a Truora batch are settled from it: asked, followed, its report read.
-        let mut batches: Vec<(String, Vec<LabelledRow>)> = Vec::new();
-        for (no, payload, _, outcome) in &rows {
-            if let Some(b) = outcome.as_deref().and_then(|o| o.strip_prefix("batch:")) {
-                let label = serde_json::from_str::<serde_json::Value>(payload)
-                    .ok()
-                    .and_then(|p| request_of(&p))
-                    .and_then(|r| r.label);
-                match batches.iter_mut().find(|(x, _)| x == b) {
-                    Some((_, nos)) => nos.push((*no, label)),
-                    None => batches.push((b.to_string(), vec![(*no, label)])),
+        // Rows sent in a Truora batch are settled from it: asked, followed, its report read,
+        // each row by its place in the file ("batch:<id>:<place>").
+        let mut batches: Vec<(String, Vec<PlacedRow>)> = Vec::new();
+        let mut rest = Vec::new();
+        for (no, payload, at, outcome) in rows {
+            let placed = outcome
+                .as_deref()
+                .and_then(|o| o.strip_prefix("batch:"))
+                .and_then(|o| o.rsplit_once(':'))
+                .and_then(|(b, place)| Some((b.to_string(), place.parse::<usize>().ok()?)));
+            match placed {
+                Some((batch, place)) => {
+                    let label = serde_json::from_str::<serde_json::Value>(&payload)
+                        .ok()
+                        .and_then(|p| request_of(&p))
+                        .and_then(|r| r.label);
+                    match batches.iter_mut().find(|(x, _)| *x == batch) {
+                        Some((_, v)) => v.push((no, place, label)),
+                        None => batches.push((batch, vec![(no, place, label)])),
+                    }
                 }
+                // In a job sent as batches, checks are only ever made by a batch whose ID was
+                // written on its rows first: a row without one never left.
+                None if by_batches => results.push((
+                    no,
+                    RowOutcome::Retry(RowReason::bulk(BulkReason::AppStopped)),
+                )),
+                None => rest.push((no, payload, at)),
             }
         }
-        for (batch, nos) in &batches {
-            match client.get_batch(batch).await?.started() {
-                // Never started: no check was made from it. Safe to send again.
-                false => results.extend(nos.iter().map(|(n, _)| {
+        for (batch, placed) in &batches {
+            let status = match client.get_batch(batch).await {
+                Ok(s) => s,
+                Err(e) => {
+                    // Asked again at the next Continue; the other rows go on meanwhile.
+                    tracing::warn!(error = %e, "could not ask about a batch");
+                    continue;
+                }
+            };
+            let never_ran =
+                !status.started() || (status.status == "stopped" && status.total.unwrap_or(0) == 0);
+            if never_ran {
+                // Stopped first, so a start that is still on its way is refused; then no
+                // check was made from it and the rows can be sent again.
+                if !status.started() {
+                    if let Err(e) = client.stop_batch(batch).await {
+                        tracing::warn!(error = %e, "could not stop a batch that never ran");
+                        continue;
+                    }
+                }
+                results.extend(placed.iter().map(|(n, _, _)| {
                     (
                         *n,
                         RowOutcome::Retry(RowReason::bulk(BulkReason::AppStopped)),
                     )
-                })),
-                true => results.extend(follow_batch(self, &client, batch, nos).await),
+                }));
+            } else {
+                results.extend(follow_batch(self, &client, batch, placed).await);
             }
         }
-        let rows: Vec<_> = rows
-            .into_iter()
-            .filter(|(_, _, _, o)| !o.as_deref().is_some_and(|o| o.starts_with("batch:")))
-            .collect();
-        let since = rows.iter().map(|(_, _, at, _)| *at).min().unwrap_or(0) - SETTLE_MARGIN_MS;
+        results.extend(self.checks_look_up(&client, rest).await);
+        let settled = results
+            .iter()
+            .filter(|(_, o)| !matches!(o, RowOutcome::Uncertain(_)))
+            .count();
+        self.bulk_settle_uncertain(id, &results)?;
+        // Rows found never sent are in the queue again, even in a job that had finished.
+        self.bulk.reopen_if_pending(id)?;
+        Ok(settled)
+    }
+
+    /// Whether a checks job was made to go as Truora batches.
+    fn checks_job_uses_batches(&self, id: i64) -> Result<bool, AppError> {
+        Ok(self
+            .with_conn(|c| crate::store::bulk::params(c, id))?
+            .pointer("/mapping/use_batches")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false))
+    }
+
+    /// Rows created one by one whose answer was lost: looked up in Truora's list, newest first,
+    /// back to a while before the earliest was sent. Found: done, with that check. Not there
+    /// after that whole stretch: back in the queue (sent unforced, so even then Truora would
+    /// answer with a check it has). Undecided (the list could not be read that far): left in
+    /// doubt for the next Continue.
+    async fn checks_look_up(
+        &self,
+        client: &opsdesk_truora::TruoraClient,
+        rows: Vec<(i64, String, i64)>,
+    ) -> Vec<(i64, RowOutcome)> {
+        let mut results = Vec::new();
+        let since = rows.iter().map(|(_, _, at)| *at).min().unwrap_or(0) - SETTLE_MARGIN_MS;
         let mut open: Vec<(i64, Request)> = rows
             .iter()
-            .filter_map(|(no, p, _, _)| {
+            .filter_map(|(no, p, _)| {
                 serde_json::from_str(p)
                     .ok()
                     .and_then(|p: serde_json::Value| request_of(&p))
@@ -780,12 +880,18 @@ impl App {
         let mut cursor: Option<String> = None;
         let mut read_all = open.is_empty();
         for _ in 0..if open.is_empty() { 0 } else { SETTLE_PAGES } {
-            let (page, next) = client.list_checks(cursor.as_deref()).await?;
+            let (page, next) = match client.list_checks(cursor.as_deref()).await {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not read the checks list to settle rows");
+                    break;
+                }
+            };
             let mut older = false;
             for c in &page {
                 if let Some(i) = open.iter().position(|(_, r)| is_check_of(c, r)) {
                     let (no, r) = open.swap_remove(i);
-                    self.checks_keep_labelled(c, r.label.as_deref())?;
+                    let _ = self.checks_keep_labelled(c, r.label.as_deref());
                     results.push((no, RowOutcome::Done(c.check_id.clone())));
                 }
                 let created = c
@@ -810,14 +916,7 @@ impl App {
                 )
             }));
         }
-        let settled = results
-            .iter()
-            .filter(|(_, o)| !matches!(o, RowOutcome::Uncertain(_)))
-            .count();
-        self.bulk_settle_uncertain(id, &results)?;
-        // Rows found never sent are in the queue again, even in a job that had finished.
-        self.bulk.reopen_if_pending(id)?;
-        Ok(settled)
+        results
     }
 
     /// Creates a checks job's pending rows (see [`App::bulk_run`]), after settling the rows a
@@ -831,12 +930,11 @@ impl App {
         if job.kind != KIND {
             return Err(AppError::new(ErrorCode::Internal, "not a checks job"));
         }
+        // Busy from here: a second Continue while rows are being settled (which can take as
+        // long as a batch) is refused instead of settling and sending the same rows twice.
+        let _hold = self.bulk.hold(id)?;
         self.checks_bulk_settle(id).await?;
-        let batches = self
-            .with_conn(|c| crate::store::bulk::params(c, id))?
-            .pointer("/mapping/use_batches")
-            .and_then(serde_json::Value::as_bool)
-            .unwrap_or(false);
+        let batches = self.checks_job_uses_batches(id)?;
         let client = self.truora().await?;
         let sender: Arc<dyn Sender> = if batches {
             Arc::new(BatchSender {

@@ -98,6 +98,20 @@ pub struct Engine {
     /// Jobs that stopped because of a local failure, and which (kept in memory: when the disk
     /// is full, not even that can be written down).
     stopped: Mutex<HashMap<i64, ErrorCode>>,
+    /// Jobs held busy outside a run (see [`Engine::hold`]).
+    held: Mutex<std::collections::HashSet<i64>>,
+}
+
+/// A job held busy; released on drop.
+pub struct Hold<'a> {
+    engine: &'a Engine,
+    id: i64,
+}
+
+impl Drop for Hold<'_> {
+    fn drop(&mut self) {
+        self.engine.held.lock().unwrap().remove(&self.id);
+    }
 }
 
 #[derive(Default)]
@@ -119,6 +133,7 @@ impl Engine {
             ck_rate: Default::default(),
             ck_batch_poll_ms: Default::default(),
             stopped: Default::default(),
+            held: Default::default(),
         }
     }
 
@@ -265,6 +280,24 @@ impl Engine {
         Ok(())
     }
 
+    /// Per-row version of [`Engine::note_outcome`].
+    pub(crate) fn note_outcomes(&self, id: i64, rows: &[(i64, String)]) -> Result<(), AppError> {
+        self.db.with_conn(|c| sql::note_outcomes(c, id, rows))
+    }
+
+    /// Marks a job busy while something other than the engine works on it (settling rows in
+    /// doubt before a run, which can take long): a second "Continue" meanwhile is refused, and
+    /// the job reads as running. Released when the guard drops.
+    pub(crate) fn hold(&self, id: i64) -> Result<Hold<'_>, AppError> {
+        if self.map.lock().unwrap().contains_key(&id) || !self.held.lock().unwrap().insert(id) {
+            return Err(AppError::new(
+                ErrorCode::Busy,
+                "this job is already running",
+            ));
+        }
+        Ok(Hold { engine: self, id })
+    }
+
     /// Writes what a sender learned mid-request (a batch ID) on rows still in flight, so a
     /// crash before their results are in can be settled from it.
     pub fn note_outcome(&self, id: i64, rows: &[i64], outcome: &str) -> Result<(), AppError> {
@@ -323,7 +356,7 @@ impl Engine {
     }
 
     pub fn is_running(&self, id: i64) -> bool {
-        self.map.lock().unwrap().contains_key(&id)
+        self.map.lock().unwrap().contains_key(&id) || self.held.lock().unwrap().contains(&id)
     }
 
     /// Runs a job until every row is settled, or it is paused or cancelled. `progress` is called

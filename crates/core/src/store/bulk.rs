@@ -640,6 +640,19 @@ pub fn reopen_if_pending(c: &Connection, job: i64) -> rusqlite::Result<usize> {
     c.execute("UPDATE bulk_jobs SET state = 'paused' WHERE id = ?1 AND state = 'finished' AND EXISTS (SELECT 1 FROM bulk_rows WHERE job_id = ?1 AND state = 'pending')", [job])
 }
 
+/// Writes what a sender learned mid-request on each row still in flight (a batch ID and the
+/// row's place in the batch file).
+pub fn note_outcomes(c: &mut Connection, job: i64, rows: &[(i64, String)]) -> rusqlite::Result<()> {
+    let tx = crate::store::write_tx(c)?;
+    {
+        let mut s = tx.prepare_cached("UPDATE bulk_rows SET outcome = ?3 WHERE job_id = ?1 AND row_no = ?2 AND state = 'in_flight'")?;
+        for (no, outcome) in rows {
+            s.execute(params![job, no, outcome])?;
+        }
+    }
+    tx.commit()
+}
+
 /// Writes what a sender learned mid-request (a batch ID) on rows still in flight.
 pub fn note_outcome(
     c: &mut Connection,
@@ -700,10 +713,15 @@ pub fn settle_uncertain(
         }
     }
     record_in(&tx, job, results, now)?;
-    tx.execute(
-        "UPDATE bulk_rows SET state = 'uncertain' WHERE job_id = ?1 AND state = 'in_flight'",
-        [job],
-    )?;
+    {
+        // Only the rows this settle moved: rows another run has in flight are not touched.
+        let mut s = tx.prepare_cached(
+            "UPDATE bulk_rows SET state = 'uncertain' WHERE job_id = ?1 AND row_no = ?2 AND state = 'in_flight'",
+        )?;
+        for (no, _) in results {
+            s.execute(params![job, no])?;
+        }
+    }
     tx.commit()
 }
 

@@ -198,6 +198,9 @@ async fn start(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response
     if b.started_ms.is_some() {
         return bad("the batch was already started");
     }
+    if b.stopped {
+        return bad("the batch was stopped");
+    }
     let Some(file) = &b.file else {
         return bad("upload the file before starting the batch");
     };
@@ -255,9 +258,9 @@ async fn stop(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response 
 
 fn status(b: &Batch, now: i64) -> &'static str {
     match b.started_ms {
+        _ if b.stopped => "stopped",
         None if b.file.is_some() => "uploaded",
         None => "created",
-        Some(_) if b.stopped => "stopped",
         Some(t) if now - t < RUN_MS => "running",
         Some(_) => "completed",
     }
@@ -302,7 +305,7 @@ async fn request_report(
     let Some(b) = st.truora.batches.iter_mut().find(|b| b.batch_id == id) else {
         return super::error(StatusCode::NOT_FOUND, "batch not found");
     };
-    if status(b, now) != "completed" {
+    if !matches!(status(b, now), "completed" | "stopped") {
         return bad("the batch has not finished");
     }
     b.report_requested_ms.get_or_insert(now);
