@@ -193,6 +193,7 @@ export const en = {
   'identity.status.failure': 'Not verified',
   'identity.status.pending': 'In progress',
   'identity.explain.success': 'Every step and every check passed.',
+  'identity.explain.overridden': '{status} by a reviewer. The automatic result was {auto}.',
   'identity.explain.failure': 'The verification did not pass. The reason is below.',
   'identity.explain.pending': 'The person has not finished yet, or a check is still running. Check again later.',
   'identity.explain.expired': 'A check did not answer in time, so the process expired. Ask the person to try again.',

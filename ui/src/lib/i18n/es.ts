@@ -201,6 +201,7 @@ export const es: Record<MessageKey, string> = {
   'identity.status.failure': 'No verificado',
   'identity.status.pending': 'En curso',
   'identity.explain.success': 'Todos los pasos y todas las validaciones fueron exitosos.',
+  'identity.explain.overridden': '{status} por decisión de un revisor. El resultado automático fue {auto}.',
   'identity.explain.failure': 'La verificación no fue aprobada. El motivo está abajo.',
   'identity.explain.pending': 'La persona aún no termina o una validación sigue en curso. Consulte de nuevo más tarde.',
   'identity.explain.expired':

@@ -200,6 +200,7 @@ export const ptBR: Record<MessageKey, string> = {
   'identity.status.failure': 'Não verificado',
   'identity.status.pending': 'Em andamento',
   'identity.explain.success': 'Todas as etapas e todas as validações foram aprovadas.',
+  'identity.explain.overridden': '{status} por decisão de um revisor. O resultado automático foi {auto}.',
   'identity.explain.failure': 'A verificação não foi aprovada. O motivo está abaixo.',
   'identity.explain.pending':
     'A pessoa ainda não terminou ou uma validação ainda está em andamento. Consulte de novo mais tarde.',
