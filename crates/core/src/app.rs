@@ -560,9 +560,18 @@ impl App {
     ) -> Result<CredentialsStatus, AppError> {
         let (key_id, api_key, client_account_id) =
             (key_id.trim(), api_key.trim(), client_account_id.trim());
-        validate_uuid("truecaller_key_id", key_id)?;
-        validate_uuid("truecaller_api_key", api_key)?;
-        validate_uuid("truecaller_client_account_id", client_account_id)?;
+        // Every field's problem at once, not one per Save.
+        let problems: Vec<AppError> = [
+            ("truecaller_key_id", key_id),
+            ("truecaller_api_key", api_key),
+            ("truecaller_client_account_id", client_account_id),
+        ]
+        .into_iter()
+        .filter_map(|(field, value)| validate_uuid(field, value).err())
+        .collect();
+        if !problems.is_empty() {
+            return Err(AppError::from(problems));
+        }
         self.pin_practice_before_first_keys()?;
         self.vault.set(SecretName::TruecallerKeyId, key_id)?;
         self.vault.set(SecretName::TruecallerApiKey, api_key)?;

@@ -121,6 +121,18 @@ fn keys_live_only_in_the_keyring_never_in_the_cache() {
     assert!(!app.diagnostics().contains(PRACTICE_TRUORA_KEY));
 }
 
+#[tokio::test]
+async fn every_malformed_truecaller_field_is_said_at_once() {
+    let p = Profile::new();
+    let app = p.open_with(unreachable());
+    let e = app
+        .save_truecaller_keys("nope", "also nope", "0f8fad5b-d9cb-469f-a165-70867728950e")
+        .await
+        .unwrap_err();
+    let fields: Vec<_> = e.problems.iter().map(|p| p.field.as_str()).collect();
+    assert_eq!(fields, ["truecaller_key_id", "truecaller_api_key"]);
+}
+
 #[test]
 fn malformed_keys_are_refused_at_the_field() {
     let p = Profile::new();
