@@ -91,6 +91,8 @@ pub struct CheckView {
     pub id_score: f64,
     pub name_score: f64,
     pub databases: Vec<DatabaseView>,
+    /// The team's own reference ("Your reference"), when the check has one.
+    pub reference: Option<String>,
     #[ts(type = "number")]
     pub fetched_at_ms: i64,
     pub downloads: Vec<DownloadedFile>,
@@ -169,6 +171,11 @@ impl App {
                         invalid_inputs: d.invalid_inputs.clone(),
                     })
                     .collect(),
+                reference: c_
+                    .input("custom_input")
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_string),
                 fetched_at_ms: fetched,
                 downloads,
             }))

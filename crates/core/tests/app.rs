@@ -1004,3 +1004,23 @@ async fn testing_the_truora_key_says_which_products_it_works_for() {
     let r = app.test_connection(Service::Truora).await;
     assert_eq!(by(&r)[2], (Product::Whatsapp, Some(true), None));
 }
+
+#[tokio::test]
+async fn a_check_is_found_by_the_teams_own_reference() {
+    use opsdesk_core::checks::CheckQuery;
+    let p = Profile::new();
+    let app = p.open_with(unreachable());
+    let mut form = support::person_check_co("1.055.443.322", "1990-12-31", true);
+    form.reference = "Contrato RX-4471".into();
+    let created = app.checks_create(&form).await.unwrap();
+    assert_eq!(created.check.reference.as_deref(), Some("Contrato RX-4471"));
+    let found = app
+        .checks_search(&CheckQuery {
+            text: "rx-4471".into(),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(found.rows.len(), 1);
+    assert_eq!(found.rows[0].check_id, created.check.row.check_id);
+}

@@ -166,12 +166,13 @@ fn save_in(
         None => next_ord(conn, created)?,
     };
     conn.execute(
-        "INSERT INTO checks (ord, check_id, kind, country, status, score, subject, document, created_ms, fetched_at_ms, next_poll_ms, poll_attempt, practice)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+        "INSERT INTO checks (ord, check_id, kind, country, status, score, subject, document, created_ms, fetched_at_ms, next_poll_ms, poll_attempt, practice, reference)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          ON CONFLICT(check_id) DO UPDATE SET kind = excluded.kind, country = excluded.country, status = excluded.status,
            score = excluded.score,
            subject = CASE WHEN excluded.subject = '' THEN checks.subject ELSE excluded.subject END,
-           document = excluded.document, fetched_at_ms = excluded.fetched_at_ms,
+           document = excluded.document, reference = excluded.reference,
+           fetched_at_ms = excluded.fetched_at_ms,
            next_poll_ms = excluded.next_poll_ms, poll_attempt = excluded.poll_attempt, practice = excluded.practice",
         params![
             ord,
@@ -190,6 +191,7 @@ fn save_in(
             next_poll(&status, attempt, now),
             attempt,
             practice,
+            c.input("custom_input").unwrap_or_default().trim(),
         ],
     )?;
     conn.execute(

@@ -73,6 +73,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0014_erased_records",
         include_str!("migrations/0014_erased_records.sql"),
     ),
+    (
+        "0015_check_reference",
+        include_str!("migrations/0015_check_reference.sql"),
+    ),
 ];
 
 /// A transaction that will write, begun as a write (`BEGIN IMMEDIATE`). A deferred one that

@@ -3,4 +3,8 @@ import type { CheckRow } from "./CheckRow";
 import type { DatabaseView } from "./DatabaseView";
 import type { DownloadedFile } from "./DownloadedFile";
 
-export type CheckView = { row: CheckRow, id_score: number, name_score: number, databases: Array<DatabaseView>, fetched_at_ms: number, downloads: Array<DownloadedFile>, };
+export type CheckView = { row: CheckRow, id_score: number, name_score: number, databases: Array<DatabaseView>, 
+/**
+ * The team's own reference ("Your reference"), when the check has one.
+ */
+reference: string | null, fetched_at_ms: number, downloads: Array<DownloadedFile>, };

@@ -428,6 +428,7 @@ export const en = {
   'checks.result.pending': 'Pending',
   'checks.report': 'Report',
   'checks.report_language': 'Report language',
+  'checks.your_reference': 'Your reference: {reference}',
   'risk.explain': "Scores go from 0 (high risk) to 10 (low risk), as in Truora's dashboard.",
   'checks.report_none_failed':
     "A check that ended with an error has no report. Create it again, or ask Truora's support.",

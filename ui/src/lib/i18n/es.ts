@@ -440,6 +440,7 @@ export const es: Record<MessageKey, string> = {
   'checks.result.pending': 'Pendiente',
   'checks.report': 'Informe',
   'checks.report_language': 'Idioma del informe',
+  'checks.your_reference': 'Su referencia: {reference}',
   'risk.explain': 'Los puntajes van de 0 (riesgo alto) a 10 (riesgo bajo), como en el panel de Truora.',
   'checks.report_none_failed':
     'Una verificación que terminó con error no tiene informe. Créela de nuevo o consulte al soporte de Truora.',

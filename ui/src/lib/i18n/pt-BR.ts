@@ -441,6 +441,7 @@ export const ptBR: Record<MessageKey, string> = {
   'checks.result.pending': 'Pendente',
   'checks.report': 'Relatório',
   'checks.report_language': 'Idioma do relatório',
+  'checks.your_reference': 'Sua referência: {reference}',
   'risk.explain': 'As pontuações vão de 0 (risco alto) a 10 (risco baixo), como no painel da Truora.',
   'checks.report_none_failed':
     'Uma verificação que terminou com erro não tem relatório. Crie-a de novo ou consulte o suporte da Truora.',
