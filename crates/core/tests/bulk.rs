@@ -263,6 +263,29 @@ fn mapping(outbound_id: &str) -> WaMapping {
 }
 
 #[tokio::test]
+async fn a_list_without_the_flow_its_template_needs_is_told_at_the_flow_field() {
+    let p = Profile::new();
+    let app = p.open();
+    let line = app.whatsapp_lines().unwrap()[0].clone();
+    let flow_template = app
+        .whatsapp_refresh(&line)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| !t.is_notification && t.status.sendable())
+        .expect("the practice line has an approved flow template");
+    app.bulk_load_bytes("clientes.csv", practice_csv(5).as_bytes())
+        .unwrap();
+    let mut m = mapping(&flow_template.outbound_id);
+    for v in &flow_template.variables {
+        m.value_columns.insert(v.clone(), "Nombre".into());
+    }
+    let e = app.whatsapp_bulk_check(&m).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("flow_id"));
+    assert_eq!(e.rule, Some(RuleCode::WaFlowRequired));
+}
+
+#[tokio::test]
 async fn a_whatsapp_spreadsheet_is_checked_sent_once_and_its_failures_exported() {
     let p = Profile::new();
     let app = p.open();

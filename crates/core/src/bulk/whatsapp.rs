@@ -410,6 +410,15 @@ impl App {
     /// Checks every row against the mapping: counts and the first problems, nothing stored.
     pub fn whatsapp_bulk_check(&self, m: &WaMapping) -> Result<WaPreview, AppError> {
         let t = self.sendable(&m.outbound_id)?;
+        // A flow the whole list needs is said once, at the Flow field, not as a problem on
+        // every row.
+        if !t.is_notification && m.flow_id.trim().is_empty() {
+            return Err(AppError::validation(
+                "flow_id",
+                RuleCode::WaFlowRequired,
+                "flow needed",
+            ));
+        }
         let opt_outs = self.opt_out_screen()?;
         let guard = self.bulk.sheet.lock().unwrap();
         let (name, sheet) = guard
