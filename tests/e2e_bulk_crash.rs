@@ -6,15 +6,9 @@ mod support;
 
 use opsdesk_sandbox::{Sandbox, SandboxConfig};
 use std::time::{Duration, Instant};
-use support::{open_app_with, Window};
+use support::open_app_with;
 
 const ROWS: usize = 10_000;
-
-async fn job_counts(w: &Window) -> serde_json::Value {
-    let el = w.wait_for("[data-testid=bulk-job]").await;
-    let raw = el.attr("data-counts").await.unwrap().unwrap_or_default();
-    serde_json::from_str(&raw).unwrap_or_default()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "drives the real window: needs a display and the OS keyring (./opsdesk test runs it)"]
@@ -82,8 +76,8 @@ async fn killing_the_app_mid_send_loses_no_row_and_messages_nobody_twice() {
         .click()
         .await
         .unwrap();
-    wait_job_state(&w, "finished", Duration::from_secs(180)).await;
-    let c = job_counts(&w).await;
+    w.wait_job_state("finished", Duration::from_secs(180)).await;
+    let c = w.job_counts().await;
     w.close().await;
 
     let n = |k: &str| c[k].as_u64().unwrap_or(u64::MAX);
@@ -109,21 +103,4 @@ async fn killing_the_app_mid_send_loses_no_row_and_messages_nobody_twice() {
         "{} sent, {c}",
         sent.len()
     );
-}
-
-async fn wait_job_state(w: &Window, state: &str, limit: Duration) {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Ok(el) = w
-            .client
-            .find(fantoccini::Locator::Css("[data-testid=bulk-job]"))
-            .await
-        {
-            if el.attr("data-state").await.ok().flatten().as_deref() == Some(state) {
-                return;
-            }
-        }
-        assert!(Instant::now() < deadline, "the job never became {state}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }

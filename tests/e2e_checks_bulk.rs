@@ -61,29 +61,6 @@ async fn open_checks_bulk(w: &Window) {
         .unwrap();
 }
 
-async fn job_counts(w: &Window) -> serde_json::Value {
-    let el = w.wait_for("[data-testid=bulk-job]").await;
-    let raw = el.attr("data-counts").await.unwrap().unwrap_or_default();
-    serde_json::from_str(&raw).unwrap_or_default()
-}
-
-async fn wait_job_state(w: &Window, state: &str, limit: Duration) {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Ok(el) = w
-            .client
-            .find(fantoccini::Locator::Css("[data-testid=bulk-job]"))
-            .await
-        {
-            if el.attr("data-state").await.ok().flatten().as_deref() == Some(state) {
-                return;
-            }
-        }
-        assert!(Instant::now() < deadline, "the job never became {state}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "drives the real window: needs a display and the OS keyring (./opsdesk test runs it)"]
 async fn checks_for_a_spreadsheet_survive_a_kill_with_one_check_per_person() {
@@ -179,8 +156,8 @@ async fn checks_for_a_spreadsheet_survive_a_kill_with_one_check_per_person() {
         .click()
         .await
         .unwrap();
-    wait_job_state(&w, "finished", Duration::from_secs(120)).await;
-    let c = job_counts(&w).await;
+    w.wait_job_state("finished", Duration::from_secs(120)).await;
+    let c = w.job_counts().await;
     let n = |k: &str| c[k].as_u64().unwrap_or(u64::MAX);
     assert_eq!(n("total"), GOOD as u64 + 10, "{c}");
     assert_eq!(n("done"), GOOD as u64, "every valid row has its check: {c}");

@@ -190,3 +190,30 @@ impl Window {
         }
     }
 }
+
+impl Window {
+    /// The counts of the (first) list job on screen, as the job card carries them.
+    pub async fn job_counts(&self) -> serde_json::Value {
+        let el = self.wait_for("[data-testid=bulk-job]").await;
+        let raw = el.attr("data-counts").await.unwrap().unwrap_or_default();
+        serde_json::from_str(&raw).unwrap_or_default()
+    }
+
+    /// Waits until the list job on screen reaches `state` (finished, interrupted…).
+    pub async fn wait_job_state(&self, state: &str, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Ok(el) = self
+                .client
+                .find(Locator::Css("[data-testid=bulk-job]"))
+                .await
+            {
+                if el.attr("data-state").await.ok().flatten().as_deref() == Some(state) {
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "the job never became {state}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}

@@ -10,7 +10,7 @@ use opsdesk_core::bulk::checks::CkMapping;
 use opsdesk_core::bulk::engine::{JobState, RowState};
 use opsdesk_core::checks::CheckSubject;
 use opsdesk_sandbox::{Sandbox, SandboxConfig};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use support::Profile;
 
@@ -47,18 +47,6 @@ fn mapping() -> CkMapping {
         all_consented: false,
         use_batches: true,
     }
-}
-
-fn per_document(sb: &Sandbox) -> HashMap<String, usize> {
-    sb.with_state(|st| {
-        let mut by = HashMap::new();
-        for c in &st.truora.checks {
-            if let Some(id) = c.inputs.get("national_id") {
-                *by.entry(id.clone()).or_insert(0) += 1;
-            }
-        }
-        by
-    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -121,7 +109,7 @@ async fn a_large_list_goes_as_batches_and_a_stop_mid_batch_checks_nobody_twice()
 
     // Every document has exactly one check, all made by batches of at most 1,000 rows, one
     // type and country each; none by single creation.
-    let made = per_document(&sb);
+    let made = support::checks_per_document(&sb);
     for id in &ids {
         assert_eq!(made.get(id), Some(&1), "document {id}");
     }

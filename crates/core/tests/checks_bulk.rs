@@ -9,7 +9,7 @@ use opsdesk_core::bulk::checks::CkMapping;
 use opsdesk_core::bulk::engine::{JobState, RowReason, RowState};
 use opsdesk_core::checks::{CheckQuery, CheckSubject};
 use opsdesk_sandbox::{Faults, Sandbox, SandboxConfig};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use support::Profile;
 
 /// A partner's file: Colombian and Peruvian people, dates written day first, some bad rows.
@@ -60,19 +60,6 @@ fn mapping() -> CkMapping {
     }
 }
 
-/// How many checks the sandbox holds for each document.
-fn created(sb: &Sandbox) -> HashMap<String, usize> {
-    sb.with_state(|st| {
-        let mut by = HashMap::new();
-        for c in &st.truora.checks {
-            if let Some(id) = c.inputs.get("national_id") {
-                *by.entry(id.clone()).or_insert(0) += 1;
-            }
-        }
-        by
-    })
-}
-
 /// Check creations the sandbox received (answered or not).
 fn creates(sb: &Sandbox) -> u64 {
     sb.with_state(|st| {
@@ -96,7 +83,7 @@ async fn a_spreadsheet_becomes_one_check_per_valid_row_through_faults_and_a_cras
     std::env::set_var("OPSDESK_PRACTICE_SANDBOX", sb.base_url());
     let p = Profile::new();
     let (csv, ids) = partner_file(60);
-    let before = created(&sb);
+    let before = support::checks_per_document(&sb);
 
     let job = {
         let app = p.open();
@@ -138,7 +125,7 @@ async fn a_spreadsheet_becomes_one_check_per_valid_row_through_faults_and_a_cras
             )
         );
         // Nothing was sent by looking.
-        assert_eq!(created(&sb), before);
+        assert_eq!(support::checks_per_document(&sb), before);
 
         let job = app.checks_bulk_create(&mapping(), "").unwrap();
         // Answers lost after Truora created the check, and server failures.
@@ -172,7 +159,7 @@ async fn a_spreadsheet_becomes_one_check_per_valid_row_through_faults_and_a_cras
     assert_eq!(creates(&sb), posts, "settling created nothing");
     let v = app.bulk_job(job).unwrap();
     assert_eq!(v.counts.uncertain, 0, "{:?}", v.counts);
-    let now = created(&sb);
+    let now = support::checks_per_document(&sb);
     for r in app.bulk_rows(job, &[RowState::Done], 0, 1000).unwrap() {
         let check = r.outcome.unwrap();
         assert!(sb.with_state(|st| st.truora.checks.iter().any(|c| c.check_id == check)));
@@ -195,7 +182,7 @@ async fn a_spreadsheet_becomes_one_check_per_valid_row_through_faults_and_a_cras
         v.counts
     );
     assert_eq!(v.counts.invalid, 6);
-    let now = created(&sb);
+    let now = support::checks_per_document(&sb);
     for id in &ids {
         let n = now.get(id).copied().unwrap_or(0) - before.get(id).copied().unwrap_or(0);
         assert_eq!(n, 1, "document {id} has {n} checks");

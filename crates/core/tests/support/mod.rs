@@ -219,3 +219,18 @@ pub const PROBLEM_STATES: &[opsdesk_core::bulk::engine::RowState] = &[
     opsdesk_core::bulk::engine::RowState::Invalid,
     opsdesk_core::bulk::engine::RowState::Skipped,
 ];
+
+/// How many checks the sandbox holds for each national ID (tests that count creations).
+pub fn checks_per_document(
+    sb: &opsdesk_sandbox::Sandbox,
+) -> std::collections::HashMap<String, usize> {
+    sb.with_state(|st| {
+        let mut by = std::collections::HashMap::new();
+        for c in &st.truora.checks {
+            if let Some(id) = c.inputs.get("national_id") {
+                *by.entry(id.clone()).or_insert(0) += 1;
+            }
+        }
+        by
+    })
+}
