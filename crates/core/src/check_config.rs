@@ -43,6 +43,8 @@ pub struct ContinuousView {
     pub enabled: bool,
     pub next_run: Option<String>,
     pub end_date: Option<String>,
+    /// Who or what the repeated check is about, from the cache (name, else document).
+    pub subject: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -68,6 +70,7 @@ fn view(c: opsdesk_truora::checks::config::ContinuousCheck) -> ContinuousView {
         enabled: c.enabled.unwrap_or(true),
         next_run: c.next_run,
         end_date: c.end_date,
+        subject: None,
     }
 }
 
@@ -197,14 +200,32 @@ impl App {
     }
 
     pub async fn checks_continuous(&self) -> Result<Vec<ContinuousView>, AppError> {
-        Ok(self
+        let mut views: Vec<ContinuousView> = self
             .truora()
             .await?
             .list_continuous()
             .await?
             .into_iter()
             .map(view)
-            .collect())
+            .collect();
+        // Listed by person, not by check ID, where the check is cached.
+        for v in &mut views {
+            if let Some(id) = &v.check_id {
+                v.subject = self
+                    .with_conn(|c| crate::store::checks::load(c, id))
+                    .ok()
+                    .flatten()
+                    .map(|(row, _, _)| {
+                        if row.subject.is_empty() {
+                            row.document
+                        } else {
+                            row.subject
+                        }
+                    })
+                    .filter(|s| !s.is_empty());
+            }
+        }
+        Ok(views)
     }
 
     pub async fn checks_continuous_set_enabled(

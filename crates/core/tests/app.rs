@@ -963,6 +963,8 @@ async fn a_continuous_check_changes_how_often_and_until_when() {
     );
     let listed = app.checks_continuous().await.unwrap();
     assert_eq!(listed[0].end_date.as_deref(), Some("2030-06-30"));
+    // Listed by whom it is about (a cédula check has no name: its document).
+    assert_eq!(listed[0].subject.as_deref(), Some("1077665544"));
 }
 
 #[tokio::test]

@@ -377,6 +377,21 @@ async fn attachments_and_summary_of_a_finished_check() {
     assert_eq!(sb.stats().storage_requests_with_credentials, 0);
     let sum = c.summarize_check(&id).await.unwrap();
     assert_eq!(sum.databases_consulted, Some(5));
+    // The summary counts exactly the findings the details call found.
+    let mut found = 0;
+    let mut cursor = None;
+    loop {
+        let (page, next) = c.check_details(&id, "es", cursor.as_deref()).await.unwrap();
+        found += page
+            .iter()
+            .filter(|d| d.result.as_deref() == Some("found"))
+            .count() as u32;
+        match next {
+            Some(n) => cursor = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(sum.records_found, Some(found));
     assert_eq!(
         c.summarize_check("CHKnope").await.unwrap_err().kind,
         ErrorKind::NotFound

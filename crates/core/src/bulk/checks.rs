@@ -161,6 +161,33 @@ pub fn date_of(cell: &str) -> String {
 
 const DATE_INPUTS: &[&str] = &["date_of_birth", "issue_date", "payment_date"];
 
+/// What makes two rows the same subject: the first document the row has, else every input
+/// but the team's own reference and the general ones.
+fn identity_of(clean: &BTreeMap<String, String>) -> String {
+    const DOCUMENTS: &[&str] = &[
+        "national_id",
+        "foreign_id",
+        "passport",
+        "pep",
+        "ptp",
+        "diplomatic_id",
+        "tax_id",
+        "license_plate",
+    ];
+    if let Some((k, v)) = DOCUMENTS
+        .iter()
+        .find_map(|k| clean.get(*k).map(|v| (*k, v)))
+    {
+        return format!("{k}={v}");
+    }
+    clean
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "custom_input" | "report_id" | "watch"))
+        .map(|(k, v)| format!("{k}={}", v.to_lowercase()))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
 /// The person's or company's name among a row's values, or nothing.
 fn name_of(inputs: &BTreeMap<String, String>) -> String {
     let name = [inputs.get("first_name"), inputs.get("last_name")]
@@ -308,7 +335,9 @@ pub fn each_row(
         };
         let payload = match checked {
             Ok(clean) => {
-                let key = format!("{kind}|{country}|{clean:?}");
+                // The same person twice is the same document twice, whatever else differs
+                // (each row's own reference, a birth date written differently).
+                let key = format!("{kind}|{country}|{}", identity_of(&clean));
                 if !seen.insert(key) {
                     Err(vec![RowReason::bulk(BulkReason::DuplicateInFile)])
                 } else {
@@ -959,6 +988,35 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_same_person_twice_is_refused_whatever_their_reference() {
+        let csv = "Cédula,Ref,Autoriza\n1020304050,REQ-1,sí\n1.020.304.050,REQ-2,sí\n";
+        let sheet = super::super::import::read("f.csv", csv.as_bytes()).unwrap();
+        let m = CkMapping {
+            subject: CheckSubject::Person,
+            custom_type: String::new(),
+            country_column: String::new(),
+            country: "CO".into(),
+            columns: [("national_id".to_string(), "Cédula".to_string())].into(),
+            reference_column: "Ref".into(),
+            name_column: String::new(),
+            consent_column: "Autoriza".into(),
+            all_consented: false,
+            use_batches: false,
+        };
+        let mut rows = Vec::new();
+        each_row(&sheet, &m, "2026-12-02", &mut |r| {
+            rows.push(r);
+            Ok(())
+        })
+        .unwrap();
+        assert!(rows[0].payload.is_ok());
+        assert_eq!(
+            rows[1].payload.as_ref().unwrap_err(),
+            &vec![RowReason::bulk(BulkReason::DuplicateInFile)]
+        );
+    }
 
     #[test]
     fn dates_and_countries_as_people_write_them() {

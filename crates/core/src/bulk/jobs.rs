@@ -100,7 +100,13 @@ impl App {
         } else {
             crate::activity::Outcome::Failed
         };
-        let summary = format!("{} ({} / {})", v.title, v.counts.done, v.counts.total);
+        // Out of the rows that could go: those with problems in the file never could.
+        let summary = format!(
+            "{} ({} / {})",
+            v.title,
+            v.counts.done,
+            v.counts.total - v.counts.invalid
+        );
         self.record(area, &format!("{area}.bulk_finished"), outcome, &summary);
     }
 

@@ -213,8 +213,33 @@ async fn settings(
     Json(serde_json::Value::Object(out)).into_response()
 }
 
+/// A frequency's period in virtual ms (months as 30 days).
+fn period_ms(frequency: &str) -> i64 {
+    let days = match frequency {
+        "daily" => 1,
+        "weekly" => 7,
+        "monthly" => 30,
+        "yearly" => 365,
+        f if f.len() >= 2 => {
+            f[..f.len() - 1].parse::<i64>().unwrap_or(1).max(1)
+                * match f.as_bytes()[f.len() - 1] {
+                    b'w' => 7,
+                    b'm' => 30,
+                    b'y' => 365,
+                    _ => 1,
+                }
+        }
+        _ => 1,
+    };
+    days * 86_400_000
+}
+
 /// The old spec's PascalCase shape (catalogue §2.7).
 fn continuous_json(c: &Continuous, s: &Shared) -> serde_json::Value {
+    // The next run is the first whole period after now, at the frequency in effect.
+    let period = period_ms(&c.frequency);
+    let now = s.clock.now_ms();
+    let next = c.created_ms + ((now - c.created_ms).max(0) / period + 1) * period;
     serde_json::json!({
         "ContinuousCheckID": c.id,
         "ContinuousCheckStatus": "same",
@@ -222,7 +247,7 @@ fn continuous_json(c: &Continuous, s: &Shared) -> serde_json::Value {
         "Enabled": c.enabled,
         "Frequency": c.frequency,
         "LastCheckID": c.check_id,
-        "NextRunDate": s.clock.iso(c.created_ms + 7 * 86_400_000),
+        "NextRunDate": s.clock.iso(next),
         "OriginalCheck": c.check_id,
         "EndDate": c.end_date,
     })
@@ -325,21 +350,7 @@ async fn history(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Respon
     let Some(c) = st.truora.continuous.iter().find(|c| c.id == id) else {
         return super::error(StatusCode::NOT_FOUND, "continuous check not found");
     };
-    let period = match c.frequency.as_str() {
-        "daily" => 1,
-        "weekly" => 7,
-        "monthly" => 30,
-        "yearly" => 365,
-        f => {
-            f[..f.len() - 1].parse::<i64>().unwrap_or(1)
-                * match f.as_bytes()[f.len() - 1] {
-                    b'w' => 7,
-                    b'm' => 30,
-                    b'y' => 365,
-                    _ => 1,
-                }
-        }
-    } * 86_400_000;
+    let period = period_ms(&c.frequency);
     let runs = ((now - c.created_ms) / period).clamp(0, 50);
     let items: Vec<_> = (0..=runs)
         .map(|i| {

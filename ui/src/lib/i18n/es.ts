@@ -201,7 +201,8 @@ export const es: Record<MessageKey, string> = {
   'identity.status.failure': 'No verificado',
   'identity.status.pending': 'En curso',
   'identity.explain.success': 'Todos los pasos y todas las validaciones fueron exitosos.',
-  'identity.explain.overridden': '{status} por decisión de un revisor. El resultado automático fue {auto}.',
+  'identity.explain.overridden': '{status} por decisión de un revisor.',
+  'identity.explain.overridden_failed': '{status} por decisión de un revisor, aunque {failed} no pasó.',
   'identity.explain.failure': 'La verificación no fue aprobada. El motivo está abajo.',
   'identity.explain.pending': 'La persona aún no termina o una validación sigue en curso. Consulte de nuevo más tarde.',
   'identity.explain.expired':
@@ -941,7 +942,7 @@ export const es: Record<MessageKey, string> = {
   'cont.saved': 'Guardado. Se repite: {freq}.',
   'bulk.export_file_suffix': 'no enviadas',
   'bulk.checks.export_file_suffix': 'sin verificación',
-  'bulk.col_reference': 'Referencia (ID de la verificación o del mensaje)',
+  'bulk.col_reference': 'ID de la verificación o del mensaje',
   'bulk.col_updated': 'Último cambio',
   'bulk.export_sheet': 'Filas',
   'bulk.export_all_rows': 'todas las filas',

@@ -200,7 +200,8 @@ export const ptBR: Record<MessageKey, string> = {
   'identity.status.failure': 'Não verificado',
   'identity.status.pending': 'Em andamento',
   'identity.explain.success': 'Todas as etapas e todas as validações foram aprovadas.',
-  'identity.explain.overridden': '{status} por decisão de um revisor. O resultado automático foi {auto}.',
+  'identity.explain.overridden': '{status} por decisão de um revisor.',
+  'identity.explain.overridden_failed': '{status} por decisão de um revisor, embora {failed} não tenha passado.',
   'identity.explain.failure': 'A verificação não foi aprovada. O motivo está abaixo.',
   'identity.explain.pending':
     'A pessoa ainda não terminou ou uma validação ainda está em andamento. Consulte de novo mais tarde.',
@@ -940,7 +941,7 @@ export const ptBR: Record<MessageKey, string> = {
   'cont.saved': 'Salvo. Repete: {freq}.',
   'bulk.export_file_suffix': 'não enviadas',
   'bulk.checks.export_file_suffix': 'sem verificação',
-  'bulk.col_reference': 'Referência (ID da verificação ou da mensagem)',
+  'bulk.col_reference': 'ID da verificação ou da mensagem',
   'bulk.col_updated': 'Última alteração',
   'bulk.export_sheet': 'Linhas',
   'bulk.export_all_rows': 'todas as linhas',
