@@ -219,30 +219,13 @@ pub async fn bulk_rows_export(
     choose_folder: bool,
 ) -> CmdResult<DownloadedFile> {
     let folder = chosen_folder(&app, &core, choose_folder).await?;
-    let job = core.bulk_job(id)?;
     let w = words.clone();
     // A job of 200,000 rows takes a few seconds: off the main thread.
     let bytes = off_main(&core, move |c| {
         c.bulk_rows_export_bytes(id, format, &w, &labels)
     })
     .await?;
-    let mut words = words;
-    let title = job
-        .title
-        .trim_end_matches(".csv")
-        .trim_end_matches(".xlsx")
-        .to_string();
-    let name = format!("{title} - {}", words.w("bulk.export_all_rows"));
-    words.words.insert("bulk.export_file".into(), name);
-    let r = core
-        .save_list_export(
-            &format!("{}-bulk-{id}", job.kind),
-            bytes,
-            &words,
-            "bulk.export_file",
-            folder,
-        )
-        .await;
+    let r = core.save_bulk_rows_export(id, bytes, &words, folder).await;
     changed(&app, &[Topic::Activity]);
     r
 }

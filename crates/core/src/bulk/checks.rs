@@ -393,35 +393,13 @@ fn is_check_of(c: &Check, r: &Request) -> bool {
         && r.inputs.iter().all(|(k, v)| c.input(k) == Some(v.as_str()))
 }
 
-struct CkSender {
-    app: Arc<App>,
-    client: opsdesk_truora::TruoraClient,
-    per_second: u32,
-}
-
-impl Sender for CkSender {
-    fn limit(&self) -> Option<opsdesk_http::RateLimit> {
-        Some(opsdesk_http::RateLimit::per_second(self.per_second))
-    }
-
-    fn concurrency(&self) -> usize {
-        2
-    }
-
-    fn send(
-        &self,
-        rows: Vec<(i64, serde_json::Value)>,
-    ) -> futures_util::future::BoxFuture<'static, Vec<(i64, RowOutcome)>> {
-        let app = self.app.clone();
-        let client = self.client.clone();
-        Box::pin(async move {
-            let mut out = Vec::with_capacity(rows.len());
-            for (no, p) in rows {
-                out.push((no, create_one(&app, &client, &p).await));
-            }
-            out
-        })
-    }
+/// [`create_one`] as the per-row sender calls it.
+fn create_one_boxed<'a>(
+    app: &'a App,
+    client: &'a opsdesk_truora::TruoraClient,
+    p: &'a serde_json::Value,
+) -> futures_util::future::BoxFuture<'a, RowOutcome> {
+    Box::pin(create_one(app, client, p))
 }
 
 async fn create_one(
@@ -973,10 +951,12 @@ impl App {
             })
         } else {
             let rate = self.bulk.ck_rate.load(std::sync::atomic::Ordering::Relaxed);
-            Arc::new(CkSender {
+            Arc::new(super::jobs::PerRowSender {
                 app: self.clone(),
                 client,
                 per_second: if rate == 0 { CREATES_PER_SECOND } else { rate },
+                concurrency: 2,
+                one: create_one_boxed,
             })
         };
         let v = self.bulk_run(id, sender, progress).await?;

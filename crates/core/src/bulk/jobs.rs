@@ -27,6 +27,47 @@ pub(crate) fn mapped_column(
     })
 }
 
+/// One row's request, as a paced sender makes it (a WhatsApp send, a check creation).
+pub(crate) type OneRow = for<'a> fn(
+    &'a App,
+    &'a opsdesk_truora::TruoraClient,
+    &'a serde_json::Value,
+) -> futures_util::future::BoxFuture<'a, RowOutcome>;
+
+/// A sender that makes one Truora request per row, at a pace of `per_second`, `concurrency`
+/// at a time: WhatsApp list sends and checks created one by one share it.
+pub(crate) struct PerRowSender {
+    pub app: Arc<App>,
+    pub client: opsdesk_truora::TruoraClient,
+    pub per_second: u32,
+    pub concurrency: usize,
+    pub one: OneRow,
+}
+
+impl Sender for PerRowSender {
+    fn limit(&self) -> Option<opsdesk_http::RateLimit> {
+        Some(opsdesk_http::RateLimit::per_second(self.per_second))
+    }
+
+    fn concurrency(&self) -> usize {
+        self.concurrency
+    }
+
+    fn send(
+        &self,
+        rows: Vec<(i64, serde_json::Value)>,
+    ) -> futures_util::future::BoxFuture<'static, Vec<(i64, RowOutcome)>> {
+        let (app, client, one) = (self.app.clone(), self.client.clone(), self.one);
+        Box::pin(async move {
+            let mut out = Vec::with_capacity(rows.len());
+            for (no, p) in rows {
+                out.push((no, one(&app, &client, &p).await));
+            }
+            out
+        })
+    }
+}
+
 impl App {
     /// Makes a job of `kind` from the spreadsheet loaded for it, rows checked by `check`, then
     /// forgets the file (it holds personal data). `area` names it in Activity.
@@ -276,6 +317,29 @@ impl App {
 }
 
 impl App {
+    /// Saves a job's every-row export, named after the job ("cobros - all rows <date>").
+    pub async fn save_bulk_rows_export(
+        &self,
+        id: i64,
+        bytes: Vec<u8>,
+        words: &crate::export::Words,
+        folder: Option<std::path::PathBuf>,
+    ) -> Result<crate::downloads::DownloadedFile, AppError> {
+        let job = self.bulk_job(id)?;
+        let title = job.title.trim_end_matches(".csv").trim_end_matches(".xlsx");
+        let mut words = words.clone();
+        let name = format!("{title} - {}", words.w("bulk.export_all_rows"));
+        words.words.insert("bulk.export_file".into(), name);
+        self.save_list_export(
+            &format!("{}-bulk-{id}", job.kind),
+            bytes,
+            &words,
+            "bulk.export_file",
+            folder,
+        )
+        .await
+    }
+
     /// Every row that did not go out (failed, uncertain, invalid, skipped, and unsent rows of a
     /// cancelled job) as a spreadsheet in the file's own columns plus result and reason, saved in
     /// `folder` (or the download folder).

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use ts_rs::TS;
 
-use super::engine::{BulkReason, NewRow, RowOutcome, RowReason, Sender};
+use super::engine::{BulkReason, NewRow, RowOutcome, RowReason};
 use super::import::Sheet;
 use crate::app::App;
 use crate::error::{AppError, ErrorCode};
@@ -292,31 +292,13 @@ fn clean_of(p: &serde_json::Value) -> Option<CleanSend> {
     })
 }
 
-struct WaSender {
-    app: Arc<App>,
-    client: opsdesk_truora::TruoraClient,
-    per_second: u32,
-}
-
-impl Sender for WaSender {
-    fn limit(&self) -> Option<opsdesk_http::RateLimit> {
-        Some(opsdesk_http::RateLimit::per_second(self.per_second))
-    }
-
-    fn send(
-        &self,
-        rows: Vec<(i64, serde_json::Value)>,
-    ) -> futures_util::future::BoxFuture<'static, Vec<(i64, RowOutcome)>> {
-        let app = self.app.clone();
-        let client = self.client.clone();
-        Box::pin(async move {
-            let mut out = Vec::with_capacity(rows.len());
-            for (no, p) in rows {
-                out.push((no, send_one(&app, &client, &p).await));
-            }
-            out
-        })
-    }
+/// [`send_one`] as the per-row sender calls it.
+fn send_one_boxed<'a>(
+    app: &'a App,
+    client: &'a opsdesk_truora::TruoraClient,
+    p: &'a serde_json::Value,
+) -> futures_util::future::BoxFuture<'a, RowOutcome> {
+    Box::pin(send_one(app, client, p))
 }
 
 async fn send_one(
@@ -470,10 +452,13 @@ impl App {
             return Err(AppError::new(ErrorCode::Internal, "not a WhatsApp job"));
         }
         let rate = self.bulk.wa_rate.load(std::sync::atomic::Ordering::Relaxed);
-        let sender = Arc::new(WaSender {
+        let sender = Arc::new(super::jobs::PerRowSender {
             app: self.clone(),
             client: self.truora().await?,
             per_second: if rate == 0 { SENDS_PER_SECOND } else { rate },
+            // The engine's default: four requests out at once.
+            concurrency: 4,
+            one: send_one_boxed,
         });
         let v = self.bulk_run(id, sender, progress).await?;
         self.bulk_record_finished("whatsapp", &v);

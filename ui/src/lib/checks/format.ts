@@ -1,4 +1,5 @@
 // Plain-language helpers for check results.
+import type { CheckSubject } from '$lib/bindings/CheckSubject';
 import type { MessageKey } from '$lib/i18n/en';
 import { locale } from '$lib/i18n/index.svelte';
 
@@ -81,3 +82,16 @@ export const BR_REGIONS = [
   'SE',
   'TO'
 ];
+
+/** What a check can be about, in the order the forms offer them. */
+export const SUBJECTS: CheckSubject[] = [
+  'person',
+  'foreign_person',
+  'person_alternative',
+  'company',
+  'vehicle',
+  'foreign_vehicle'
+];
+
+/** How often a check can repeat (continuous checks and the form's "repeat automatically"). */
+export const FREQUENCIES = ['daily', 'weekly', 'monthly', 'yearly'];
