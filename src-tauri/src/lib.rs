@@ -69,37 +69,20 @@ pub fn run() {
                 secrets: Arc::new(opsdesk_core::vault::OsKeyring),
                 clock: Arc::new(opsdesk_core::clock::SystemClock),
             };
-            let core =
-                Arc::new(App::open(cfg).map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?);
-            app.manage(core.clone());
-            // The crash test sends 10,000 rows against the sandbox faster than real life.
-            #[cfg(debug_assertions)]
-            if let Some(rate) = std::env::var("OPSDESK_TEST_WA_RATE")
-                .ok()
-                .and_then(|r| r.parse().ok())
-            {
-                core.set_whatsapp_bulk_rate(rate);
-            }
-            #[cfg(debug_assertions)]
-            if let Some(rate) = std::env::var("OPSDESK_TEST_CHECKS_RATE")
-                .ok()
-                .and_then(|r| r.parse().ok())
-            {
-                core.set_checks_bulk_rate(rate);
-            }
-            // Jobs that were sending when the app last stopped wait for one click to go on;
-            // rows caught mid-send are marked uncertain, never re-sent on their own.
-            match core.bulk_recover() {
-                Ok(ids) if !ids.is_empty() => {
-                    tracing::info!(jobs = ids.len(), "bulk jobs interrupted by the last exit")
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "could not check bulk jobs"),
-            }
-            check_cache(app.handle().clone(), core.clone());
-            follow_unfinished_checks(app.handle().clone(), core.clone());
-            follow_templates_in_review(app.handle().clone(), core.clone());
-            refresh_identity_inbox(app.handle().clone(), core);
+            // The cache is opened beside the page, not before it: the webview only starts
+            // loading once this hook returns, and opening (a keyring read over D-Bus, the
+            // migrations of a new cache, recovering interrupted jobs) would add its time to
+            // every start (issue #18). Commands wait for it through `Opening`.
+            let (ready_tx, ready_rx) = tokio::sync::watch::channel(false);
+            app.manage(commands::Opening(ready_rx));
+            let handle = app.handle().clone();
+            std::thread::Builder::new()
+                .name("open-cache".into())
+                .spawn(move || open_core(handle, cfg, ready_tx))?;
+            tracing::info!(
+                ms = STARTED.get().map_or(0, |s| s.elapsed().as_millis() as u64),
+                "window set up"
+            );
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -221,6 +204,51 @@ pub fn run() {
                 }
             }
         });
+}
+
+/// Opens the cache and starts the background work, then lets the waiting commands in.
+fn open_core(handle: tauri::AppHandle, cfg: AppConfig, ready: tokio::sync::watch::Sender<bool>) {
+    let core = match App::open(cfg) {
+        Ok(core) => Arc::new(core),
+        Err(e) => {
+            // Only the HTTP client can fail here (a damaged cache is a state the screens
+            // show); without it nothing works.
+            tracing::error!(error = %e, "OpsDesk could not start");
+            handle.exit(1);
+            return;
+        }
+    };
+    handle.manage(core.clone());
+    // The crash test sends 10,000 rows against the sandbox faster than real life.
+    #[cfg(debug_assertions)]
+    if let Some(rate) = std::env::var("OPSDESK_TEST_WA_RATE")
+        .ok()
+        .and_then(|r| r.parse().ok())
+    {
+        core.set_whatsapp_bulk_rate(rate);
+    }
+    #[cfg(debug_assertions)]
+    if let Some(rate) = std::env::var("OPSDESK_TEST_CHECKS_RATE")
+        .ok()
+        .and_then(|r| r.parse().ok())
+    {
+        core.set_checks_bulk_rate(rate);
+    }
+    // Jobs that were sending when the app last stopped wait for one click to go on;
+    // rows caught mid-send are marked uncertain, never re-sent on their own.
+    match core.bulk_recover() {
+        Ok(ids) if !ids.is_empty() => {
+            tracing::info!(jobs = ids.len(), "bulk jobs interrupted by the last exit")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not check bulk jobs"),
+    }
+    check_cache(handle.clone(), core.clone());
+    follow_unfinished_checks(handle.clone(), core.clone());
+    follow_templates_in_review(handle.clone(), core.clone());
+    refresh_identity_inbox(handle.clone(), core);
+    // Receivers gone means the app is closing: nobody is left to tell.
+    let _ = ready.send(true);
 }
 
 struct LogGuardState(#[allow(dead_code)] std::sync::Mutex<Option<opsdesk_core::logging::LogGuard>>);

@@ -14,6 +14,11 @@ pub mod whatsapp;
 pub type Core<'a> = tauri::State<'a, std::sync::Arc<opsdesk_core::App>>;
 pub type CmdResult<T> = Result<T, opsdesk_core::AppError>;
 
+/// Turns true once the cache is open and `Core` is managed. The window starts loading before
+/// that (start-up time, issue #18); the page's first call, `app_status`, waits on it, and every
+/// other call comes from a screen shown after that answer.
+pub struct Opening(pub tokio::sync::watch::Receiver<bool>);
+
 /// Runs cache work off the main thread. A synchronous command runs on it, and the window
 /// freezes while a search over a large cache or a list check of 200,000 rows runs.
 pub async fn off_main<T: Send + 'static>(

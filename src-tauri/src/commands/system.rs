@@ -1,10 +1,20 @@
 use super::{off_main, CmdResult, Core};
 use crate::events::{changed, Topic};
-use opsdesk_core::AppStatus;
+use opsdesk_core::{AppError, AppStatus};
+use tauri::Manager;
 use tauri_plugin_opener::OpenerExt;
 
 #[tauri::command]
-pub async fn app_status(core: Core<'_>) -> CmdResult<AppStatus> {
+pub async fn app_status(
+    app: tauri::AppHandle,
+    opening: tauri::State<'_, super::Opening>,
+) -> CmdResult<AppStatus> {
+    let mut ready = opening.0.clone();
+    ready
+        .wait_for(|open| *open)
+        .await
+        .map_err(|_| AppError::internal("the app is closing"))?;
+    let core = app.state::<std::sync::Arc<opsdesk_core::App>>();
     off_main(&core, move |c| Ok(c.status())).await
 }
 
