@@ -474,8 +474,9 @@ async fn a_truecaller_list_goes_out_in_batches_and_every_record_gets_its_result(
     let failed = app
         .bulk_rows(job, &[opsdesk_core::bulk::engine::RowState::Failed], 0, 1)
         .unwrap();
+    // Each is told by its cause, in the user's words, not in Truecaller's English.
     assert!(
-        matches!(failed[0].reasons[..], [RowReason::Vendor { .. }]),
+        matches!(failed[0].reasons[..], [RowReason::Delivery { .. }]),
         "{failed:?}"
     );
     let batches = app.practice_sandbox().await.unwrap().with_state(|st| {

@@ -2,6 +2,7 @@
 //! the vendor allows only 10 tokens per 30 minutes per account, so [`TokenManager`] reuses one
 //! token for its 60-minute life and refuses to mint past the budget.
 
+pub mod delivery;
 pub mod numbers;
 pub mod rules;
 pub mod token;

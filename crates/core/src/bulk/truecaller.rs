@@ -133,9 +133,15 @@ fn outcome_of(s: &RecordStatus, batch: &str) -> Option<RowOutcome> {
     let info = s.status_info.as_ref()?;
     match info.status.as_deref()? {
         "success" => Some(RowOutcome::Done(format!("batch:{batch}"))),
-        "failure" | "error" => Some(RowOutcome::Failed(RowReason::Vendor {
-            text: info.message.clone().unwrap_or_default(),
-        })),
+        "failure" | "error" => {
+            let text = info.message.clone().unwrap_or_default();
+            Some(RowOutcome::Failed(
+                match opsdesk_truecaller::delivery::DeliveryFailure::from_message(&text) {
+                    Some(why) => RowReason::Delivery { why },
+                    None => RowReason::Vendor { text },
+                },
+            ))
+        }
         _ => None,
     }
 }

@@ -3,6 +3,7 @@
 //! for a safe retry), and each move is written together with its outcome.
 
 use opsdesk_http::RuleCode;
+pub use opsdesk_truecaller::delivery::DeliveryFailure;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -123,7 +124,9 @@ pub enum RowReason {
     Error { code: ErrorCode },
     /// Something about the list itself.
     Bulk { what: BulkReason },
-    /// The vendor's own words about this record (Truecaller says why, per record).
+    /// Truecaller could not deliver this record, for one of its documented causes.
+    Delivery { why: DeliveryFailure },
+    /// The vendor's own words about this record, when they name no cause OpsDesk knows.
     Vendor { text: String },
 }
 
@@ -150,7 +153,7 @@ pub enum BulkReason {
 }
 
 impl BulkReason {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::DuplicateInFile => "duplicate_in_file",
             Self::NoAnswer => "no_answer",
@@ -162,7 +165,7 @@ impl BulkReason {
             Self::Erased => "erased",
         }
     }
-    const ALL: [BulkReason; 8] = [
+    pub const ALL: [BulkReason; 8] = [
         Self::DuplicateInFile,
         Self::NoAnswer,
         Self::AlreadySent,
@@ -197,6 +200,7 @@ impl RowReason {
             Self::Rule { field, rule } => format!("rule:{field}:{rule}"),
             Self::Error { code } => format!("error:{}", code.as_str()),
             Self::Bulk { what } => format!("bulk:{}", what.as_str()),
+            Self::Delivery { why } => format!("delivery:{}", why.as_str()),
             Self::Vendor { text } => format!("vendor:{}", text.replace(' ', "\u{a0}")),
         }
     }
@@ -211,6 +215,9 @@ impl RowReason {
                 .into_iter()
                 .find(|w| w.as_str() == what)
                 .map(Self::bulk),
+            Some(("delivery", why)) => {
+                DeliveryFailure::parse(why).map(|why| Self::Delivery { why })
+            }
             Some(("vendor", text)) => Some(Self::Vendor {
                 text: text.replace('\u{a0}', " "),
             }),
@@ -813,8 +820,11 @@ mod reason_tests {
             RowReason::rule("values.name", RuleCode::Required),
             RowReason::error(ErrorCode::RateLimited),
             RowReason::bulk(BulkReason::AppStopped),
+            RowReason::Delivery {
+                why: DeliveryFailure::NotTruecallerUser,
+            },
             RowReason::Vendor {
-                text: "receiver is not a Truecaller user".into(),
+                text: "quota exceeded for this label".into(),
             },
         ];
         let column = encode_reasons(&reasons);

@@ -5,15 +5,21 @@ import { exportLabels, reasonsText } from './reasons';
 describe('row reasons', () => {
   it('puts every kind of reason in the operator language', () => {
     setLanguage('es');
-    const text = reasonsText([
-      { kind: 'rule', field: 'phone_number', rule: 'not_a_phone' },
-      { kind: 'bulk', what: 'duplicate_in_file' },
-      { kind: 'error', code: 'rate_limited' },
-      { kind: 'vendor', text: 'receiver is not a Truecaller user' }
-    ]);
-    expect(text).not.toMatch(/not_a_phone|duplicate_in_file|rate_limited|phone_number/);
-    expect(text).toContain('receiver is not a Truecaller user');
-    expect(text.split(' · ')).toHaveLength(4);
+    const text = reasonsText(
+      [
+        { kind: 'rule', field: 'phone_number', rule: 'not_a_phone' },
+        { kind: 'bulk', what: 'duplicate_in_file' },
+        { kind: 'error', code: 'rate_limited' },
+        { kind: 'delivery', why: 'not_truecaller_user' },
+        { kind: 'vendor', text: 'quota exceeded for this label' }
+      ],
+      'truecaller'
+    );
+    expect(text).not.toMatch(/not_a_phone|duplicate_in_file|rate_limited|phone_number|not_truecaller_user/);
+    expect(text).toContain('no usa Truecaller');
+    // Words without a translation are said as Truecaller's, not passed off as ours.
+    expect(text).toContain('Respuesta de Truecaller (en sus palabras, sin traducir): «quota exceeded for this label»');
+    expect(text.split(' · ')).toHaveLength(5);
   });
 
   it('gives the export words for the engine reasons even when no row showed them', () => {

@@ -3,6 +3,7 @@
 // vendor's own words.
 import type { BulkReason } from '../bindings/BulkReason';
 import type { BulkRowState } from '../bindings/BulkRowState';
+import type { DeliveryFailure } from '../bindings/DeliveryFailure';
 import type { ExportLabels } from '../bindings/ExportLabels';
 import type { RowReason } from '../bindings/RowReason';
 import { errorText, ruleText } from '../errors';
@@ -19,6 +20,20 @@ const BULK_REASONS: Record<BulkReason, MessageKey> = {
   opted_out: 'bulk.reason_opted_out',
   erased: 'bulk.reason_erased'
 };
+
+/** Every cause Truecaller gives for a record it could not deliver has words here. */
+const DELIVERY: Record<DeliveryFailure, MessageKey> = {
+  invalid_input: 'bulk.delivery.invalid_input',
+  not_truecaller_user: 'bulk.delivery.not_truecaller_user',
+  os_not_supported: 'bulk.delivery.os_not_supported',
+  app_version_not_supported: 'bulk.delivery.app_version_not_supported',
+  push_failed: 'bulk.delivery.push_failed'
+};
+
+/** Who answered a row of this kind of list. */
+function vendorOf(kind: string): string {
+  return kind === 'truecaller' ? 'Truecaller' : 'Truora';
+}
 
 /** Words a kind of list says its own way (`bulk.checks.row_done`), else the common ones. */
 export function kindText(kind: string, key: string, params: Record<string, string | number> = {}): string {
@@ -61,8 +76,11 @@ export function reasonText(r: RowReason, kind = ''): string {
       const own = `bulk.${kind}.reason_${r.what}`;
       return hasKey(own) ? t(own) : t(BULK_REASONS[r.what]);
     }
+    case 'delivery':
+      return t(DELIVERY[r.why]);
     case 'vendor':
-      return r.text;
+      // Words OpsDesk has no translation for: said as the vendor's, not as ours.
+      return t('bulk.vendor_words', { vendor: vendorOf(kind), text: r.text });
   }
 }
 
@@ -83,7 +101,9 @@ export function exportLabels(reasons: RowReason[], kind = ''): ExportLabels {
   const states: { [key in BulkRowState]?: string } = {};
   for (const s of ROW_STATES) states[s] = kindText(kind, `row_${s}`);
   const seen = new Map<string, RowReason>();
-  for (const r of [...ENGINE_REASONS, ...reasons]) seen.set(JSON.stringify(r), r);
+  // Truecaller's causes too: the export may hold rows the screen never showed.
+  const delivery: RowReason[] = (Object.keys(DELIVERY) as DeliveryFailure[]).map((why) => ({ kind: 'delivery', why }));
+  for (const r of [...ENGINE_REASONS, ...delivery, ...reasons]) seen.set(JSON.stringify(r), r);
   return {
     result: t('bulk.col_result'),
     reason: t('bulk.col_reason'),
