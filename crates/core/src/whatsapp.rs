@@ -8,7 +8,7 @@ use opsdesk_truora::whatsapp::rules::{
     self, validate_send, validate_template, Button, ButtonKind, CleanSend, SendDraft,
     SendableTemplate, TemplateDraft,
 };
-use opsdesk_truora::whatsapp::{Outbound, WireButton};
+use opsdesk_truora::whatsapp::{rejection::RejectionCode, Outbound, WireButton};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -66,7 +66,10 @@ pub struct TemplateView {
     pub language: Option<String>,
     pub template_type: Option<String>,
     pub is_notification: bool,
+    /// Truora's words on a rejection, as they came (English).
     pub failure_reason: Option<String>,
+    /// Meta's reason for the rejection, when the words start with one: what the screens say.
+    pub failure_code: Option<RejectionCode>,
     pub header: String,
     pub body: String,
     pub footer: String,
@@ -128,6 +131,10 @@ fn view_of(o: &Outbound, line: &str, checked_at_ms: i64) -> TemplateView {
         template_type: o.template_type.clone(),
         is_notification: o.is_notification,
         failure_reason: o.failure_reason.clone(),
+        failure_code: o
+            .failure_reason
+            .as_deref()
+            .and_then(RejectionCode::from_reason),
         header: o.header_text.clone().unwrap_or_default(),
         body,
         footer: o.footer_text.clone().unwrap_or_default(),
@@ -387,10 +394,12 @@ impl App {
                     t.quality.as_deref().unwrap_or("PENDING"),
                     "",
                 )),
-                t.failure_reason
-                    .clone()
-                    .map(Cell::Text)
-                    .unwrap_or(Cell::Empty),
+                // Meta's reason in the user's words; words without a known code as they came.
+                match (t.failure_code, &t.failure_reason) {
+                    (Some(c), _) => Cell::Text(word("wa.rejection.", c.as_str(), "")),
+                    (None, Some(r)) => Cell::Text(r.clone()),
+                    (None, None) => Cell::Empty,
+                },
                 Cell::Text(t.body.clone()),
                 Cell::Date(t.checked_at_ms),
                 Cell::Text(t.outbound_id.clone()),

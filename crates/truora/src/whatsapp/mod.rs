@@ -5,6 +5,7 @@
 //!   models `buttons` as an array of objects and `var` as a nested object (catalogue §4.3, §8.1).
 //! - [`paths`]: update and delete use the REST shape of the confirmed paths (catalogue W4/W5 [I]).
 
+pub mod rejection;
 pub mod rules;
 
 use crate::TruoraClient;

@@ -796,6 +796,19 @@ export const en = {
   'wa.preview_more': 'See all options',
   'wa.back': 'All templates',
   'wa.reason': 'Reason given by WhatsApp',
+  'wa.rejection.ABUSIVE_CONTENT':
+    'Meta found the content abusive or against its policies. Write it again without threatening or offensive words.',
+  'wa.rejection.INCORRECT_CATEGORY':
+    'The category does not fit the message (for example, an offer sent as Utility). Create it again with the right category.',
+  'wa.rejection.CATEGORY_NOT_AVAILABLE':
+    'This category cannot be used with this WhatsApp line. Choose another category.',
+  'wa.rejection.INVALID_FORMAT':
+    'Something in the text is not allowed: shortened links (bit.ly…), variables written wrongly or unusual formatting. Fix the text and create it again.',
+  'wa.rejection.PROMOTIONAL': 'The message promotes or sells something, so it must be in the Marketing category.',
+  'wa.rejection.SCAM': 'Meta considered the message a possible scam. Make clear who sends it and why.',
+  'wa.rejection.TAG_CONTENT_MISMATCH':
+    'The text does not match the category or the buttons chosen. Create it again so they agree.',
+  'wa.vendor_words': "In Truora's words (not translated)",
   'wa.variables': 'Values to fill in when sending',
   'wa.none': 'None',
   'wa.send_this': 'Send to one person',
@@ -1286,6 +1299,14 @@ export const en = {
   'rule.document_too_short': 'This ID number is too short.',
   'bulk.reason_opted_out': 'Asked not to be contacted.',
   'bulk.reason_erased': "The person's data was erased at their request.",
+  'bulk.delivery.invalid_input':
+    'Truecaller refused the record: the call reason has characters it does not take, or a value is malformed.',
+  'bulk.delivery.not_truecaller_user': 'This person does not use Truecaller, so the caller ID cannot be shown.',
+  'bulk.delivery.os_not_supported':
+    "This person's phone is not an Android phone: the call reason shows on Android only.",
+  'bulk.delivery.app_version_not_supported': "This person's Truecaller app is too old to show the call reason.",
+  'bulk.delivery.push_failed': 'The phone could not be reached (off, offline or in airplane mode).',
+  'bulk.vendor_words': '{vendor} said (in its own words): “{text}”',
   'people.export.sheet.checks': 'Checks',
   'people.export.sheet.processes': 'Identity',
   'people.export.sheet.sends': 'WhatsApp',

@@ -812,6 +812,19 @@ export const es: Record<MessageKey, string> = {
   'wa.preview_more': 'Ver todas las opciones',
   'wa.back': 'Todas las plantillas',
   'wa.reason': 'Motivo indicado por WhatsApp',
+  'wa.rejection.ABUSIVE_CONTENT':
+    'Meta consideró el contenido ofensivo o contrario a sus normas. Escríbalo de nuevo sin palabras amenazantes u ofensivas.',
+  'wa.rejection.INCORRECT_CATEGORY':
+    'La categoría no corresponde al mensaje (por ejemplo, una oferta enviada como Servicio). Créelo de nuevo con la categoría correcta.',
+  'wa.rejection.CATEGORY_NOT_AVAILABLE':
+    'Esta categoría no se puede usar con esta línea de WhatsApp. Elija otra categoría.',
+  'wa.rejection.INVALID_FORMAT':
+    'Hay algo en el texto que no se permite: enlaces acortados (bit.ly…), variables mal escritas o un formato inusual. Corrija el texto y créelo de nuevo.',
+  'wa.rejection.PROMOTIONAL': 'El mensaje promociona o vende algo, así que debe ir en la categoría Marketing.',
+  'wa.rejection.SCAM': 'Meta consideró el mensaje una posible estafa. Deje claro quién lo envía y por qué.',
+  'wa.rejection.TAG_CONTENT_MISMATCH':
+    'El texto no corresponde a la categoría o a los botones elegidos. Créelo de nuevo de forma que coincidan.',
+  'wa.vendor_words': 'En palabras de Truora (sin traducir)',
   'wa.variables': 'Valores a completar al enviar',
   'wa.none': 'Ninguno',
   'wa.send_this': 'Enviar a una persona',
@@ -1309,6 +1322,16 @@ export const es: Record<MessageKey, string> = {
   'rule.document_too_short': 'Este número de documento es muy corto.',
   'bulk.reason_opted_out': 'Pidió que no lo contacten.',
   'bulk.reason_erased': 'Los datos de la persona se borraron a su pedido.',
+  'bulk.delivery.invalid_input':
+    'Truecaller rechazó el registro: el motivo de la llamada tiene caracteres que no acepta o un dato está mal formado.',
+  'bulk.delivery.not_truecaller_user':
+    'Esta persona no usa Truecaller, así que no se puede mostrar el identificador de llamada.',
+  'bulk.delivery.os_not_supported':
+    'El teléfono de esta persona no es Android: el motivo de la llamada solo se muestra en Android.',
+  'bulk.delivery.app_version_not_supported':
+    'La aplicación de Truecaller de esta persona es demasiado antigua para mostrar el motivo de la llamada.',
+  'bulk.delivery.push_failed': 'No se pudo llegar al teléfono (apagado, sin conexión o en modo avión).',
+  'bulk.vendor_words': 'Respuesta de {vendor} (en sus palabras, sin traducir): «{text}»',
   'people.export.sheet.checks': 'Estudios',
   'people.export.sheet.processes': 'Identidad',
   'people.export.sheet.sends': 'WhatsApp',

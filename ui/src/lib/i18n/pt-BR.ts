@@ -811,6 +811,19 @@ export const ptBR: Record<MessageKey, string> = {
   'wa.preview_more': 'Ver todas as opções',
   'wa.back': 'Todos os modelos',
   'wa.reason': 'Motivo informado pelo WhatsApp',
+  'wa.rejection.ABUSIVE_CONTENT':
+    'A Meta considerou o conteúdo ofensivo ou contrário às suas regras. Escreva de novo sem palavras ameaçadoras ou ofensivas.',
+  'wa.rejection.INCORRECT_CATEGORY':
+    'A categoria não corresponde à mensagem (por exemplo, uma oferta enviada como Utilidade). Crie de novo com a categoria certa.',
+  'wa.rejection.CATEGORY_NOT_AVAILABLE':
+    'Esta categoria não pode ser usada com esta linha de WhatsApp. Escolha outra categoria.',
+  'wa.rejection.INVALID_FORMAT':
+    'Há algo no texto que não é permitido: links encurtados (bit.ly…), variáveis escritas errado ou formatação incomum. Corrija o texto e crie de novo.',
+  'wa.rejection.PROMOTIONAL': 'A mensagem promove ou vende algo, então deve ficar na categoria Marketing.',
+  'wa.rejection.SCAM': 'A Meta considerou a mensagem um possível golpe. Deixe claro quem envia e por quê.',
+  'wa.rejection.TAG_CONTENT_MISMATCH':
+    'O texto não corresponde à categoria ou aos botões escolhidos. Crie de novo para que combinem.',
+  'wa.vendor_words': 'Nas palavras da Truora (sem tradução)',
   'wa.variables': 'Valores a preencher no envio',
   'wa.none': 'Nenhum',
   'wa.send_this': 'Enviar para uma pessoa',
@@ -1305,6 +1318,15 @@ export const ptBR: Record<MessageKey, string> = {
   'rule.document_too_short': 'Este número de documento é curto demais.',
   'bulk.reason_opted_out': 'Pediu para não ser contatado.',
   'bulk.reason_erased': 'Os dados da pessoa foram apagados a pedido dela.',
+  'bulk.delivery.invalid_input':
+    'O Truecaller recusou o registro: o motivo da chamada tem caracteres que ele não aceita ou um dado está malformado.',
+  'bulk.delivery.not_truecaller_user':
+    'Esta pessoa não usa o Truecaller, então a identificação da chamada não pode ser mostrada.',
+  'bulk.delivery.os_not_supported': 'O celular desta pessoa não é Android: o motivo da chamada só aparece no Android.',
+  'bulk.delivery.app_version_not_supported':
+    'O aplicativo Truecaller desta pessoa é antigo demais para mostrar o motivo da chamada.',
+  'bulk.delivery.push_failed': 'Não foi possível alcançar o celular (desligado, sem conexão ou em modo avião).',
+  'bulk.vendor_words': 'Resposta do {vendor} (nas palavras dele, sem tradução): “{text}”',
   'people.export.sheet.checks': 'Consultas',
   'people.export.sheet.processes': 'Identidade',
   'people.export.sheet.sends': 'WhatsApp',

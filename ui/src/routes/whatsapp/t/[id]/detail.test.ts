@@ -22,6 +22,7 @@ const view = (name: string): TemplateView => ({
   template_type: 'TEXT',
   is_notification: true,
   failure_reason: null,
+  failure_code: null,
   header: '',
   body: 'Hola',
   footer: '',
@@ -70,5 +71,34 @@ describe('template detail', () => {
     render(Page);
     expect((await screen.findByRole('alert')).textContent).toBe(t('error.not_found'));
     expect(screen.queryByText(t('app.loading'))).toBeNull();
+  });
+
+  it("says Meta's rejection in the user's language, and unknown words as Truora's", async () => {
+    setLanguage('es');
+    const rejected = (reason: string, code: TemplateView['failure_code']): TemplateView => ({
+      ...view('promo'),
+      status: 'rejected',
+      failure_reason: reason,
+      failure_code: code
+    });
+    setBackend({
+      ...backend(),
+      whatsappTemplate: async () => rejected('INVALID_FORMAT: shortened links are not allowed', 'INVALID_FORMAT'),
+      onChanged: async () => () => {}
+    } as Backend);
+    const { unmount } = render(Page);
+    const shown = (await screen.findByTestId('wa-failure-reason')).textContent ?? '';
+    expect(shown).toContain('enlaces acortados');
+    expect(shown).not.toContain('INVALID_FORMAT');
+    unmount();
+    setBackend({
+      ...backend(),
+      whatsappTemplate: async () => rejected('Rejected by the reviewer', null),
+      onChanged: async () => () => {}
+    } as Backend);
+    render(Page);
+    expect((await screen.findByTestId('wa-failure-reason')).textContent).toContain(
+      'En palabras de Truora (sin traducir): “Rejected by the reviewer”'
+    );
   });
 });
