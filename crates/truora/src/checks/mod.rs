@@ -5,6 +5,19 @@ pub mod config;
 pub mod config_rules;
 pub mod rules;
 
+/// A check's statuses, and those of each database inside it (catalogue §2.2: `not_started`,
+/// `in_progress`, `delayed`, `completed`, `error`; a database may also be `skipped` or
+/// `expired`). The screens have words for each; one not listed here is shown as it came.
+pub const STATUSES: &[&str] = &[
+    "not_started",
+    "in_progress",
+    "delayed",
+    "completed",
+    "error",
+    "skipped",
+    "expired",
+];
+
 use crate::TruoraClient;
 use opsdesk_http::{download_file, join_url, ApiError, DownloadOptions, DownloadProgress};
 use serde::{Deserialize, Serialize};
