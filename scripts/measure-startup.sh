@@ -40,8 +40,8 @@ measure() {
     pss=$(pss_kb "$pid")
     kill "$pid"
     wait "$pid" 2>/dev/null || true
-    # Where OpsDesk's time went (page load, its script, the status call, the paint).
-    grep -rhos "first screen shown.*" "$dir/logs" | sed 's/^/  /' || true
+    # Where the time went (page load, the script, OpsDesk's status call, the paint).
+    grep -rhos "first screen shown.*" "$dir/logs" "$dir/out.txt" | sort -u | sed 's/^/  /' || true
     rm -rf "$dir"
     printf '%-8s run %d: window %4d ms, ready %4d ms, PSS %4d MB\n' "$name" "$i" "$win" "$ready" $((pss / 1024))
   done
