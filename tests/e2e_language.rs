@@ -6,31 +6,7 @@
 
 mod support;
 
-use support::{open_app, Window};
-
-const SCREENS: &[&str] = &[
-    "/",
-    "/checks",
-    "/checks/new",
-    "/checks/bulk",
-    "/checks/continuous",
-    "/checks/types",
-    "/checks/account",
-    "/whatsapp",
-    "/whatsapp/new",
-    "/whatsapp/send",
-    "/whatsapp/bulk",
-    "/whatsapp/inbound",
-    "/identity",
-    "/truecaller",
-    "/truecaller/bulk",
-    "/truecaller/labels",
-    "/truecaller/numbers",
-    "/truecaller/callbacks",
-    "/people",
-    "/activity",
-    "/settings",
-];
+use support::{open_app, Window, DETAILS, SCREENS};
 
 /// `'key': 'text'` pairs of a bundle, as prettier writes them (the text may be on the next line).
 fn bundle(src: &str) -> Vec<(String, String)> {
@@ -113,28 +89,6 @@ async fn words_on_screen(w: &Window) -> String {
     v.as_str().unwrap_or_default().to_string()
 }
 
-/// Opens a screen the way a bookmark or a reload would, and waits until it is drawn and has
-/// stopped loading.
-async fn open_screen(w: &Window, path: &str) {
-    let mut url = w.client.current_url().await.unwrap();
-    url.set_path(path);
-    // WebDriver's navigation returns once the new page has loaded.
-    w.client.goto(url.as_str()).await.unwrap();
-    w.wait_for("main h1").await;
-    w.client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             const settled = () => !document.querySelector('[aria-busy=true]');
-             const tick = () => settled()
-               ? requestAnimationFrame(() => requestAnimationFrame(() => done(true)))
-               : setTimeout(tick, 50);
-             tick();",
-            vec![],
-        )
-        .await
-        .unwrap();
-}
-
 async fn no_english_in(lang: &str, bundle_src: &str, first_word: &str) {
     let leftovers = english_leftovers(bundle_src);
     let profile = tempfile::tempdir().unwrap();
@@ -154,7 +108,7 @@ async fn no_english_in(lang: &str, bundle_src: &str, first_word: &str) {
         .await;
     let mut found = Vec::new();
     for path in SCREENS {
-        open_screen(&w, path).await;
+        w.open_screen(path).await;
         let words = words_on_screen(&w).await;
         // The screen is drawn, in the language chosen (the sidebar says it on every screen).
         assert!(
@@ -169,29 +123,15 @@ async fn no_english_in(lang: &str, bundle_src: &str, first_word: &str) {
         w.screenshot(&format!("lang-{lang}{}", path.replace('/', "-")))
             .await;
     }
-    // Detail pages: identity processes of every outcome and templates of every status that the
-    // practice account holds.
-    for (list, prefix, how_many) in [
-        ("/identity", "/identity/", 6),
-        ("/whatsapp", "/whatsapp/t/", 6),
-    ] {
-        open_screen(&w, list).await;
-        let hrefs = w
-            .client
-            .execute(
-                "return [...document.querySelectorAll(`main a[href^='${arguments[0]}']`)]
-                   .map(a => a.getAttribute('href')).slice(0, arguments[1]);",
-                vec![prefix.into(), how_many.into()],
-            )
-            .await
-            .unwrap();
-        let hrefs: Vec<String> = serde_json::from_value(hrefs).unwrap();
+    // Item pages, reached from their lists.
+    for (list, prefix, how_many) in DETAILS {
+        let hrefs = w.detail_links(list, prefix, how_many).await;
         assert!(
             hrefs.len() >= 3,
             "{list} lists its practice items: {hrefs:?}"
         );
         for href in hrefs {
-            open_screen(&w, &href).await;
+            w.open_screen(&href).await;
             let words = words_on_screen(&w).await;
             assert!(
                 words.contains(first_word),

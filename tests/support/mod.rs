@@ -124,6 +124,43 @@ impl Window {
 }
 
 impl Window {
+    /// Opens a screen the way a bookmark or a reload would, and waits until it is drawn and has
+    /// stopped loading.
+    pub async fn open_screen(&self, path: &str) {
+        let mut url = self.client.current_url().await.unwrap();
+        url.set_path(path);
+        // WebDriver's navigation returns once the new page has loaded.
+        self.client.goto(url.as_str()).await.unwrap();
+        self.wait_for("main h1").await;
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 const settled = () => !document.querySelector('[aria-busy=true]');
+                 const tick = () => settled()
+                   ? requestAnimationFrame(() => requestAnimationFrame(() => done(true)))
+                   : setTimeout(tick, 50);
+                 tick();",
+                vec![],
+            )
+            .await
+            .unwrap();
+    }
+
+    /// The first `n` links of a list screen that open one of its items (`/identity/<id>`).
+    pub async fn detail_links(&self, list: &str, prefix: &str, n: usize) -> Vec<String> {
+        self.open_screen(list).await;
+        let hrefs = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll(`main a[href^='${arguments[0]}']`)]
+                   .map(a => a.getAttribute('href')).slice(0, arguments[1]);",
+                vec![prefix.into(), n.into()],
+            )
+            .await
+            .unwrap();
+        serde_json::from_value(hrefs).unwrap()
+    }
+
     /// Saves what the window shows as `<name>.png` when `OPSDESK_SCREENSHOTS` names a folder
     /// (for people reviewing a change); does nothing otherwise.
     pub async fn screenshot(&self, name: &str) {
@@ -217,3 +254,35 @@ impl Window {
         }
     }
 }
+
+/// Every screen a clerk reaches from the sidebar and its tabs.
+pub const SCREENS: &[&str] = &[
+    "/",
+    "/checks",
+    "/checks/new",
+    "/checks/bulk",
+    "/checks/continuous",
+    "/checks/types",
+    "/checks/account",
+    "/whatsapp",
+    "/whatsapp/new",
+    "/whatsapp/send",
+    "/whatsapp/bulk",
+    "/whatsapp/inbound",
+    "/identity",
+    "/truecaller",
+    "/truecaller/bulk",
+    "/truecaller/labels",
+    "/truecaller/numbers",
+    "/truecaller/callbacks",
+    "/people",
+    "/activity",
+    "/settings",
+];
+
+/// Item pages reached from a list, with how many to open: identity processes of every outcome
+/// and templates of every status that the practice account holds.
+pub const DETAILS: [(&str, &str, usize); 2] = [
+    ("/identity", "/identity/", 6),
+    ("/whatsapp", "/whatsapp/t/", 6),
+];
