@@ -925,6 +925,26 @@ impl App {
         .await
     }
 
+    /// A link by WhatsApp goes with one of the account's approved templates, chosen from those
+    /// OpsDesk brought in: an ID it has never seen (a name typed by mistake, a template of
+    /// another account) is refused at the field before anything is sent.
+    fn known_approved_template(&self, outbound_id: &str) -> Result<(), AppError> {
+        match self.whatsapp_template(outbound_id) {
+            Ok(t) if t.status == crate::whatsapp::TemplateStatus::Approved => Ok(()),
+            Ok(_) => Err(AppError::validation(
+                "outbound_id",
+                RuleCode::WaNotApproved,
+                "only approved templates can be sent",
+            )),
+            Err(e) if e.code == crate::ErrorCode::NotFound => Err(AppError::validation(
+                "outbound_id",
+                RuleCode::UnknownTemplate,
+                "choose one of the templates brought in from WhatsApp",
+            )),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Creates the person's link or asks Truora to send it. Validation problems come back
     /// all at once as `Err(list)`.
     #[tracing::instrument(skip(self, form), fields(delivery = ?form.delivery))]
@@ -932,6 +952,10 @@ impl App {
         let errs = validate_link_form(form);
         if !errs.is_empty() {
             return Err(errs);
+        }
+        if form.delivery == LinkDelivery::Whatsapp {
+            self.known_approved_template(form.outbound_id.trim())
+                .map_err(|e| vec![e])?;
         }
         let phone = link_phone(form);
         // A link by WhatsApp or SMS is a message: the do-not-contact list applies.

@@ -291,7 +291,19 @@ async fn sending_a_link_reports_every_invalid_field_and_records_activity() {
     let fields: Vec<_> = errs.iter().map(|e| e.field.clone().unwrap()).collect();
     assert_eq!(fields, ["phone", "outbound_id"]);
     form.phone = "+52 55 1234 5678".into();
-    form.outbound_id = "OTB0001".into();
+    // A template ID OpsDesk has never seen (a name typed by mistake) is refused at its field.
+    form.outbound_id = "Promo Diciembre!".into();
+    let errs = app.identity_send_link(&form).await.unwrap_err();
+    assert_eq!(errs[0].field.as_deref(), Some("outbound_id"));
+    assert_eq!(errs[0].rule, Some(opsdesk_http::RuleCode::UnknownTemplate));
+    // One brought in from WhatsApp goes.
+    let line = app.whatsapp_lines().unwrap()[0].clone();
+    let approved = app.whatsapp_refresh(&line).await.unwrap();
+    let approved = approved
+        .iter()
+        .find(|t| t.status == opsdesk_core::whatsapp::TemplateStatus::Approved)
+        .unwrap();
+    form.outbound_id = approved.outbound_id.clone();
     // The template's variables: each needs a value, and they travel with the link.
     form.variables = vec![opsdesk_core::identity::TemplateValue {
         name: "nombre".into(),

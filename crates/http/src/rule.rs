@@ -102,6 +102,7 @@ rule_codes! {
     TooLong128 = "too_long_128",
     TypeNameChars = "type_name_chars",
     UnknownDataset = "unknown_dataset",
+    UnknownTemplate = "unknown_template",
     UnsafeCharacters = "unsafe_characters",
     UnsafeFile = "unsafe_file",
     WaAlreadySent = "wa_already_sent",

@@ -899,6 +899,8 @@ export const en = {
   'rule.wa_sample_required': 'Give an example value.',
   'rule.wa_code_too_long': 'The code has at most {limit_code} characters.',
   'rule.wa_not_approved': 'This template is not approved, so it cannot be sent.',
+  'rule.unknown_template':
+    'OpsDesk does not know this template. Bring your templates in (WhatsApp › Templates › Refresh from Truora) and choose it from the list.',
   'rule.wa_flow_required': 'This template starts a flow: give the flow ID (IPF…).',
   'rule.wa_opt_in_required': 'Tick this box: WhatsApp only allows messages to people who agreed.',
   'rule.wa_already_sent': 'This person already received this template in the last {limit_repeatHours} hours.',

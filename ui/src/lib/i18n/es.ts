@@ -916,6 +916,8 @@ export const es: Record<MessageKey, string> = {
   'rule.wa_sample_required': 'Indique un valor de ejemplo.',
   'rule.wa_code_too_long': 'El código tiene máximo {limit_code} caracteres.',
   'rule.wa_not_approved': 'Esta plantilla no está aprobada y no se puede enviar.',
+  'rule.unknown_template':
+    'OpsDesk no conoce esta plantilla. Traiga sus plantillas (WhatsApp › Plantillas › Actualizar desde Truora) y elíjala de la lista.',
   'rule.wa_flow_required': 'Esta plantilla inicia un flujo: indique el ID del flujo (IPF…).',
   'rule.wa_opt_in_required': 'Marque esta casilla: WhatsApp solo permite mensajes a personas que aceptaron.',
   'rule.wa_already_sent': 'Esta persona ya recibió esta plantilla en las últimas {limit_repeatHours} horas.',

@@ -915,6 +915,8 @@ export const ptBR: Record<MessageKey, string> = {
   'rule.wa_sample_required': 'Informe um valor de exemplo.',
   'rule.wa_code_too_long': 'O código tem no máximo {limit_code} caracteres.',
   'rule.wa_not_approved': 'Este modelo não está aprovado e não pode ser enviado.',
+  'rule.unknown_template':
+    'O OpsDesk não conhece este modelo. Traga seus modelos (WhatsApp › Modelos › Atualizar do Truora) e escolha-o na lista.',
   'rule.wa_flow_required': 'Este modelo inicia um fluxo: informe o ID do fluxo (IPF…).',
   'rule.wa_opt_in_required': 'Marque esta caixa: o WhatsApp só permite mensagens para quem aceitou.',
   'rule.wa_already_sent': 'Esta pessoa já recebeu este modelo nas últimas {limit_repeatHours} horas.',
