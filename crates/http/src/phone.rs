@@ -2,16 +2,24 @@
 //! cleans and checks numbers here, so `+57 300 123 4567`, `(300) 123-4567` with country +57 and
 //! `573001234567` are the same person everywhere (the repeat guard, the opt-out list, search).
 //!
-//! Numbers are checked against the length of national numbers in the countries OpsDesk's users
-//! work with (a 5-digit "Colombian mobile" is refused); elsewhere only E.164's limits apply.
+//! Whether a number exists is libphonenumber's call (its metadata, through the `phonenumber`
+//! crate): a number is accepted only when it is valid for its country's numbering plan, so a
+//! 5-digit "Colombian mobile" or a Brazilian landline starting with 1 is refused, in every
+//! country, not only in those OpsDesk's users work with. What is done here is reading what
+//! people type: separators, `00` and `+`, a country code repeated in the number, and the
+//! prefixes dialled at home (the trunk `0`; after +52, Mexico's retired `1`, `044` and `045`).
 
 use crate::RuleCode;
+use phonenumber::metadata::DATABASE;
+use phonenumber::Type;
 
 /// A number split into its country code and national number, digits only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Phone {
     pub country_code: String,
     pub national: String,
+    /// Whether the plan says the number may be a mobile line (see [`Phone::can_be_mobile`]).
+    mobile: bool,
 }
 
 impl Phone {
@@ -23,24 +31,17 @@ impl Phone {
     pub fn digits(&self) -> String {
         format!("{}{}", self.country_code, self.national)
     }
+
+    /// Whether the number can be a mobile line: WhatsApp and Truecaller's caller ID reach
+    /// phones, not landlines. Where the plan does not tell mobiles from landlines (Mexico, the
+    /// US, Chile's new numbers) the number counts as a possible mobile.
+    pub fn can_be_mobile(&self) -> bool {
+        self.mobile
+    }
 }
 
-/// National number lengths by country code, for the countries the product serves (numbering
-/// plans of each regulator). Mobile and landline lengths both count: a line may be either.
-const PLANS: &[(&str, &[usize])] = &[
-    ("1", &[10]),      // US, Canada
-    ("51", &[8, 9]),   // Peru: Lima landlines 8, mobiles 9
-    ("52", &[10]),     // Mexico
-    ("54", &[10, 11]), // Argentina: mobiles carry a 9 before the area code
-    ("55", &[10, 11]), // Brazil: landlines 10, mobiles 11
-    ("56", &[9]),      // Chile
-    ("57", &[10]),     // Colombia (mobiles 3xx, landlines 60x since 2021)
-    ("91", &[10]),     // India
-    ("506", &[8]),     // Costa Rica
-    ("593", &[8, 9]),  // Ecuador: landlines 8, mobiles 9
-];
-
-/// The calling code of a country (ISO 3166 alpha-2), for the countries in [`PLANS`].
+/// The calling code of a country (ISO 3166 alpha-2), for the countries OpsDesk's forms offer
+/// (a test checks each against libphonenumber's metadata).
 pub fn calling_code(iso: &str) -> Option<&'static str> {
     Some(match iso.trim().to_ascii_uppercase().as_str() {
         "US" | "CA" => "1",
@@ -55,10 +56,6 @@ pub fn calling_code(iso: &str) -> Option<&'static str> {
         "EC" => "593",
         _ => return None,
     })
-}
-
-fn plan(cc: &str) -> Option<&'static [usize]> {
-    PLANS.iter().find(|(c, _)| *c == cc).map(|(_, l)| *l)
 }
 
 /// What people put between digits: spaces (also non-breaking ones, from spreadsheets), dashes,
@@ -83,38 +80,87 @@ fn compact(raw: &str) -> Option<(bool, String)> {
     (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some((plus, digits))
 }
 
-/// A national number as people write it at home, turned into the form dialled from abroad: the
-/// trunk `0` (India, Brazil, Peru, Argentina, Ecuador…) and, after +52, Mexico's retired `1` and
-/// `044`/`045` mobile prefixes are dropped when what is left fits the country's plan.
-fn national_form<'a>(cc: &str, n: &'a str) -> &'a str {
-    let fits = |s: &str| !s.starts_with('0') && plan(cc).is_some_and(|l| l.contains(&s.len()));
-    if fits(n) {
-        return n;
+/// The kind of line `+cc national` is by libphonenumber's metadata, when the number is in use
+/// (`None` otherwise). The digits are already clean (see [`compact`]), so the metadata is read
+/// directly, the way libphonenumber's own validator does after parsing: parsing again would
+/// double the cost of a 100,000-row list (`benches/bulk.rs`).
+fn lookup(cc: &str, national: &str) -> Option<Type> {
+    if national.is_empty() || cc.is_empty() || cc.len() + national.len() > 15 {
+        return None;
     }
-    let prefixes: &[&str] = if cc == "52" {
+    let code: u16 = cc.parse().ok()?;
+    let regions = DATABASE.by_code(&code)?;
+    // Most codes have one region. Shared ones (+1, +7, +44…) go to the region whose leading
+    // digits start the number, else the first whose plan has it (libphonenumber's order).
+    let meta = match regions.as_slice() {
+        [one] => *one,
+        many => *many.iter().find(|m| match m.leading_digits() {
+            Some(lead) => lead.find(national).is_some_and(|f| f.start() == 0),
+            None => kind_in(m, national) != Type::Unknown,
+        })?,
+    };
+    match kind_in(meta, national) {
+        Type::Unknown => None,
+        kind => Some(kind),
+    }
+}
+
+/// libphonenumber's classification of a national number in one region's plan.
+fn kind_in(meta: &phonenumber::Metadata, n: &str) -> Type {
+    let d = meta.descriptors();
+    let is = |desc: Option<&phonenumber::metadata::Descriptor>| desc.is_some_and(|x| x.is_match(n));
+    if !d.general().is_match(n) {
+        return Type::Unknown;
+    }
+    for (desc, kind) in [
+        (d.premium_rate(), Type::PremiumRate),
+        (d.toll_free(), Type::TollFree),
+        (d.shared_cost(), Type::SharedCost),
+        (d.voip(), Type::Voip),
+        (d.personal_number(), Type::PersonalNumber),
+        (d.pager(), Type::Pager),
+        (d.uan(), Type::Uan),
+        (d.voicemail(), Type::Voicemail),
+    ] {
+        if is(desc) {
+            return kind;
+        }
+    }
+    let same_pattern = d.fixed_line().map(|x| x.national_number().as_str())
+        == d.mobile().map(|x| x.national_number().as_str());
+    match (is(d.fixed_line()), is(d.mobile())) {
+        (true, true) => Type::FixedLineOrMobile,
+        (true, false) if same_pattern => Type::FixedLineOrMobile,
+        (true, false) => Type::FixedLine,
+        (false, true) => Type::Mobile,
+        (false, false) => Type::Unknown,
+    }
+}
+
+/// A national number as typed at home, read with the country's code: as typed, else without
+/// the prefixes dialled at home (the trunk `0`; after +52 also `044`, `045` and the retired
+/// mobile `1`).
+fn national(cc: &str, n: &str) -> Option<Phone> {
+    let home: &[&str] = if cc == "52" {
         &["044", "045", "1", "0"]
     } else {
         &["0"]
     };
-    prefixes
-        .iter()
-        .filter_map(|p| n.strip_prefix(p))
-        .find(|r| fits(r))
-        .unwrap_or(n)
-}
-
-fn check_national(cc: &str, national: &str) -> Result<(), RuleCode> {
-    if national.is_empty() {
-        return Err(RuleCode::Required);
-    }
-    let ok = match plan(cc) {
-        Some(lengths) => lengths.contains(&national.len()),
-        None => (4..=14).contains(&national.len()),
-    };
-    if !ok || cc.len() + national.len() > 15 || national.starts_with('0') && plan(cc).is_some() {
-        return Err(RuleCode::NotAPhone);
-    }
-    Ok(())
+    std::iter::once(n)
+        .chain(home.iter().filter_map(|p| n.strip_prefix(p)))
+        .find_map(|candidate| Some((candidate, lookup(cc, candidate)?)))
+        .map(|(candidate, kind)| {
+            Phone {
+                national: candidate.to_string(),
+                country_code: cc.to_string(),
+                // WhatsApp and caller ID reach phones. Where the plan does not tell mobiles
+                // from landlines (Mexico, the US) the number counts as a possible mobile.
+                mobile: matches!(
+                    kind,
+                    Type::Mobile | Type::FixedLineOrMobile | Type::Pager | Type::Voip
+                ),
+            }
+        })
 }
 
 /// A number typed next to a separate country code field (`+57` and `300 123 4567`). A number
@@ -136,27 +182,14 @@ pub fn parse_with_country(country_code: &str, number: &str) -> Result<Phone, Rul
         // The number carries its own country code (`+52 …` in a Colombian list): it wins.
         return parse_international(number);
     }
-    let national = {
-        // A whole number without the "+" (`573001234567`) where the national one is shorter.
-        match digits.strip_prefix(cc.as_str()) {
-            Some(rest)
-                if check_national(&cc, rest).is_ok() && check_national(&cc, &digits).is_err() =>
-            {
-                rest
-            }
-            _ => digits.as_str(),
-        }
-    };
-    let national = national_form(&cc, national);
-    check_national(&cc, national)?;
-    Ok(Phone {
-        country_code: cc,
-        national: national.to_string(),
-    })
+    national(&cc, &digits)
+        // A whole number without the "+" (`573001234567`).
+        .or_else(|| national(&cc, digits.strip_prefix(cc.as_str())?))
+        .ok_or(RuleCode::NotAPhone)
 }
 
 /// A whole international number (`+91 98765 43210`, `919876543210`). Without a `+`, a number
-/// as long as a national one is taken as missing its country code.
+/// as long as a national one (ten digits or fewer) is taken as missing its country code.
 pub fn parse_international(raw: &str) -> Result<Phone, RuleCode> {
     if raw.trim().is_empty() {
         return Err(RuleCode::Required);
@@ -170,47 +203,25 @@ pub fn parse_international(raw: &str) -> Result<Phone, RuleCode> {
             RuleCode::NeedsCountryCode
         });
     }
-    // The country code: the known plans first (longest match), then E.164's 1-3 digits.
-    let known = PLANS
-        .iter()
-        .filter_map(|(cc, _)| {
-            let national = national_form(cc, digits.strip_prefix(cc)?);
-            check_national(cc, national).ok().map(|_| (*cc, national))
-        })
-        .max_by_key(|(cc, _)| cc.len());
-    if let Some((cc, national)) = known {
-        return Ok(Phone {
-            country_code: cc.to_string(),
-            national: national.to_string(),
-        });
-    }
     if !plus && digits.len() <= 10 {
         return Err(RuleCode::NeedsCountryCode);
     }
-    // A number of a country without a plan here: E.164 allows 8 to 15 digits in all. The split
-    // is unknown, so the first digit stands in for the country code (only `e164()` and
-    // `digits()` are used for such numbers).
-    if !(8..=15).contains(&digits.len()) {
-        return Err(RuleCode::NotAPhone);
-    }
-    // Numbers of a planned country that do not fit its plan are refused, not guessed.
-    if PLANS.iter().any(|(cc, _)| digits.starts_with(cc)) {
-        return Err(RuleCode::NotAPhone);
-    }
-    Ok(Phone {
-        country_code: digits[..1].to_string(),
-        national: digits[1..].to_string(),
-    })
+    // Country codes are 1 to 3 digits and none is the start of another.
+    (1..=3.min(digits.len() - 1))
+        .find_map(|len| national(&digits[..len], &digits[len..]))
+        .ok_or(RuleCode::NotAPhone)
 }
 
-/// A number from a list: with its own `+`, or long enough to carry a country code, it stays as
-/// typed; otherwise `default_cc` goes in front (`300 123 4567` with 57 → `+57 300 123 4567`).
+/// A number from a list: with its own `+`, or a whole international number, it stays as typed;
+/// otherwise `default_cc` goes in front (`300 123 4567` with 57 → `+57 300 123 4567`).
 pub fn with_default_country(raw: &str, default_cc: &str) -> String {
     let t = raw.trim();
     let cc = country_code_digits(default_cc);
-    let digits = t.chars().filter(|c| c.is_ascii_digit()).count();
-    let national_len = plan(&cc).map_or(10, |l| l.iter().copied().max().unwrap_or(10));
-    if t.starts_with('+') || cc.is_empty() || digits > national_len {
+    if t.starts_with('+') || cc.is_empty() {
+        return t.to_string();
+    }
+    let digits: String = t.chars().filter(|c| c.is_ascii_digit()).collect();
+    if national(&cc, &digits).is_none() && parse_international(t).is_ok() {
         t.to_string()
     } else {
         format!("+{cc} {t}")
@@ -302,9 +313,17 @@ mod tests {
     }
 
     #[test]
-    fn every_country_with_a_calling_code_has_a_plan() {
-        for iso in ["US", "PE", "MX", "AR", "BR", "CL", "CO", "IN", "CR", "EC"] {
-            assert!(plan(calling_code(iso).unwrap()).is_some(), "{iso}");
+    fn every_calling_code_is_libphonenumbers() {
+        for iso in [
+            "US", "CA", "PE", "MX", "AR", "BR", "CL", "CO", "IN", "CR", "EC",
+        ] {
+            let id: phonenumber::country::Id = iso.parse().unwrap();
+            let meta = phonenumber::metadata::DATABASE.by_id(id.as_ref()).unwrap();
+            assert_eq!(
+                calling_code(iso).unwrap(),
+                meta.country_code().to_string(),
+                "{iso}"
+            );
         }
         assert_eq!(calling_code("VE"), None);
     }
@@ -349,5 +368,58 @@ mod tests {
         );
         assert_eq!(with_default_country("919876543210", "91"), "919876543210");
         assert_eq!(with_default_country("98765 43210", ""), "98765 43210");
+    }
+
+    /// The countries OpsDesk's users work in: numbers as clerks type them, by kind.
+    /// (country, typed, E.164 or None when refused, a possible mobile line)
+    const TABLE: &[(&str, &str, Option<&str>, bool)] = &[
+        ("CO", "300 123 4567", Some("+573001234567"), true),
+        ("CO", "601 555 0100", Some("+576015550100"), false),
+        ("CO", "12345", None, false),
+        ("CO", "300 123 45678", None, false),
+        ("CO", "200 123 4567", None, false),
+        ("MX", "55 1234 5678", Some("+525512345678"), true),
+        ("MX", "044 55 1234 5678", Some("+525512345678"), true),
+        ("MX", "55 1234 567", None, false),
+        ("BR", "(11) 91234-5678", Some("+5511912345678"), true),
+        ("BR", "(11) 3234-5678", Some("+551132345678"), false),
+        ("BR", "(11) 1234-5678", None, false),
+        ("BR", "91234-5678", None, false),
+        ("CL", "9 6123 4567", Some("+56961234567"), true),
+        ("CL", "2 2123 4567", Some("+56221234567"), true),
+        ("CL", "1234 5678", None, false),
+        ("PE", "912 345 678", Some("+51912345678"), true),
+        ("PE", "(01) 456-7890", Some("+5114567890"), false),
+        ("PE", "512 345 678", None, false),
+        ("AR", "9 11 2345-6789", Some("+5491123456789"), true),
+        ("AR", "011 2345-6789", Some("+541123456789"), false),
+        ("AR", "123", None, false),
+        ("EC", "099 123 4567", Some("+593991234567"), true),
+        ("EC", "(02) 212-3456", Some("+59322123456"), false),
+        ("EC", "1234 5678", None, false),
+        ("IN", "98765 43210", Some("+919876543210"), true),
+        ("IN", "098765 43210", Some("+919876543210"), true),
+        ("IN", "98765 4321", None, false),
+        ("US", "(202) 555-0123", Some("+12025550123"), true),
+        ("US", "555 123 4567", None, false),
+        ("US", "123 456 7890", None, false),
+    ];
+
+    #[test]
+    fn numbers_of_the_users_countries_are_read_by_libphonenumbers_plans() {
+        for &(iso, typed, want, mobile) in TABLE {
+            let cc = calling_code(iso).unwrap();
+            let got = parse_with_country(cc, typed);
+            match want {
+                Some(e) => {
+                    let p = got.unwrap_or_else(|r| panic!("{iso} {typed}: {r:?}"));
+                    assert_eq!(p.e164(), e, "{iso} {typed}");
+                    assert_eq!(p.can_be_mobile(), mobile, "{iso} {typed}");
+                    // The same number written whole reads the same.
+                    assert_eq!(parse_international(e), Ok(p), "{iso} {e}");
+                }
+                None => assert_eq!(got, Err(RuleCode::NotAPhone), "{iso} {typed}"),
+            }
+        }
     }
 }

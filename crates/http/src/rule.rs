@@ -74,6 +74,7 @@ rule_codes! {
     NotAFolder = "not_a_folder",
     NotALabel = "not_a_label",
     NotAPhone = "not_a_phone",
+    NotAMobile = "not_a_mobile",
     NotAPlate = "not_a_plate",
     NotAProcessId = "not_a_process_id",
     NotARegion = "not_a_region",

@@ -648,6 +648,11 @@ pub fn validate_send(d: &SendDraft, t: &SendableTemplate) -> Result<CleanSend, V
         errs.push(err("outbound_id", RuleCode::WaNotApproved));
     }
     let phone = match opsdesk_http::phone::parse_with_country(&d.country_code, &d.phone_number) {
+        // WhatsApp lives on phones: a landline is refused before the send.
+        Ok(p) if !p.can_be_mobile() => {
+            errs.push(err("phone_number", RuleCode::NotAMobile));
+            None
+        }
         Ok(p) => Some(p),
         Err(RuleCode::CountryCode) => {
             errs.push(err("country_code", RuleCode::Required));
@@ -1175,6 +1180,21 @@ mod tests {
                 .phone_number,
             "3001234567"
         );
+    }
+
+    #[test]
+    fn whatsapp_goes_to_mobiles_not_landlines() {
+        let mut d = send();
+        d.phone_number = "601 555 0100".into(); // a Bogotá landline
+        let e = validate_send(&d, &approved(&["name"], false)).unwrap_err();
+        assert_eq!(
+            (e[0].field.as_str(), e[0].rule),
+            ("phone_number", RuleCode::NotAMobile)
+        );
+        // Where the plan does not tell them apart (Mexico), the number may be a mobile.
+        d.country_code = "+52".into();
+        d.phone_number = "55 1234 5678".into();
+        assert!(validate_send(&d, &approved(&["name"], false)).is_ok());
     }
 
     #[test]

@@ -494,6 +494,7 @@ export const en = {
   'rule.not_a_region': 'Choose a state from the list.',
   'rule.not_a_plate': 'A plate has {limit_plateMin} to {limit_plateMax} letters and numbers.',
   'rule.not_a_phone': 'This is not a phone number: check the digits and the country code.',
+  'rule.not_a_mobile': 'This is a landline number: WhatsApp messages only reach mobile phones.',
   'rule.country_code': 'Use the 2-letter country code, e.g. VE for Venezuela.',
   'rule.too_long': 'This is too long.',
   'rule.required_with_native_id': 'Required when you give the ID from the country of origin.',

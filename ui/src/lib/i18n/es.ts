@@ -506,6 +506,7 @@ export const es: Record<MessageKey, string> = {
   'rule.not_a_region': 'Elija un estado de la lista.',
   'rule.not_a_plate': 'Una placa tiene de {limit_plateMin} a {limit_plateMax} letras y números.',
   'rule.not_a_phone': 'Este no es un número de teléfono: revise los dígitos y el indicativo del país.',
+  'rule.not_a_mobile': 'Este es un número fijo: los mensajes de WhatsApp solo llegan a celulares.',
   'rule.country_code': 'Use el código de país de 2 letras, p. ej. VE para Venezuela.',
   'rule.too_long': 'Es demasiado largo.',
   'rule.required_with_native_id': 'Obligatorio cuando da el documento del país de origen.',

@@ -507,6 +507,7 @@ export const ptBR: Record<MessageKey, string> = {
   'rule.not_a_region': 'Escolha um estado da lista.',
   'rule.not_a_plate': 'Uma placa tem de {limit_plateMin} a {limit_plateMax} letras e números.',
   'rule.not_a_phone': 'Isto não é um número de telefone: confira os dígitos e o código do país.',
+  'rule.not_a_mobile': 'Este é um número fixo: as mensagens de WhatsApp só chegam a celulares.',
   'rule.country_code': 'Use o código de país de 2 letras, ex. VE para Venezuela.',
   'rule.too_long': 'É longo demais.',
   'rule.required_with_native_id': 'Obrigatório quando você informa o documento do país de origem.',
