@@ -89,6 +89,17 @@ async fn authoring_a_marketing_template_getting_it_approved_and_sending_it() {
     .await;
 
     click(&w, "[data-testid=wa-send-this]").await;
+    // A Bogotá landline: WhatsApp only reaches mobiles, said at the number before any send.
+    type_into(&w, "#f-phone_number", "601 555 0100").await;
+    click(&w, "[data-testid=wa-send-optin]").await;
+    click(&w, "[data-testid=wa-send-submit]").await;
+    w.wait_for_text(
+        "#f-phone_number-error",
+        "This is a landline number: WhatsApp messages only reach mobile phones.",
+    )
+    .await;
+    w.screenshot("wa-send-landline").await;
+    click(&w, "[data-testid=wa-send-optin]").await;
     type_into(&w, "#f-phone_number", "300 123 4567").await;
     type_into(&w, "#f-values-day", "martes").await;
     type_into(&w, "#f-values-name", "Luis").await;
