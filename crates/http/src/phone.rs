@@ -105,11 +105,40 @@ fn lookup(cc: &str, national: &str) -> Option<Type> {
     }
 }
 
+/// Whether a national number is one of a descriptor's: its length, and its pattern matching
+/// the whole number. (The crate's own `Descriptor::is_match` only anchors the pattern at the
+/// start, which accepted numbers with extra digits in plans whose lengths vary, such as
+/// Colombia's or Brazil's.)
+fn matches(desc: &phonenumber::metadata::Descriptor, n: &str) -> bool {
+    let lengths = desc.possible_length();
+    if !lengths.is_empty() && !lengths.contains(&(n.len() as u16)) {
+        return false;
+    }
+    whole(desc.national_number().as_str()).is_some_and(|r| r.is_match(n))
+}
+
+/// A plan's pattern anchored at both ends, compiled once.
+fn whole(pattern: &str) -> Option<regex::Regex> {
+    use std::collections::HashMap;
+    use std::sync::{OnceLock, RwLock};
+    static COMPILED: OnceLock<RwLock<HashMap<String, Option<regex::Regex>>>> = OnceLock::new();
+    let cache = COMPILED.get_or_init(Default::default);
+    if let Some(r) = cache.read().ok()?.get(pattern) {
+        return r.clone();
+    }
+    let r = regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
+        .ignore_whitespace(true)
+        .build()
+        .ok();
+    cache.write().ok()?.insert(pattern.to_string(), r.clone());
+    r
+}
+
 /// libphonenumber's classification of a national number in one region's plan.
 fn kind_in(meta: &phonenumber::Metadata, n: &str) -> Type {
     let d = meta.descriptors();
-    let is = |desc: Option<&phonenumber::metadata::Descriptor>| desc.is_some_and(|x| x.is_match(n));
-    if !d.general().is_match(n) {
+    let is = |desc: Option<&phonenumber::metadata::Descriptor>| desc.is_some_and(|x| matches(x, n));
+    if !matches(d.general(), n) {
         return Type::Unknown;
     }
     for (desc, kind) in [
@@ -155,10 +184,12 @@ fn national(cc: &str, n: &str) -> Option<Phone> {
                 country_code: cc.to_string(),
                 // WhatsApp and caller ID reach phones. Where the plan does not tell mobiles
                 // from landlines (Mexico, the US) the number counts as a possible mobile.
+                // In Argentina a mobile written without the 9 that callers from abroad dial
+                // reads as a landline: it may be either.
                 mobile: matches!(
                     kind,
                     Type::Mobile | Type::FixedLineOrMobile | Type::Pager | Type::Voip
-                ),
+                ) || (cc == "54" && kind == Type::FixedLine),
             }
         })
 }
@@ -210,6 +241,20 @@ pub fn parse_international(raw: &str) -> Result<Phone, RuleCode> {
     (1..=3.min(digits.len() - 1))
         .find_map(|len| national(&digits[..len], &digits[len..]))
         .ok_or(RuleCode::NotAPhone)
+}
+
+/// A business line (a WhatsApp sender) with its country code, as digits. Lines are the
+/// company's own and already work at Meta: one outside the published plans (Meta's +1 555 test
+/// numbers) is kept when it has E.164's shape, 8 to 15 digits after its country code.
+pub fn business_line(raw: &str) -> Result<String, RuleCode> {
+    match parse_international(raw) {
+        Ok(p) => Ok(p.digits()),
+        Err(RuleCode::NotAPhone) => match compact(raw) {
+            Some((_, d)) if !d.starts_with('0') && (8..=15).contains(&d.len()) => Ok(d),
+            _ => Err(RuleCode::NotAPhone),
+        },
+        Err(e) => Err(e),
+    }
 }
 
 /// A number from a list: with its own `+`, or a whole international number, it stays as typed;
@@ -357,6 +402,13 @@ mod tests {
     }
 
     #[test]
+    fn business_lines_outside_the_plans_are_kept() {
+        assert_eq!(business_line("+1 555 010 0123"), Ok("15550100123".into()));
+        assert_eq!(business_line("+57 601 555 0100"), Ok("576015550100".into()));
+        assert_eq!(business_line("+57 300"), Err(RuleCode::NotAPhone));
+    }
+
+    #[test]
     fn list_numbers_get_the_default_country_code_only_when_missing() {
         assert_eq!(
             with_default_country("300 123 4567", "57"),
@@ -378,6 +430,7 @@ mod tests {
         ("CO", "12345", None, false),
         ("CO", "300 123 45678", None, false),
         ("CO", "200 123 4567", None, false),
+        ("CO", "461 234 5678", None, false),
         ("MX", "55 1234 5678", Some("+525512345678"), true),
         ("MX", "044 55 1234 5678", Some("+525512345678"), true),
         ("MX", "55 1234 567", None, false),
@@ -385,6 +438,7 @@ mod tests {
         ("BR", "(11) 3234-5678", Some("+551132345678"), false),
         ("BR", "(11) 1234-5678", None, false),
         ("BR", "91234-5678", None, false),
+        ("BR", "(11) 71234-5678", None, false),
         ("CL", "9 6123 4567", Some("+56961234567"), true),
         ("CL", "2 2123 4567", Some("+56221234567"), true),
         ("CL", "1234 5678", None, false),
@@ -392,7 +446,8 @@ mod tests {
         ("PE", "(01) 456-7890", Some("+5114567890"), false),
         ("PE", "512 345 678", None, false),
         ("AR", "9 11 2345-6789", Some("+5491123456789"), true),
-        ("AR", "011 2345-6789", Some("+541123456789"), false),
+        // Without the 9 a mobile cannot be told from a landline.
+        ("AR", "011 2345-6789", Some("+541123456789"), true),
         ("AR", "123", None, false),
         ("EC", "099 123 4567", Some("+593991234567"), true),
         ("EC", "(02) 212-3456", Some("+59322123456"), false),

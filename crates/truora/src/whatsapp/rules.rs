@@ -314,9 +314,7 @@ pub fn chars(s: &str) -> usize {
 
 /// A WABA line or a phone number with its country code: `+57 300 123 4567` → `573001234567`.
 pub fn clean_line(s: &str) -> Option<String> {
-    opsdesk_http::phone::parse_international(s)
-        .ok()
-        .map(|p| p.digits())
+    opsdesk_http::phone::business_line(s).ok()
 }
 
 fn web_address_ok(url: &str) -> bool {
