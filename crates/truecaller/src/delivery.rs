@@ -54,20 +54,41 @@ impl DeliveryFailure {
         if let Some(f) = Self::parse(&m) {
             return Some(f);
         }
-        let has = |words: &[&str]| words.iter().any(|w| m.contains(w));
+        // Whole words only ("ios" is not "notification ios…"), the most specific cause first.
+        let words: Vec<&str> = m
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let has = |phrases: &[&str]| {
+            phrases.iter().any(|p| {
+                let p: Vec<&str> = p.split(' ').collect();
+                words.windows(p.len()).any(|w| w == p.as_slice())
+            })
+        };
         if has(&[
             "not a truecaller user",
             "not truecaller user",
             "non truecaller",
         ]) {
             Some(Self::NotTruecallerUser)
-        } else if has(&["os not supported", "android only", "on ios"]) {
-            Some(Self::OsNotSupported)
         } else if has(&["app version"]) {
             Some(Self::AppVersionNotSupported)
-        } else if has(&["failed to push", "offline", "network", "airplane"]) {
+        } else if has(&["os not supported", "android only", "not supported on ios"]) {
+            Some(Self::OsNotSupported)
+        } else if has(&[
+            "failed to push",
+            "offline",
+            "bad network",
+            "no network",
+            "airplane mode",
+        ]) {
             Some(Self::PushFailed)
-        } else if has(&["invalid input", "malformed", "special character"]) {
+        } else if has(&[
+            "invalid input",
+            "malformed",
+            "special character",
+            "special characters",
+        ]) {
             Some(Self::InvalidInput)
         } else {
             None
@@ -105,6 +126,11 @@ mod tests {
     #[test]
     fn words_it_does_not_know_are_not_guessed() {
         assert_eq!(F::from_message("quota exceeded for this label"), None);
+        assert_eq!(F::from_message("invalid network configuration"), None);
+        assert_eq!(
+            F::from_message("app version iOS 3.2 not supported"),
+            Some(F::AppVersionNotSupported)
+        );
         assert_eq!(F::from_message(""), None);
     }
 

@@ -218,9 +218,14 @@ impl RowReason {
             Some(("delivery", why)) => {
                 DeliveryFailure::parse(why).map(|why| Self::Delivery { why })
             }
-            Some(("vendor", text)) => Some(Self::Vendor {
-                text: text.replace('\u{a0}', " "),
-            }),
+            // Rows written before causes were read from Truecaller's words get them too.
+            Some(("vendor", text)) => {
+                let text = text.replace('\u{a0}', " ");
+                Some(match DeliveryFailure::from_message(&text) {
+                    Some(why) => Self::Delivery { why },
+                    None => Self::Vendor { text },
+                })
+            }
             _ => None,
         };
         // A key this version does not know (written by a newer one) is shown as it is.
@@ -829,6 +834,15 @@ mod reason_tests {
         ];
         let column = encode_reasons(&reasons);
         assert_eq!(decode_reasons(column.as_deref()), reasons);
+        // Truecaller's words stored by an earlier version read as their cause.
+        assert_eq!(
+            decode_reasons(Some(
+                "vendor:receiver\u{a0}is\u{a0}not\u{a0}a\u{a0}Truecaller\u{a0}user"
+            )),
+            [RowReason::Delivery {
+                why: DeliveryFailure::NotTruecallerUser
+            }]
+        );
         assert_eq!(
             decode_reasons(Some("rule:phone_number:not_a_phone bulk:left_unsent")),
             [
