@@ -930,7 +930,8 @@ impl App {
     /// another account) is refused at the field before anything is sent.
     fn known_approved_template(&self, outbound_id: &str) -> Result<(), AppError> {
         match self.whatsapp_template(outbound_id) {
-            Ok(t) if t.status == crate::whatsapp::TemplateStatus::Approved => Ok(()),
+            // Flagged templates still send (catalogue §4.2), as on WhatsApp's own screens.
+            Ok(t) if t.status.sendable() => Ok(()),
             Ok(_) => Err(AppError::validation(
                 "outbound_id",
                 RuleCode::WaNotApproved,
