@@ -114,24 +114,30 @@ fn matches(desc: &phonenumber::metadata::Descriptor, n: &str) -> bool {
     if !lengths.is_empty() && !lengths.contains(&(n.len() as u16)) {
         return false;
     }
-    whole(desc.national_number().as_str()).is_some_and(|r| r.is_match(n))
+    whole(desc).is_some_and(|r| r.is_match(n))
 }
 
-/// A plan's pattern anchored at both ends, compiled once.
-fn whole(pattern: &str) -> Option<regex::Regex> {
+/// A descriptor's pattern anchored at both ends, compiled once and kept for the process: the
+/// database is static and finite, and a `Regex` handed out by reference keeps its match cache
+/// (a clone would start a cold one on every number). Keyed by the descriptor's place in
+/// libphonenumber's static database.
+fn whole(desc: &phonenumber::metadata::Descriptor) -> Option<&'static regex::Regex> {
     use std::collections::HashMap;
     use std::sync::{OnceLock, RwLock};
-    static COMPILED: OnceLock<RwLock<HashMap<String, Option<regex::Regex>>>> = OnceLock::new();
+    type Compiled = HashMap<usize, Option<&'static regex::Regex>>;
+    static COMPILED: OnceLock<RwLock<Compiled>> = OnceLock::new();
+    let key = desc as *const _ as usize;
     let cache = COMPILED.get_or_init(Default::default);
-    if let Some(r) = cache.read().ok()?.get(pattern) {
-        return r.clone();
+    if let Some(r) = cache.read().ok()?.get(&key) {
+        return *r;
     }
+    let pattern = desc.national_number().as_str();
     let r = regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
         .ignore_whitespace(true)
         .build()
-        .ok();
-    cache.write().ok()?.insert(pattern.to_string(), r.clone());
-    r
+        .ok()
+        .map(|r| &*Box::leak(Box::new(r)));
+    *cache.write().ok()?.entry(key).or_insert(r)
 }
 
 /// libphonenumber's classification of a national number in one region's plan.
