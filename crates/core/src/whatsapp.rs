@@ -420,7 +420,8 @@ impl App {
     }
 
     pub fn whatsapp_template(&self, id: &str) -> Result<TemplateView, AppError> {
-        self.with_conn(|c| sql::load(c, id))?
+        let practice = self.is_practice();
+        self.with_conn(|c| sql::load(c, id, practice))?
             .map(|(o, line, at)| view_of(&o, &line, at))
             .ok_or_else(|| AppError::new(ErrorCode::NotFound, "template not in the cache"))
     }

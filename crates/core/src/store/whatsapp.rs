@@ -42,10 +42,15 @@ pub fn save(
 }
 
 /// A cached template: the API's body, its line and when it was fetched.
-pub fn load(conn: &Connection, id: &str) -> rusqlite::Result<Option<(Outbound, String, i64)>> {
+/// One template of the mode in use (Practice templates are not live ones, and back).
+pub fn load(
+    conn: &Connection,
+    id: &str,
+    practice: bool,
+) -> rusqlite::Result<Option<(Outbound, String, i64)>> {
     conn.query_row(
-        "SELECT body, line, checked_at_ms FROM wa_outbounds WHERE outbound_id = ?1",
-        [id],
+        "SELECT body, line, checked_at_ms FROM wa_outbounds WHERE outbound_id = ?1 AND practice = ?2",
+        params![id, practice],
         |r| {
             let body: String = r.get(0)?;
             Ok(serde_json::from_str::<Outbound>(&body)
