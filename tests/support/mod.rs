@@ -146,9 +146,26 @@ impl Window {
             .unwrap();
     }
 
+    /// Every page a clerk reaches: the screens of [`SCREENS`], then item pages of [`DETAILS`]
+    /// found on their lists (each list must offer at least three in Practice mode).
+    pub async fn every_page(&self) -> Vec<String> {
+        let mut pages: Vec<String> = SCREENS.iter().map(|s| s.to_string()).collect();
+        for (list, prefix, how_many) in DETAILS {
+            let hrefs = self.detail_links(list, prefix, how_many).await;
+            assert!(
+                hrefs.len() >= 3,
+                "{list} lists its practice items: {hrefs:?}"
+            );
+            pages.extend(hrefs);
+        }
+        pages
+    }
+
     /// The first `n` links of a list screen that open one of its items (`/identity/<id>`).
-    pub async fn detail_links(&self, list: &str, prefix: &str, n: usize) -> Vec<String> {
+    async fn detail_links(&self, list: &str, prefix: &str, n: usize) -> Vec<String> {
         self.open_screen(list).await;
+        // A list of a fresh profile fills once its items are brought in.
+        self.wait_for(&format!("main a[href^='{prefix}']")).await;
         let hrefs = self
             .client
             .execute(
