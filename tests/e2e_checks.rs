@@ -48,8 +48,18 @@ async fn creating_a_colombian_person_check_and_saving_its_report() {
         .await
         .unwrap();
 
-    // The detail opens at once and the background follower moves it to completion.
+    // The detail opens at once. The operator goes on with other work; when the background
+    // follower sees the check finish, the start screen lists it, one click from its page.
     w.wait_for("[data-testid=check-status]").await;
+    w.wait_for("a[data-nav='/']").await.click().await.unwrap();
+    w.wait_for_within("[data-testid=attention-check]", Duration::from_secs(90))
+        .await;
+    w.screenshot("home-attention").await;
+    w.wait_for("[data-testid=attention-check]")
+        .await
+        .click()
+        .await
+        .unwrap();
     w.wait_for_text_within(
         "[data-testid=check-status]",
         "Finished",
@@ -96,6 +106,19 @@ async fn creating_a_colombian_person_check_and_saving_its_report() {
         .await
         .unwrap();
     w.wait_for_text("p.help.mono", h1.trim()).await;
+    // Opened, so no longer news.
+    w.wait_for("a[data-nav='/']").await.click().await.unwrap();
+    w.wait_for("[data-testid=attention][data-loaded=true]")
+        .await;
+    let listed = w
+        .client
+        .execute(
+            "return document.querySelectorAll('[data-testid=attention-check]').length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed, serde_json::json!(0));
     w.close().await;
 
     let check_id = h1.split(' ').next().unwrap().to_string();

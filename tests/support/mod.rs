@@ -89,9 +89,18 @@ impl Window {
     }
 
     pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        self.wait_for_within(css, Duration::from_secs(20)).await
+    }
+
+    /// For elements that take a while to arrive (what a practice check's end brings).
+    pub async fn wait_for_within(
+        &self,
+        css: &str,
+        limit: Duration,
+    ) -> fantoccini::elements::Element {
         self.client
             .wait()
-            .at_most(Duration::from_secs(20))
+            .at_most(limit)
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))

@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod app;
+pub mod attention;
 pub mod bulk;
 pub mod check_config;
 pub mod checks;

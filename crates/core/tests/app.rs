@@ -429,6 +429,101 @@ async fn a_check_is_created_found_followed_to_completion_and_its_report_saved() 
     assert!(app.checks_search(&q("10987")).unwrap().rows.is_empty());
 }
 
+/// The start screen lists what finished while nobody looked, highest risk first; opening a
+/// record's page takes it off, and so does "mark all as seen". Stopped jobs and call-backs due
+/// today are there until dealt with on their own screens.
+#[tokio::test]
+async fn the_start_screen_lists_what_needs_attention_until_it_is_seen() {
+    use opsdesk_core::attention::Seen;
+    use opsdesk_core::whatsapp::TemplateStatus;
+    use opsdesk_truora::whatsapp::rules::{Category, TemplateDraft};
+    let p = Profile::new();
+    let app = p.open_with(unreachable());
+    let today = "2026-12-03";
+    let nothing = app.attention(today).unwrap();
+    assert_eq!((nothing.checks_total, nothing.templates_total), (0, 0));
+    assert!(nothing.jobs.is_empty());
+    assert!(app.attention("03/12/2026").is_err(), "a day is YYYY-MM-DD");
+
+    let mut ids = Vec::new();
+    for doc in ["1098765432", "52123456", "79555111"] {
+        let form = support::person_check_co(doc, "1990-12-31", true);
+        ids.push(app.checks_create(&form).await.unwrap().check.row.check_id);
+    }
+    assert_eq!(
+        app.attention(today).unwrap().checks_total,
+        0,
+        "running checks are not news"
+    );
+    let sb = app.practice_sandbox().await.unwrap();
+    for id in &ids {
+        sb.age_check(id, 60_000);
+    }
+    app.store()
+        .unwrap()
+        .conn()
+        .unwrap()
+        .execute("UPDATE checks SET next_poll_ms = 0", [])
+        .unwrap();
+    app.checks_poll_due(10).await.unwrap();
+    let a = app.attention(today).unwrap();
+    assert_eq!(a.checks_total, 3);
+    let scores: Vec<f64> = a.checks.iter().map(|c| c.score).collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] <= w[1]),
+        "highest risk first: {scores:?}"
+    );
+    // Polled again without a change: still one item each, not more.
+    app.checks_refresh(&ids[0]).await.unwrap();
+    assert_eq!(app.attention(today).unwrap().checks_total, 3);
+    app.attention_seen(Seen::Check, &ids[0]).unwrap();
+    let a = app.attention(today).unwrap();
+    assert_eq!(a.checks_total, 2);
+    assert!(a.checks.iter().all(|c| c.check_id != ids[0]));
+
+    // A template whose review ends.
+    let line = app.whatsapp_lines().unwrap()[0].clone();
+    let draft = TemplateDraft {
+        body: "Su pedido está listo.".into(),
+        ..TemplateDraft::text(&format!("+{line}"), "pedido_listo", Category::Utility)
+    };
+    let t = app.whatsapp_create(&draft).await.unwrap();
+    assert_eq!(app.attention(today).unwrap().templates_total, 0);
+    sb.advance_time(60_000);
+    app.whatsapp_reload(&t.outbound_id).await.unwrap();
+    let a = app.attention(today).unwrap();
+    assert_eq!(a.templates_total, 1);
+    assert_eq!(a.templates[0].outbound_id, t.outbound_id);
+    assert_eq!(a.templates[0].status, TemplateStatus::Approved);
+    // The list brought in again does not make old verdicts news.
+    app.whatsapp_refresh(&line).await.unwrap();
+    assert_eq!(app.attention(today).unwrap().templates_total, 1);
+
+    app.attention_seen_all().unwrap();
+    let a = app.attention(today).unwrap();
+    assert_eq!((a.checks_total, a.templates_total), (0, 0));
+
+    // Call-backs: today's and last week's open ones; done, undated and old ones are not.
+    let cmb = |id: &str, date: &str| {
+        format!(
+            r#"{{"event_id":"{id}","event_type":"cmb","created_at":"1700000000","cmb_payload":{{"business_number":"+918045671234","client_number":"919876500000","requested_date":"{date}","requested_slot":"Thursday","is_interested":true}}}}"#
+        )
+    };
+    let file = [
+        cmb("a", today),
+        cmb("b", today),
+        cmb("c", "2026-12-01"),
+        cmb("d", "2026-10-01"),
+        cmb("e", "NA"),
+        cmb("f", today),
+    ]
+    .join("\n");
+    app.truecaller_import_events(&file).unwrap();
+    app.truecaller_callback_done("f", true).unwrap();
+    let a = app.attention(today).unwrap();
+    assert_eq!((a.callbacks_today, a.callbacks_overdue), (2, 1));
+}
+
 #[tokio::test]
 async fn whatsapp_templates_are_authored_followed_to_a_verdict_and_sent_once_per_person() {
     use opsdesk_core::whatsapp::TemplateStatus;

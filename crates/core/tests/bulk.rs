@@ -145,11 +145,21 @@ async fn pause_then_resume_and_cancel_keep_every_row() {
         "{:?}",
         v.counts
     );
+    // The start screen shows the job stopped half-way, until it has gone to the end.
+    let waiting = |app: &App| {
+        app.attention("2026-12-03")
+            .unwrap()
+            .jobs
+            .iter()
+            .any(|j| j.id == id)
+    };
+    assert!(waiting(&app));
     let v = app
         .bulk_run(id, Arc::new(Sx(s.clone())), |_| {})
         .await
         .unwrap();
     assert_eq!(v.state, JobState::Finished);
+    assert!(!waiting(&app));
     let sent = s.sent.lock().unwrap().clone();
     let mut unique = sent.clone();
     unique.sort();
@@ -225,6 +235,15 @@ async fn a_crash_leaves_rows_in_flight_uncertain_until_the_operator_decides() {
         .unwrap();
     assert_eq!(v.counts.uncertain, 2);
     assert_eq!(s.sent.lock().unwrap().len(), 18);
+    // Finished, but two rows may have arrived: the start screen asks for a decision.
+    let on_start_screen = |app: &App| {
+        app.attention("2026-12-03")
+            .unwrap()
+            .jobs
+            .iter()
+            .any(|j| j.id == id)
+    };
+    assert!(on_start_screen(&app));
     // The operator chooses to send them again.
     let v = app.bulk_resolve_uncertain(id, true).unwrap();
     assert_eq!(v.counts.pending, 2);
@@ -234,6 +253,7 @@ async fn a_crash_leaves_rows_in_flight_uncertain_until_the_operator_decides() {
         .unwrap();
     assert_eq!(v.counts.uncertain + v.counts.pending, 0);
     assert_eq!(s.sent.lock().unwrap().len(), 20);
+    assert!(!on_start_screen(&app));
 }
 
 fn practice_csv(n: usize) -> String {

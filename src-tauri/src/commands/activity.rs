@@ -30,3 +30,27 @@ pub async fn activity_export(
     crate::events::changed(&app, &[crate::events::Topic::Activity]);
     r
 }
+
+/// The start screen: what needs the operator's attention.
+#[tauri::command]
+pub async fn attention(
+    core: Core<'_>,
+    today: String,
+) -> CmdResult<opsdesk_core::attention::Attention> {
+    off_main(&core, move |c| c.attention(&today)).await
+}
+
+/// A check's or template's page was opened: it leaves the start screen.
+#[tauri::command]
+pub async fn attention_seen(
+    core: Core<'_>,
+    what: opsdesk_core::attention::Seen,
+    id: String,
+) -> CmdResult<()> {
+    off_main(&core, move |c| c.attention_seen(what, &id)).await
+}
+
+#[tauri::command]
+pub async fn attention_seen_all(core: Core<'_>) -> CmdResult<()> {
+    off_main(&core, move |c| c.attention_seen_all()).await
+}

@@ -3,6 +3,8 @@ import { Channel, invoke as tauriInvoke, type InvokeArgs } from '@tauri-apps/api
 import { listen } from '@tauri-apps/api/event';
 import type { UpdateCheck } from './bindings/UpdateCheck';
 import type { ActivityEntry } from './bindings/ActivityEntry';
+import type { Attention } from './bindings/Attention';
+import type { Seen } from './bindings/Seen';
 import type { AppStatus } from './bindings/AppStatus';
 import type { Changed } from './bindings/Changed';
 import type { ConnectionReport } from './bindings/ConnectionReport';
@@ -105,6 +107,10 @@ export interface Backend {
   removeCredentials(service: Service): Promise<CredentialsStatus>;
   testConnection(service: Service): Promise<ConnectionReport>;
   listActivity(limit: number): Promise<ActivityEntry[]>;
+  /** The start screen's list; `today` is the operator's calendar day, `YYYY-MM-DD`. */
+  attention(today: string): Promise<Attention>;
+  attentionSeen(what: Seen, id: string): Promise<void>;
+  attentionSeenAll(): Promise<void>;
   checksFormFields(subject: CheckSubject, country: string): Promise<FormField[]>;
   /** Rejects with a list of field errors when the form is invalid. */
   checksCreate(form: NewCheckForm): Promise<CreateOutcome>;
@@ -298,6 +304,9 @@ export const tauriBackend: Backend = {
   removeCredentials: (service) => invoke('remove_credentials', { service }),
   testConnection: (service) => invoke('test_connection', { service }),
   listActivity: (limit) => invoke('list_activity', { limit }),
+  attention: (today) => invoke('attention', { today }),
+  attentionSeen: (what, id) => invoke('attention_seen', { what, id }),
+  attentionSeenAll: () => invoke('attention_seen_all'),
   checksFormFields: (subject, country) => invoke('checks_form_fields', { subject, country }),
   checksCreate: (form) => invoke('checks_create', { form }),
   checksSearch: (query) => invoke('checks_search', { query }),

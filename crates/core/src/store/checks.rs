@@ -173,6 +173,9 @@ fn save_in(
            subject = CASE WHEN excluded.subject = '' THEN checks.subject ELSE excluded.subject END,
            document = excluded.document, reference = excluded.reference,
            fetched_at_ms = excluded.fetched_at_ms,
+           finished_unseen_ms = CASE
+             WHEN excluded.status IN ('completed', 'error') AND checks.status NOT IN ('completed', 'error')
+             THEN excluded.fetched_at_ms ELSE checks.finished_unseen_ms END,
            next_poll_ms = excluded.next_poll_ms, poll_attempt = excluded.poll_attempt, practice = excluded.practice",
         params![
             ord,
@@ -238,7 +241,7 @@ pub(crate) fn next_ord_in(
     Ok(last.map_or(base, |l| l + 1))
 }
 
-fn row_of(r: &rusqlite::Row) -> rusqlite::Result<CheckRow> {
+pub(crate) fn row_of(r: &rusqlite::Row) -> rusqlite::Result<CheckRow> {
     Ok(CheckRow {
         check_id: r.get("check_id")?,
         kind: r.get("kind")?,

@@ -77,6 +77,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0015_check_reference",
         include_str!("migrations/0015_check_reference.sql"),
     ),
+    (
+        "0016_attention",
+        include_str!("migrations/0016_attention.sql"),
+    ),
 ];
 
 /// A transaction that will write, begun as a write (`BEGIN IMMEDIATE`). A deferred one that

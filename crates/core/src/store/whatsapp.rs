@@ -25,6 +25,8 @@ pub fn save(
          ON CONFLICT (outbound_id) DO UPDATE SET
             line = excluded.line, name = excluded.name, status = excluded.status,
             checked_at_ms = excluded.checked_at_ms, body = excluded.body,
+            verdict_unseen_ms = CASE WHEN NOT ?7 AND wa_outbounds.status <> excluded.status
+              THEN excluded.checked_at_ms ELSE wa_outbounds.verdict_unseen_ms END,
             next_check_ms = CASE WHEN ?7 THEN COALESCE(wa_outbounds.next_check_ms, excluded.next_check_ms) END,
             check_attempt = CASE WHEN ?7 THEN wa_outbounds.check_attempt ELSE 0 END,
             notified_status = CASE WHEN ?7 THEN 'PENDING_REVIEW' ELSE wa_outbounds.notified_status END",

@@ -1,7 +1,7 @@
 // Plain-language helpers for check results.
 import type { CheckSubject } from '$lib/bindings/CheckSubject';
 import type { MessageKey } from '$lib/i18n/en';
-import { locale } from '$lib/i18n/index.svelte';
+import { codeText, locale } from '$lib/i18n/index.svelte';
 
 export type RiskBand = 'pending' | 'low' | 'medium' | 'high';
 
@@ -95,3 +95,11 @@ export const SUBJECTS: CheckSubject[] = [
 
 /** How often a check can repeat (continuous checks and the form's "repeat automatically"). */
 export const FREQUENCIES = ['daily', 'weekly', 'monthly', 'yearly'];
+
+/**
+ * What a check is called on screen: the person's or company's name, or else what was checked
+ * and its document ("Vehicle · ABC123"), never a 35-character ID when anything better exists.
+ */
+export function checkTitle(r: { subject: string; kind: string; document: string; check_id: string }): string {
+  return r.subject || `${codeText('subject.', r.kind)} · ${r.document || r.check_id}`;
+}

@@ -72,6 +72,13 @@ export function formatDay(ymd: string): string {
   return new Intl.DateTimeFormat(locale.lang, { dateStyle: 'medium' }).format(new Date(y, m - 1, d));
 }
 
+/** The operator's calendar day (`2027-03-01`), in local time: what "today" means on screen. */
+// eslint-disable-next-line svelte/prefer-svelte-reactivity -- read once, never changed
+export function localDay(d: Date = new Date()): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+}
+
 export function formatTime(ms: number): string {
   return new Intl.DateTimeFormat(locale.lang, { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
 }
