@@ -73,6 +73,32 @@ async fn one_personalised_call_and_numbers_of_a_feature_set() {
         .click()
         .await
         .unwrap();
+    only_rows_with(&w, all, "Collections").await;
+
+    // A department is picked by its name, from what the feature sets say: no ID to copy.
+    w.wait_for("[data-testid=tc-filter-kind]")
+        .await
+        .select_by_value("department")
+        .await
+        .unwrap();
+    w.wait_for("[data-testid=tc-filter-known]")
+        .await
+        .select_by_label("Logística")
+        .await
+        .unwrap();
+    w.wait_for("[data-testid=tc-filter-apply]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    only_rows_with(&w, all, "Logística").await;
+    w.screenshot("tc-numbers-by-department").await;
+    w.close().await;
+}
+
+/// Waits until the numbers table shows some, but not all, of the `all` numbers, each
+/// mentioning `needle`.
+async fn only_rows_with(w: &support::Window, all: usize, needle: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
         let rows = w
@@ -84,14 +110,13 @@ async fn one_personalised_call_and_numbers_of_a_feature_set() {
         for r in &rows {
             texts.push(r.text().await.unwrap_or_default());
         }
-        if !rows.is_empty() && rows.len() < all && texts.iter().all(|t| t.contains("Collections")) {
-            break;
+        if !rows.is_empty() && rows.len() < all && texts.iter().all(|t| t.contains(needle)) {
+            return;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "filtered list never showed: {texts:?}"
+            "the list filtered by {needle} never showed: {texts:?}"
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    w.close().await;
 }

@@ -64,6 +64,31 @@ pub struct FeatureSetView {
     pub id: String,
     pub name: Option<String>,
     pub status: Option<String>,
+    /// The department, operation and process it belongs to, as (ID, name): the numbers
+    /// filter offers these instead of asking for IDs.
+    pub department: Option<Named>,
+    pub operation: Option<Named>,
+    pub process: Option<Named>,
+}
+
+/// Something the API filters by ID and a person knows by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Named {
+    pub id: String,
+    /// The name Truecaller gave it; none when it sent only the ID.
+    pub name: Option<String>,
+}
+
+fn named(id: Option<&str>, name: Option<&str>) -> Option<Named> {
+    let id = id.map(str::trim).filter(|s| !s.is_empty())?;
+    Some(Named {
+        id: id.to_string(),
+        name: name
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+    })
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -336,10 +361,23 @@ impl App {
         let mut page = 1;
         loop {
             let (sets, total) = client.feature_sets(page, 50).await?;
-            out.extend(sets.into_iter().map(|f| FeatureSetView {
-                id: f.id,
-                name: f.name,
-                status: f.status,
+            out.extend(sets.into_iter().map(|f| {
+                // [I] A feature set names its process and sub-process but carries one
+                // `process_id` (which the numbers filter takes for either, §5.5): the name
+                // says both, so the choice is recognisable.
+                let process_name = match (f.process_name.as_deref(), f.sub_process_name.as_deref())
+                {
+                    (Some(p), Some(sp)) if !sp.trim().is_empty() => Some(format!("{p} › {sp}")),
+                    (p, _) => p.map(str::to_string),
+                };
+                FeatureSetView {
+                    department: named(f.department_id.as_deref(), f.department_name.as_deref()),
+                    operation: named(f.operation_filter_id(), f.calling_operation_name.as_deref()),
+                    process: named(f.process_id.as_deref(), process_name.as_deref()),
+                    id: f.id,
+                    name: f.name,
+                    status: f.status,
+                }
             }));
             if page >= total || page >= 20 {
                 break;

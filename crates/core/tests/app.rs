@@ -716,6 +716,23 @@ async fn truecaller_one_call_numbers_by_feature_set_and_callbacks_without_duplic
         .numbers
         .iter()
         .all(|n| n.feature_set_name.as_deref() == Some("Collections")));
+    // The feature sets say where they sit: the filter's pickers offer those, and each
+    // picked ID finds that feature set's numbers.
+    for (kind, of) in [
+        (NumberFilterKind::Department, collections.department.clone()),
+        (NumberFilterKind::Operation, collections.operation.clone()),
+        (NumberFilterKind::Process, collections.process.clone()),
+    ] {
+        let of = of.unwrap_or_else(|| panic!("{kind:?} of a feature set"));
+        assert!(of.name.is_some(), "{kind:?} has a name to show");
+        let found = app.truecaller_numbers(Some(kind), &of.id, 1).await.unwrap();
+        assert_eq!(
+            found.numbers.len(),
+            some.numbers.len(),
+            "{kind:?} {}",
+            of.id
+        );
+    }
     let e = app
         .truecaller_numbers(Some(NumberFilterKind::Department), " ", 1)
         .await

@@ -199,12 +199,42 @@ pub fn seed(shared: &Shared) {
     }
     seed_inbox(&mut st.truora.processes, now, shared.config.file_prepare_ms);
     // Indian business numbers for Truecaller (91 + 10 digits, the API's own format).
-    for (i, (num, fs, dept)) in [
-        ("918045671234", "Collections", "Cobranzas"),
-        ("918045671235", "Collections", "Cobranzas"),
-        ("912261234567", "Deliveries", "Logística"),
-        ("914428765432", "Claims", "Seguros"),
-        ("917940001122", "Appointments", "Clínica"),
+    for (i, (num, fs, dept, op, process)) in [
+        (
+            "918045671234",
+            "Collections",
+            "Cobranzas",
+            "Recaudo",
+            "Mora temprana",
+        ),
+        (
+            "918045671235",
+            "Collections",
+            "Cobranzas",
+            "Recaudo",
+            "Mora temprana",
+        ),
+        (
+            "912261234567",
+            "Deliveries",
+            "Logística",
+            "Última milla",
+            "Entregas a domicilio",
+        ),
+        (
+            "914428765432",
+            "Claims",
+            "Seguros",
+            "Reclamaciones",
+            "Siniestros de auto",
+        ),
+        (
+            "917940001122",
+            "Appointments",
+            "Clínica",
+            "Agenda",
+            "Recordatorio de citas",
+        ),
     ]
     .iter()
     .enumerate()
@@ -220,6 +250,8 @@ pub fn seed(shared: &Shared) {
                 },
                 feature_set_name: (*fs).into(),
                 department: (*dept).into(),
+                operation: (*op).into(),
+                process: (*process).into(),
                 changed_ms: now,
             });
     }

@@ -44,6 +44,39 @@ pub struct FeatureSet {
     pub name: Option<String>,
     #[serde(default)]
     pub status: Option<String>,
+    /// Where the feature set sits in the account (seed 004): what the numbers filter's
+    /// department, operation and process pickers offer, so nobody copies IDs from the console.
+    #[serde(default)]
+    pub department_id: Option<String>,
+    #[serde(default)]
+    pub department_name: Option<String>,
+    #[serde(default)]
+    operation_id: Option<String>,
+    #[serde(default)]
+    calling_operation_id: Option<String>,
+    #[serde(default)]
+    pub calling_operation_name: Option<String>,
+    #[serde(default)]
+    pub process_id: Option<String>,
+    #[serde(default)]
+    pub process_name: Option<String>,
+    #[serde(default)]
+    pub sub_process_name: Option<String>,
+}
+
+impl FeatureSet {
+    /// The ID the numbers list takes as `operation_id` for this feature set's operation.
+    ///
+    /// [I] A feature set carries both `operation_id` and `calling_operation_id`, and only the
+    /// name of the calling operation; which ID the numbers filter matches is not documented.
+    /// `operation_id` is taken, as the filter's own name says, and `calling_operation_id` when
+    /// it is missing. This is the one place to change if Truecaller says otherwise.
+    pub fn operation_filter_id(&self) -> Option<&str> {
+        self.operation_id
+            .as_deref()
+            .or(self.calling_operation_id.as_deref())
+            .filter(|s| !s.is_empty())
+    }
 }
 
 /// What a publish or delist request did to each number (field names from seed 004).

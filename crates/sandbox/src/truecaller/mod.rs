@@ -41,8 +41,16 @@ pub struct BusinessNumber {
     pub status: String,
     pub feature_set_name: String,
     pub department: String,
+    pub operation: String,
+    pub process: String,
     /// When a listing or delisting was asked for (virtual ms): it completes [`LISTING_MS`] later.
     pub changed_ms: i64,
+}
+
+/// The ID the sandbox gives a department, operation or process of this name (`dep`, `op`,
+/// `proc`): what the numbers and feature-set filters take.
+pub fn id_of(prefix: &str, name: &str) -> String {
+    format!("{prefix}-{}", name.to_lowercase().replace(' ', "-"))
 }
 
 /// How long (virtual) publishing or delisting a number takes (asynchronous upstream, §5.5).

@@ -69,7 +69,22 @@ fn paging_and_filter(q: &HashMap<String, String>, allowed: &[&str]) -> Result<Pa
 }
 
 fn feature_set_id(name: &str) -> String {
-    format!("fs-{}", name.to_lowercase().replace(' ', "-"))
+    super::id_of("fs", name)
+}
+
+/// Whether a number matches the one filter of a request (none: every number).
+fn matches(n: &super::BusinessNumber, filter: &Option<(String, String)>) -> bool {
+    let Some((k, v)) = filter else {
+        return true;
+    };
+    let id = match k.as_str() {
+        "feature_set_id" => feature_set_id(&n.feature_set_name),
+        "department_id" => super::id_of("dep", &n.department),
+        "operation_id" => super::id_of("op", &n.operation),
+        "process_id" => super::id_of("proc", &n.process),
+        _ => return false,
+    };
+    &id == v
 }
 
 async fn numbers(
@@ -100,14 +115,7 @@ async fn numbers(
         .truecaller
         .numbers
         .iter()
-        .filter(|n| match &filter {
-            Some((k, v)) if k == "feature_set_id" => &feature_set_id(&n.feature_set_name) == v,
-            Some((k, v)) if k == "department_id" => {
-                &format!("dep-{}", n.department.to_lowercase()) == v
-            }
-            Some(_) => false,
-            None => true,
-        })
+        .filter(|n| matches(n, &filter))
         .collect();
     let pages = all.len().div_ceil(limit).max(1);
     let items: Vec<_> = all
@@ -117,7 +125,8 @@ async fn numbers(
         .map(|n| {
             serde_json::json!({
                 "phone_number": n.phone_number, "phone_type": "verified", "status": n.status,
-                "client_account_id": client_id, "department": n.department, "feature_set_name": n.feature_set_name,
+                "client_account_id": client_id, "department": n.department, "operation": n.operation, "process": n.process,
+                "feature_set_name": n.feature_set_name,
                 "call_me_back": "enabled", "label_name": "Banco Andino – Cobranzas",
             })
         })
@@ -134,25 +143,37 @@ async fn feature_sets(
     if let Err(r) = super::authorize(&s, &headers, &client_id) {
         return r;
     }
-    let (page, limit, _filter) = match paging_and_filter(&q, &FILTERS[..3]) {
+    let (page, limit, filter) = match paging_and_filter(&q, &FILTERS[..3]) {
         Ok(v) => v,
         Err(r) => return r,
     };
     let st = s.state.lock().unwrap();
-    let mut names: Vec<&str> = st
-        .truecaller
-        .numbers
-        .iter()
-        .map(|n| n.feature_set_name.as_str())
-        .collect();
-    names.sort();
-    names.dedup();
-    let pages = names.len().div_ceil(limit).max(1);
-    let items: Vec<_> = names
+    // A feature set per name, placed where its first number is.
+    let mut sets: Vec<&super::BusinessNumber> = Vec::new();
+    for n in st.truecaller.numbers.iter().filter(|n| matches(n, &filter)) {
+        if !sets
+            .iter()
+            .any(|s| s.feature_set_name == n.feature_set_name)
+        {
+            sets.push(n);
+        }
+    }
+    sets.sort_by(|a, b| a.feature_set_name.cmp(&b.feature_set_name));
+    let pages = sets.len().div_ceil(limit).max(1);
+    let items: Vec<_> = sets
         .iter()
         .skip((page - 1) * limit)
         .take(limit)
-        .map(|n| serde_json::json!({ "id": feature_set_id(n), "name": n, "status": "published", "client_account_id": client_id, "call_me_back": true, "survey": false }))
+        .map(|n| {
+            serde_json::json!({
+                "id": feature_set_id(&n.feature_set_name), "name": n.feature_set_name, "status": "published",
+                "client_account_id": client_id, "call_me_back": true, "survey": false,
+                "department_id": super::id_of("dep", &n.department), "department_name": n.department,
+                "operation_id": super::id_of("op", &n.operation),
+                "calling_operation_id": super::id_of("cop", &n.operation), "calling_operation_name": n.operation,
+                "process_id": super::id_of("proc", &n.process), "process_name": n.process, "sub_process_name": null,
+            })
+        })
         .collect();
     Json(serde_json::json!({ "feature_sets": items, "pagination_info": { "total_page_count": pages, "current_page": page, "page_limit": limit } })).into_response()
 }
@@ -183,13 +204,14 @@ async fn publish(
     };
     let now = s.clock.now_ms();
     let mut st = s.state.lock().unwrap();
-    let fs_name = st
+    // A new number sits where the feature set does.
+    let home = st
         .truecaller
         .numbers
         .iter()
         .find(|n| feature_set_id(&n.feature_set_name) == fs)
-        .map(|n| n.feature_set_name.clone());
-    let Some(fs_name) = fs_name else {
+        .cloned();
+    let Some(home) = home else {
         return super::err(StatusCode::NOT_FOUND, "feature set not found");
     };
     let (mut new, mut existing, mut invalid) = (vec![], vec![], vec![]);
@@ -202,8 +224,10 @@ async fn publish(
             st.truecaller.numbers.push(super::BusinessNumber {
                 phone_number: p.clone(),
                 status: "pending".into(),
-                feature_set_name: fs_name.clone(),
-                department: "Operaciones".into(),
+                feature_set_name: home.feature_set_name.clone(),
+                department: home.department.clone(),
+                operation: home.operation.clone(),
+                process: home.process.clone(),
                 changed_ms: now,
             });
             new.push(p);
