@@ -21,12 +21,13 @@ export async function refreshStatus(): Promise<void> {
     const pending = early ?? backend().appStatus();
     early = undefined;
     const status = await pending;
-    app.status = status;
-    app.loadError = null;
+    // The words first: the screens are drawn once the status is in, in the right language.
     if (status.settings) {
-      setLanguage(status.settings.language);
+      await setLanguage(status.settings.language);
       applyTheme(status.settings.theme);
     }
+    app.status = status;
+    app.loadError = null;
   } catch (e) {
     app.loadError = e;
   }

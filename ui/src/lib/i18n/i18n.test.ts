@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { catalogs, codeText, locale, setLanguage, t } from './index.svelte';
+import { codeText, locale, setLanguage, t } from './index.svelte';
 import { en } from './en';
+import { es } from './es';
+import { ptBR } from './pt-BR';
+
+const catalogs = { en, es, 'pt-BR': ptBR };
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 

@@ -2,13 +2,18 @@
 // it re-renders when the language changes.
 import type { Language } from '../bindings/Language';
 import { en, type MessageKey } from './en';
-import { es } from './es';
 import { limitParams } from './limits';
-import { ptBR } from './pt-BR';
 
 export type { MessageKey };
 
-const catalogs: Record<Language, Record<MessageKey, string>> = { en, es, 'pt-BR': ptBR };
+// English is in the page from the start (every other bundle falls back to it); Spanish and
+// Portuguese are fetched when chosen, so a start-up parses one bundle of words, not three.
+const loaded: Partial<Record<Language, Record<MessageKey, string>>> = { en };
+const fetchers: Record<Language, () => Promise<Record<MessageKey, string>>> = {
+  en: async () => en,
+  es: () => import('./es').then((m) => m.es),
+  'pt-BR': () => import('./pt-BR').then((m) => m.ptBR)
+};
 
 export const languages: { code: Language; label: string }[] = [
   { code: 'es', label: 'Español' },
@@ -18,9 +23,26 @@ export const languages: { code: Language; label: string }[] = [
 
 export const locale = $state<{ lang: Language }>({ lang: 'en' });
 
-export function setLanguage(lang: Language): void {
-  locale.lang = lang;
-  if (typeof document !== 'undefined') document.documentElement.lang = lang;
+/** Fetches a language's words, once. */
+export async function loadLanguage(lang: Language): Promise<void> {
+  loaded[lang] ??= await fetchers[lang]();
+}
+
+/**
+ * Switches the app's language. A bundle not fetched yet is fetched first and the switch
+ * happens after, so no screen is ever drawn half in one language; one already fetched
+ * switches at once.
+ */
+export function setLanguage(lang: Language): Promise<void> {
+  const apply = () => {
+    locale.lang = lang;
+    if (typeof document !== 'undefined') document.documentElement.lang = lang;
+  };
+  if (loaded[lang]) {
+    apply();
+    return Promise.resolve();
+  }
+  return loadLanguage(lang).then(apply);
 }
 
 /**
@@ -31,7 +53,7 @@ export function setLanguage(lang: Language): void {
  * ("200.000 filas", "200,000 rows").
  */
 export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
-  const template = catalogs[locale.lang][key] ?? en[key];
+  const template = loaded[locale.lang]?.[key] ?? en[key];
   return template.replace(/\{(\w+)\}/g, (m, name: string) => {
     if (!(name in params)) return limitParams(locale.lang)[name] ?? m;
     const v = params[name];
@@ -82,5 +104,3 @@ export function localDay(d: Date = new Date()): string {
 export function formatTime(ms: number): string {
   return new Intl.DateTimeFormat(locale.lang, { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
 }
-
-export { catalogs };

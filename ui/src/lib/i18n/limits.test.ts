@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../bindings/whatsappRules';
-import { catalogs, setLanguage, t, type MessageKey } from './index.svelte';
+import { setLanguage, t, type MessageKey } from './index.svelte';
+import { en } from './en';
+import { es } from './es';
+import { ptBR } from './pt-BR';
+
+const catalogs = { en, es, 'pt-BR': ptBR };
 import { limitParams } from './limits';
 
 describe('rule limits in messages', () => {
