@@ -337,6 +337,17 @@ async fn a_whatsapp_spreadsheet_is_checked_sent_once_and_its_failures_exported()
     let v = app.whatsapp_bulk_run(job, |_| {}).await.unwrap();
     assert_eq!(v.state, JobState::Finished);
     assert_eq!((v.counts.done, v.counts.invalid), (40, 3));
+    // Each row is recognisable by the name column and the number's last four digits.
+    let labels: Vec<_> = app
+        .bulk_rows(job, &[RowState::Invalid], 0, 10)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.summary)
+        .collect();
+    assert_eq!(
+        labels,
+        ["Mal · ••", "Repetido · •••0005", "Sin permiso · •••9999"]
+    );
     let sb = app.practice_sandbox().await.unwrap();
     let sent = sb.with_state(|st| st.truora.whatsapp.sent.clone());
     assert_eq!(sent.len(), 40);
@@ -474,6 +485,7 @@ async fn a_truecaller_list_goes_out_in_batches_and_every_record_gets_its_result(
         caller_column: String::new(),
         label_id: label,
         label_name_column: String::new(),
+        name_column: String::new(),
         reason: String::new(),
         reason_column: "motivo".into(),
         default_country_code: "+91".into(),

@@ -20,6 +20,17 @@ pub fn mask_phone(phone: &str) -> String {
     format!("{plus}{head}{}{tail}", "•".repeat(digits.len() - 5))
 }
 
+/// `+573001234567` → `•••4567`: what a person says to recognise a number ("the one ending in
+/// 4567"), shown beside a name on list rows. Not for logs: [`mask_phone`] keeps the country.
+pub fn last_four(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(|c| c.is_ascii_digit()).collect();
+    if digits.len() <= 4 {
+        return "•".repeat(digits.len());
+    }
+    let tail: String = digits[digits.len() - 4..].iter().collect();
+    format!("•••{tail}")
+}
+
 /// National IDs, CURPs, CPFs, tax IDs: only the last two characters survive.
 pub fn mask_id(id: &str) -> String {
     let chars: Vec<char> = id.chars().filter(|c| !c.is_whitespace()).collect();

@@ -40,6 +40,9 @@ pub struct TcMapping {
     pub label_id: String,
     #[serde(default)]
     pub label_name_column: String,
+    /// A column with the person's name, to recognise each row on screen (optional).
+    #[serde(default)]
+    pub name_column: String,
     /// The call reason for everyone, or a column with one per row.
     #[serde(default)]
     pub reason: String,
@@ -84,6 +87,7 @@ pub fn each_row(
         ));
     }
     let name_col = col(&m.label_name_column, "label_name_column")?;
+    let who = col(&m.name_column, "name_column")?;
     let reason_col = col(&m.reason_column, "reason_column")?;
     let cc: String = m
         .default_country_code
@@ -120,7 +124,10 @@ pub fn each_row(
         };
         f(NewRow {
             row_no,
-            summary: opsdesk_http::redact::mask_phone(sheet.cell(&cells, receiver)),
+            summary: super::row_label(
+                who.map(|c| sheet.cell(&cells, c)).unwrap_or_default(),
+                sheet.cell(&cells, receiver),
+            ),
             payload,
             source: cells.to_vec(),
         })?;

@@ -45,6 +45,9 @@ pub struct WaMapping {
     /// A column saying whether the person agreed (yes/sí/sim/true/1/x).
     #[serde(default)]
     pub opt_in_column: String,
+    /// A column with the person's name, to recognise each row on screen (optional).
+    #[serde(default)]
+    pub name_column: String,
     /// The operator confirms every person in the file agreed.
     pub all_opted_in: bool,
     #[serde(default)]
@@ -134,6 +137,7 @@ pub fn each_row(
     })?;
     let country = col(&m.country_column, "country_column")?;
     let opt_in = col(&m.opt_in_column, "opt_in_column")?;
+    let name = col(&m.name_column, "name_column")?;
     if opt_in.is_none() && !m.all_opted_in {
         return Err(AppError::validation(
             "opt_in_column",
@@ -195,9 +199,10 @@ pub fn each_row(
                 .map(|e| RowReason::rule(e.field.clone(), e.rule))
                 .collect()),
         };
+        let who = name.map(|c| sheet.cell(&cells, c)).unwrap_or_default();
         let summary = match &payload {
-            Ok(p) => opsdesk_http::redact::mask_phone(p["e164"].as_str().unwrap_or_default()),
-            Err(_) => opsdesk_http::redact::mask_phone(sheet.cell(&cells, phone)),
+            Ok(p) => super::row_label(who, p["e164"].as_str().unwrap_or_default()),
+            Err(_) => super::row_label(who, sheet.cell(&cells, phone)),
         };
         f(NewRow {
             row_no,

@@ -112,6 +112,8 @@ pub fn wa_mapping(outbound_id: &str) -> opsdesk_core::bulk::whatsapp::WaMapping 
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect(),
         opt_in_column: "Acepta".into(),
+        // As the list screen guesses it from the header.
+        name_column: "Nombre".into(),
         all_opted_in: false,
         flow_id: String::new(),
     }
@@ -130,6 +132,7 @@ pub fn tc_mapping(
         caller_column: String::new(),
         label_id,
         label_name_column: String::new(),
+        name_column: String::new(),
         reason: "Confirmación de su cita médica".into(),
         reason_column: String::new(),
         default_country_code: String::new(),

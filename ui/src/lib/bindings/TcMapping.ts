@@ -10,6 +10,10 @@ caller_number: string,
  */
 caller_column: string, label_id: string, label_name_column: string, 
 /**
+ * A column with the person's name, to recognise each row on screen (optional).
+ */
+name_column: string, 
+/**
  * The call reason for everyone, or a column with one per row.
  */
 reason: string, reason_column: string, 

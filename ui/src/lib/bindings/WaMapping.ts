@@ -17,6 +17,10 @@ value_columns: { [key in string]: string },
  */
 opt_in_column: string, 
 /**
+ * A column with the person's name, to recognise each row on screen (optional).
+ */
+name_column: string, 
+/**
  * The operator confirms every person in the file agreed.
  */
 all_opted_in: boolean, flow_id: string, };
