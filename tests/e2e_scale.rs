@@ -28,7 +28,7 @@ const KEYSTROKE_TO_PAINT: &str = r#"
 const [q, done] = arguments;
 const input = document.querySelector('input[type=search]');
 const list = document.querySelector('[data-testid=checks-list]');
-const first = () => document.querySelector('[data-testid=check-row]')?.getAttribute('href');
+const first = () => document.querySelector('[data-testid=check-row] a')?.getAttribute('href');
 const before = first();
 const t0 = performance.now();
 const seen = new MutationObserver(() => {

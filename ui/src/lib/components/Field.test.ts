@@ -1,10 +1,11 @@
-import { cleanup, render, screen } from '@testing-library/svelte';
+import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
 import { createRawSnippet } from 'svelte';
 import { afterEach, describe, expect, it } from 'vitest';
 import Field from './Field.svelte';
 import Select from './Select.svelte';
 import TextArea from './TextArea.svelte';
 import { fieldId } from './field';
+import { setLanguage, t } from '$lib/i18n/index.svelte';
 
 afterEach(cleanup);
 
@@ -68,5 +69,33 @@ describe('TextArea and Select', () => {
   it('names ids after paths the way the forms always did', () => {
     expect(fieldId('samples.day')).toBe('f-samples-day');
     expect(fieldId('name')).toBe('f-name');
+  });
+});
+
+describe('a date field', () => {
+  it('is typed day first with the placeholder in the app language, and gives ISO', async () => {
+    await setLanguage('es');
+    let value = '';
+    render(Field, {
+      path: 'date_of_birth',
+      label: 'Fecha de nacimiento',
+      type: 'date',
+      get value() {
+        return value;
+      },
+      set value(v: string) {
+        value = v;
+      }
+    });
+    const input = screen.getByLabelText('Fecha de nacimiento') as HTMLInputElement;
+    expect(input.placeholder).toBe('dd/mm/aaaa');
+    await fireEvent.input(input, { target: { value: '03/12/1990' } });
+    expect(value).toBe('1990-12-03');
+    // Not a day: said at the field once the operator leaves it, and the old day is dropped.
+    await fireEvent.input(input, { target: { value: '31/02/1990' } });
+    await fireEvent.blur(input);
+    expect(value).toBe('');
+    expect(screen.getByRole('alert').textContent).toBe(t('date.wrong'));
+    await setLanguage('en');
   });
 });
