@@ -427,6 +427,15 @@ pub fn validate_link_form(f: &LinkForm) -> Vec<AppError> {
                     phone_rule,
                     "phone must include + and the country code",
                 ));
+            } else if f.delivery == LinkDelivery::Whatsapp
+                && phone_in_country(phone, &f.country).is_ok_and(|p| !p.can_be_mobile())
+            {
+                // A landline has no WhatsApp: the link would never arrive.
+                errs.push(AppError::validation(
+                    "phone",
+                    RuleCode::NotAMobile,
+                    "this number is a landline",
+                ));
             }
         }
         LinkDelivery::Email => {
@@ -1277,6 +1286,18 @@ mod tests {
             rules(&validate_link_form(&f)),
             [("phone".into(), "not_e164".into())]
         );
+    }
+
+    #[test]
+    fn a_whatsapp_link_is_not_sent_to_a_landline() {
+        let mut f = form(LinkDelivery::Whatsapp);
+        f.phone = "601 234 5678".into(); // a Bogotá landline
+        assert_eq!(
+            rules(&validate_link_form(&f)),
+            [("phone".into(), "not_a_mobile".into())]
+        );
+        f.phone = "300 123 4567".into();
+        assert!(validate_link_form(&f).is_empty());
     }
 
     #[test]

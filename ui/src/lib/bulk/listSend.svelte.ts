@@ -5,7 +5,7 @@ import type { JobView } from '../bindings/JobView';
 import type { SheetInfo } from '../bindings/SheetInfo';
 import type { WaPreview } from '../bindings/WaPreview';
 import { errorText } from '../errors';
-import { splitErrors } from '../formErrors';
+import { focusFirstProblem, splitErrors } from '../formErrors';
 import { backend } from '../ipc';
 import { liveCheck } from '../liveCheck';
 import { guessColumn, pickSheet } from './sheet';
@@ -77,6 +77,8 @@ export class ListSend<M> {
       const { fields, general } = splitErrors(e);
       this.fieldErrors = fields;
       this.general = general;
+      // The eye and the keyboard go to the first column or field with a problem.
+      void focusFirstProblem();
     } finally {
       this.busy = false;
     }

@@ -46,4 +46,17 @@ describe('row reasons', () => {
     expect(text).toContain('La misma persona aparece antes');
     expect(exportLabels([], 'checks').states.done).toBe('Verificación creada');
   });
+
+  it('says a template value by its variable, never by its field path', () => {
+    setLanguage('es');
+    const text = reasonsText(
+      [
+        { kind: 'rule', field: 'values.name', rule: 'required' },
+        { kind: 'rule', field: 'some_internal_path', rule: 'required' }
+      ],
+      'whatsapp'
+    );
+    expect(text).toContain('Valor para name:');
+    expect(text).not.toMatch(/values\.|some_internal_path/);
+  });
 });

@@ -49,7 +49,17 @@ function fieldText(field: string): string {
   // several countries, so the name is left out.
   const forForm = `field.${field}`;
   if (hasKey(forForm)) return t(forForm, { doc: '', tax: '' }).replace(/\s*\(\)/, '');
-  return field;
+  // A template variable's value (`values.name`): said as the send form says it.
+  const variable = /^(?:values|variables|samples)\.(.+)$/.exec(field);
+  if (variable) return t('wa.value_for', { name: variable[1] ?? '' });
+  // A field path is never shown: the sentence alone is better than "national_id: …".
+  return '';
+}
+
+/** `Field: sentence`, or the sentence alone when the field has no words. */
+function withField(field: string, sentence: string): string {
+  const name = fieldText(field);
+  return name ? `${name}: ${sentence}` : sentence;
 }
 
 /** Row sentences that need the field said before them (a file has several dates). */
@@ -60,8 +70,8 @@ export function reasonText(r: RowReason, kind = ''): string {
     case 'rule': {
       // Some rules read differently for a row of a file than for a form field.
       const forRow = `bulk.rule_${r.rule}`;
-      if (hasKey(forRow)) return NAMES_ITS_FIELD.has(r.rule) ? `${fieldText(r.field)}: ${t(forRow)}` : t(forRow);
-      return `${fieldText(r.field)}: ${ruleText(r.rule)}`;
+      if (hasKey(forRow)) return NAMES_ITS_FIELD.has(r.rule) ? withField(r.field, t(forRow)) : t(forRow);
+      return withField(r.field, ruleText(r.rule));
     }
     case 'error':
       return errorText({

@@ -396,7 +396,7 @@ export const es: Record<MessageKey, string> = {
   'checks.import_stopped':
     'Detenido: se trajeron {n} verificaciones. Tráigalas de nuevo más tarde para tener el resto.',
   'checks.import_partial': 'Se trajeron {n} verificaciones antes de un problema:',
-  'checks.search': 'Buscar por nombre, documento o ID de verificación',
+  'checks.search': 'Buscar por nombre, documento, su referencia o ID de verificación',
   'checks.all_statuses': 'Cualquier estado',
   'checks.all_countries': 'Cualquier país',
   'checks.empty': 'Todavía no hay verificaciones. Cree una o traiga las que ya están en su cuenta de Truora.',
@@ -867,7 +867,7 @@ export const es: Record<MessageKey, string> = {
   'wa.phone_help': 'Sin el código de país ({code}); puede usar espacios.',
   'wa.value_for': 'Valor para {name}',
   'wa.flow_id': 'ID del flujo',
-  'wa.flow_id_help': 'El flujo que continúa la conversación cuando la persona responde. Empieza con IPF.',
+  'wa.flow_id_help': 'El flujo que continúa la conversación cuando la persona responde.',
   'wa.notification_no_flow': 'Esta plantilla es una notificación: no necesita flujo.',
   'wa.more_options': 'Más opciones',
   'wa.account_id': 'Su referencia para esta persona',
@@ -881,7 +881,7 @@ export const es: Record<MessageKey, string> = {
   'wa.inbound_title': 'Un enlace que inicia un chat',
   'wa.inbound_lead':
     'Quien abra este enlace (o escanee su código QR) envía a su línea un mensaje que inicia un flujo. Póngalo en su sitio web, correos o carteles.',
-  'wa.inbound_flow_help': 'El flujo a iniciar. Empieza con IPF.',
+  'wa.inbound_flow_help': 'El flujo a iniciar.',
   'wa.inbound_message': 'Mensaje que envía la persona',
   'wa.inbound_message_help': 'Debe ser distinto de los otros enlaces de esta línea, ej.: “Quiero mi préstamo”.',
   'wa.inbound_create': 'Crear enlace',
@@ -1051,8 +1051,7 @@ export const es: Record<MessageKey, string> = {
   'bulk.rule_wa_opt_in_required': 'Esta persona no aceptó recibir mensajes.',
   'tc.bulk_lead':
     'Muestre su marca y el motivo de la llamada en los teléfonos de los clientes, para toda una lista a la vez.',
-  'tc.more_coming':
-    'Etiquetas, llamadas individuales, números y registros de devolución de llamada llegarán a esta sección.',
+  'tc.more_coming': 'Etiquetas, llamadas individuales, números y solicitudes de llamada llegarán a esta sección.',
   'tc.step_call': '1. Las llamadas',
   'tc.label': 'Etiqueta de identificador',
   'tc.caller': 'Su número que llama',
@@ -1142,7 +1141,7 @@ export const es: Record<MessageKey, string> = {
     'El JSON que recibió su webhook (una notificación por línea sirve). La misma notificación dos veces se guarda una vez.',
   'tc.imported': '{added} nuevas, {duplicates} ya estaban, {unreadable} ilegibles.',
   'tc.logs_deprecated':
-    'La descarga de registros de Truecaller para devoluciones y encuestas está siendo retirada y puede no funcionar; importar las notificaciones del webhook es la forma confiable.',
+    'La descarga de registros de Truecaller de solicitudes de llamada y encuestas está siendo retirada y puede no funcionar; importar las notificaciones del webhook es la forma confiable.',
   'tc.no_callbacks': 'Nada aún. Importe las notificaciones que recibió su webhook.',
   'tc.col_done': 'Hecho',
   'tc.col_person': 'Cliente',
