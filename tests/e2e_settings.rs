@@ -64,22 +64,10 @@ async fn every_screen_fits_a_small_laptop_without_sideways_scrolling() {
     let w = open_app(profile.path()).await;
     w.wait_for("[data-testid=practice-banner]").await;
     w.client.set_window_size(1024, 700).await.unwrap();
-    for area in [
-        "/",
-        "/checks",
-        "/whatsapp",
-        "/identity",
-        "/truecaller",
-        "/people",
-        "/activity",
-        "/settings",
-    ] {
-        w.wait_for(&format!("a[data-nav='{area}']"))
-            .await
-            .click()
-            .await
-            .unwrap();
-        w.wait_for("main h1").await;
+    // Every screen and sub-screen, and item pages found on their lists.
+    for area in w.every_page().await {
+        let area = area.as_str();
+        w.open_screen(area).await;
         let wide = w
             .client
             .execute(
@@ -94,8 +82,11 @@ async fn every_screen_fits_a_small_laptop_without_sideways_scrolling() {
         let n = |i: usize| wide[i].as_f64().unwrap();
         assert!(n(0) <= n(1), "{area} scrolls sideways: {wide}");
         assert!(n(2) < 100.0, "the sidebar folds to its icons: {wide}");
-        w.screenshot(&format!("small{}", area.replace('/', "-")))
-            .await;
+        w.screenshot(&format!(
+            "small{}",
+            area.replace('/', "-").replace('?', "_")
+        ))
+        .await;
     }
     w.close().await;
 }

@@ -34,6 +34,17 @@ impl Words {
     fn comma_decimals(&self) -> bool {
         self.lang.starts_with("es") || self.lang.starts_with("pt")
     }
+
+    /// How dates are written: day first in Spanish and Portuguese, as the app shows them and
+    /// as Excel of those languages reads a CSV; in English the month by name in Excel (no
+    /// 03/12 to misread) and ISO in a CSV, which every Excel reads as a date.
+    fn date_formats(&self) -> (&'static str, &'static str) {
+        if self.comma_decimals() {
+            ("dd/mm/yyyy hh:mm", "%d/%m/%Y %H:%M")
+        } else {
+            ("d mmm yyyy hh:mm", "%Y-%m-%d %H:%M")
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +67,8 @@ pub enum Writer {
     Csv {
         out: csv::Writer<Vec<u8>>,
         comma_decimals: bool,
+        /// chrono's format for a date cell.
+        date: &'static str,
         offset_s: i64,
     },
 }
@@ -106,7 +119,7 @@ impl Writer {
                 Writer::Xlsx {
                     wb,
                     row: 0,
-                    date: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm"),
+                    date: rust_xlsxwriter::Format::new().set_num_format(words.date_formats().0),
                     offset_s,
                 }
             }
@@ -124,6 +137,7 @@ impl Writer {
                 Writer::Csv {
                     out,
                     comma_decimals,
+                    date: words.date_formats().1,
                     offset_s,
                 }
             }
@@ -171,6 +185,7 @@ impl Writer {
             Writer::Csv {
                 out,
                 comma_decimals,
+                date,
                 offset_s,
             } => {
                 let fields: Vec<String> = cells
@@ -187,7 +202,7 @@ impl Writer {
                         }
                         Cell::Date(ms) => {
                             chrono::DateTime::from_timestamp(ms / 1000 + *offset_s, 0)
-                                .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                                .map(|d| d.format(date).to_string())
                                 .unwrap_or_default()
                         }
                         Cell::Empty => String::new(),

@@ -45,18 +45,19 @@ fn screen_rows(app: &App, q: &CheckQuery) -> Vec<CheckRow> {
     }
 }
 
-fn local_minute(ms: i64) -> String {
+fn local_minute(ms: i64, format: &str) -> String {
     let offset = chrono::Local::now().offset().local_minus_utc() as i64;
     chrono::DateTime::from_timestamp(ms / 1000 + offset, 0)
         .unwrap()
-        .format("%Y-%m-%d %H:%M")
+        .format(format)
         .to_string()
 }
 
-fn assert_same(sheet: &import::Sheet, rows: &[CheckRow], decimal: char) {
+/// `date`: how the file reads back a date cell (day first in a Spanish CSV).
+fn assert_same(sheet: &import::Sheet, rows: &[CheckRow], decimal: char, date: &str) {
     assert_eq!(sheet.rows.len(), rows.len());
     for ((_, cells), r) in sheet.rows.iter().zip(rows) {
-        assert_eq!(sheet.cell(&cells, 0), local_minute(r.created_ms));
+        assert_eq!(sheet.cell(&cells, 0), local_minute(r.created_ms, date));
         assert_eq!(sheet.cell(&cells, 1), r.subject);
         assert_eq!(sheet.cell(&cells, 2), r.document);
         assert_eq!(sheet.cell(&cells, 7), r.check_id);
@@ -102,7 +103,8 @@ fn the_checks_list_exports_as_filtered_and_reads_back_the_same() {
         ["Fecha", "Nombre", "Documento"].map(String::from)
     );
     assert_eq!(sheet.headers[6], "Puntaje (0 a 10)");
-    assert_same(&sheet, &rows, ',');
+    // Dates day first, as the app and Spanish Excel write them.
+    assert_same(&sheet, &rows, ',', "%d/%m/%Y %H:%M");
 
     // Excel, filtered as the screen was: only finished checks, in the screen's order.
     let done = CheckQuery {
@@ -115,7 +117,7 @@ fn the_checks_list_exports_as_filtered_and_reads_back_the_same() {
         .checks_export_bytes(&done, Format::Xlsx, &spanish())
         .unwrap();
     let sheet = import::read("verificaciones.xlsx", &xlsx).unwrap();
-    assert_same(&sheet, &finished, '.');
+    assert_same(&sheet, &finished, '.', "%Y-%m-%d %H:%M");
     assert!(sheet
         .rows
         .iter()
@@ -173,7 +175,10 @@ async fn the_identity_inbox_and_the_activity_export_as_the_screens_show_them() {
     let sheet = import::read("identidade.csv", &csv).unwrap();
     assert_eq!(sheet.rows.len(), screen.len());
     for ((_, cells), r) in sheet.rows.iter().zip(&screen) {
-        assert_eq!(sheet.cell(&cells, 0), local_minute(r.created_ms));
+        assert_eq!(
+            sheet.cell(&cells, 0),
+            local_minute(r.created_ms, "%d/%m/%Y %H:%M")
+        );
         assert_eq!(sheet.cell(&cells, 1), r.name);
         assert_eq!(sheet.cell(&cells, 2), r.document);
         assert_eq!(sheet.cell(&cells, 4), "Não verificado");
@@ -317,7 +322,10 @@ async fn a_jobs_rows_and_the_template_list_read_back_as_the_screens_show_them() 
         assert_eq!(sheet.cell(&cells, 0), t.name);
         assert_eq!(sheet.cell(&cells, 4), "Aprobada");
         assert_eq!(sheet.cell(&cells, 8), t.body.trim());
-        assert_eq!(sheet.cell(&cells, 9), local_minute(t.checked_at_ms));
+        assert_eq!(
+            sheet.cell(&cells, 9),
+            local_minute(t.checked_at_ms, "%Y-%m-%d %H:%M")
+        );
         assert_eq!(sheet.cell(&cells, 10), t.outbound_id);
     }
 }
