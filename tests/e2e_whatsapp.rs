@@ -26,6 +26,16 @@ async fn authoring_a_marketing_template_getting_it_approved_and_sending_it() {
     click(&w, "a[data-nav='/whatsapp']").await;
     // The practice line's templates are fetched on first visit.
     w.wait_for("[data-testid=wa-template-row]").await;
+    // The line gets a name the team recognises; its picker says it beside the number.
+    click(&w, "[data-testid=wa-name-line]").await;
+    type_into(&w, "[data-testid=wa-line-name]", "Cobranzas").await;
+    click(&w, "[data-testid=wa-line-name-save]").await;
+    w.wait_for_text_within(
+        "[data-testid=wa-line] option:checked",
+        "Cobranzas · +57 601 555 0100",
+        Duration::from_secs(10),
+    )
+    .await;
     click(&w, "[data-testid=wa-nav-new]").await;
 
     type_into(&w, "#f-name", "promo_diciembre").await;

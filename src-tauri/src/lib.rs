@@ -156,6 +156,8 @@ pub fn run() {
             commands::people::consents,
             commands::whatsapp::whatsapp_lines,
             commands::whatsapp::whatsapp_add_line,
+            commands::whatsapp::whatsapp_line_names,
+            commands::whatsapp::whatsapp_name_line,
             commands::whatsapp::whatsapp_remove_line,
             commands::whatsapp::whatsapp_cached,
             commands::whatsapp::whatsapp_refresh,

@@ -1042,7 +1042,15 @@ impl App {
                     })
             }
         };
-        let summary = format!("{:?} {}", form.delivery, form.flow_id.trim()).to_lowercase();
+        // How it went and which flow, by its ID: Activity says both in words (the flow by the
+        // name the team gave it).
+        let how = match form.delivery {
+            LinkDelivery::Whatsapp => "whatsapp",
+            LinkDelivery::Sms => "sms",
+            LinkDelivery::Email => "email",
+            LinkDelivery::CopyLink => "copy_link",
+        };
+        let summary = format!("{how} {}", form.flow_id.trim());
         match outcome {
             Ok(o) => {
                 let (practice, now) = (self.is_practice(), self.now_ms());

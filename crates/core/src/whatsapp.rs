@@ -281,6 +281,17 @@ pub fn qr_png(size: u32, modules: &[bool], scale: u32) -> Result<Vec<u8>, AppErr
     Ok(out)
 }
 
+/// A line and the name the team gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct LineName {
+    pub line: String,
+    pub name: String,
+}
+
+/// Characters a line's name may have: it is shown in pickers beside the number.
+pub const LINE_NAME_MAX: usize = 40;
+
 fn display_line(line: &str) -> String {
     format!("+{line}")
 }
@@ -307,6 +318,35 @@ impl App {
         let now = self.now_ms();
         self.with_conn(|c| sql::add_line(c, &clean, practice, now))?;
         Ok(clean)
+    }
+
+    /// The names the team gave its lines, for every line picker.
+    pub fn whatsapp_line_names(&self) -> Result<Vec<LineName>, AppError> {
+        let practice = self.is_practice();
+        Ok(self
+            .with_conn(|c| sql::line_names(c, practice))?
+            .into_iter()
+            .map(|(line, name)| LineName { line, name })
+            .collect())
+    }
+
+    /// Gives a line a name people recognise ("Cobranzas"); an empty name takes it away.
+    pub fn whatsapp_name_line(&self, line: &str, name: &str) -> Result<(), AppError> {
+        let clean = rules::clean_line(line)
+            .ok_or_else(|| AppError::validation("line", RuleCode::WaNotALine, "not a WABA line"))?;
+        let name = name.trim();
+        if name.chars().count() > LINE_NAME_MAX || opsdesk_http::text::has_unsafe_chars(name, false)
+        {
+            return Err(AppError::validation(
+                "line_name",
+                RuleCode::TooLong,
+                "a short name, without invisible characters",
+            ));
+        }
+        let practice = self.is_practice();
+        let now = self.now_ms();
+        self.with_conn(|c| sql::name_line(c, &clean, name, practice, now))?;
+        Ok(())
     }
 
     pub fn whatsapp_remove_line(&self, line: &str) -> Result<(), AppError> {

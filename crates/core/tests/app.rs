@@ -533,6 +533,17 @@ async fn whatsapp_templates_are_authored_followed_to_a_verdict_and_sent_once_per
     let line = app.whatsapp_lines().unwrap()[0].clone();
     assert_eq!(line, opsdesk_sandbox::PRACTICE_WABA_LINE);
     assert!(app.whatsapp_cached(&line).unwrap().is_empty());
+    // A line gets a name people recognise; the pickers show it beside the number.
+    app.whatsapp_name_line(&format!("+{line}"), " Cobranzas ")
+        .unwrap();
+    let named = app.whatsapp_line_names().unwrap();
+    assert_eq!(
+        (named.len(), named[0].line.as_str(), named[0].name.as_str()),
+        (1, line.as_str(), "Cobranzas")
+    );
+    assert_eq!(app.whatsapp_lines().unwrap(), [line.clone()], "listed once");
+    let e = app.whatsapp_name_line(&line, &"x".repeat(41)).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("line_name"));
     let listed = app.whatsapp_refresh(&line).await.unwrap();
     assert!(listed.iter().any(|t| t.status == TemplateStatus::Flagged));
     assert_eq!(app.whatsapp_cached(&line).unwrap().len(), listed.len());

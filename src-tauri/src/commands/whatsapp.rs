@@ -163,3 +163,25 @@ pub async fn whatsapp_save_qr(
     changed(&app, &[Topic::Activity]);
     r
 }
+
+#[tauri::command]
+pub async fn whatsapp_line_names(
+    core: Core<'_>,
+) -> CmdResult<Vec<opsdesk_core::whatsapp::LineName>> {
+    off_main(&core, move |c| c.whatsapp_line_names()).await
+}
+
+#[tauri::command]
+pub async fn whatsapp_name_line(
+    app: tauri::AppHandle,
+    core: Core<'_>,
+    line: String,
+    name: String,
+) -> CmdResult<()> {
+    off_main(&core, move |c| {
+        let r = c.whatsapp_name_line(&line, &name);
+        changed(&app, &[Topic::Whatsapp]);
+        r
+    })
+    .await
+}

@@ -4,6 +4,7 @@ import { listen } from '@tauri-apps/api/event';
 import type { UpdateCheck } from './bindings/UpdateCheck';
 import type { ActivityEntry } from './bindings/ActivityEntry';
 import type { Attention } from './bindings/Attention';
+import type { LineName } from './bindings/LineName';
 import type { Seen } from './bindings/Seen';
 import type { AppStatus } from './bindings/AppStatus';
 import type { Changed } from './bindings/Changed';
@@ -204,6 +205,8 @@ export interface Backend {
   whatsappLines(): Promise<string[]>;
   /** Resolves with the line as digits; rejects with a validation error at `line`. */
   whatsappAddLine(line: string): Promise<string>;
+  whatsappLineNames(): Promise<LineName[]>;
+  whatsappNameLine(line: string, name: string): Promise<void>;
   whatsappRemoveLine(line: string): Promise<void>;
   whatsappCached(line: string): Promise<TemplateView[]>;
   whatsappRefresh(line: string): Promise<TemplateView[]>;
@@ -373,6 +376,8 @@ export const tauriBackend: Backend = {
   identitySendLink: (form) => invoke('identity_send_link', { form }),
   whatsappLines: () => invoke('whatsapp_lines'),
   whatsappAddLine: (line) => invoke('whatsapp_add_line', { line }),
+  whatsappLineNames: () => invoke('whatsapp_line_names'),
+  whatsappNameLine: (line, name) => invoke('whatsapp_name_line', { line, name }),
   whatsappRemoveLine: (line) => invoke('whatsapp_remove_line', { line }),
   whatsappCached: (line) => invoke('whatsapp_cached', { line }),
   whatsappRefresh: (line) => invoke('whatsapp_refresh', { line }),

@@ -81,6 +81,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0016_attention",
         include_str!("migrations/0016_attention.sql"),
     ),
+    (
+        "0017_line_names",
+        include_str!("migrations/0017_line_names.sql"),
+    ),
 ];
 
 /// A transaction that will write, begun as a write (`BEGIN IMMEDIATE`). A deferred one that

@@ -135,6 +135,30 @@ pub fn add_line(c: &Connection, line: &str, practice: bool, now: i64) -> rusqlit
     )
 }
 
+/// The names given to the lines of a mode: (line, name), named ones only.
+pub fn line_names(c: &Connection, practice: bool) -> rusqlite::Result<Vec<(String, String)>> {
+    let mut s = c.prepare_cached(
+        "SELECT line, name FROM wa_lines WHERE practice = ?1 AND name <> '' ORDER BY added_at_ms",
+    )?;
+    let rows = s.query_map([practice], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// Names a line (an empty name takes the name away), adding it if it was not saved yet.
+pub fn name_line(
+    c: &Connection,
+    line: &str,
+    name: &str,
+    practice: bool,
+    now: i64,
+) -> rusqlite::Result<usize> {
+    add_line(c, line, practice, now)?;
+    c.execute(
+        "UPDATE wa_lines SET name = ?3 WHERE line = ?1 AND practice = ?2",
+        params![line, practice, name],
+    )
+}
+
 /// Forgets a line and its cached templates.
 pub fn remove_line(c: &Connection, line: &str, practice: bool) -> rusqlite::Result<usize> {
     c.execute(
