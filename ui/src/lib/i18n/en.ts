@@ -1041,6 +1041,7 @@ export const en = {
   'tc.step_call': '1. The calls',
   'tc.label': 'Caller ID label',
   'tc.caller': 'Your number that calls',
+  'tc.caller_pick': 'Your listed business numbers are suggested as you type.',
   'tc.country_code': 'Country code for local numbers',
   'tc.starts': 'Show from',
   'tc.ends': 'Until',

@@ -1063,6 +1063,7 @@ export const es: Record<MessageKey, string> = {
   'tc.step_call': '1. Las llamadas',
   'tc.label': 'Etiqueta de identificador',
   'tc.caller': 'Su número que llama',
+  'tc.caller_pick': 'Al escribir se sugieren sus números de empresa publicados.',
   'tc.country_code': 'Código de país para números locales',
   'tc.starts': 'Mostrar desde',
   'tc.ends': 'Hasta',

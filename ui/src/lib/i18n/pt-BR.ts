@@ -1061,6 +1061,7 @@ export const ptBR: Record<MessageKey, string> = {
   'tc.step_call': '1. As ligações',
   'tc.label': 'Etiqueta de identificação',
   'tc.caller': 'Seu número que liga',
+  'tc.caller_pick': 'Ao digitar, seus números comerciais publicados são sugeridos.',
   'tc.country_code': 'Código do país para números locais',
   'tc.starts': 'Mostrar de',
   'tc.ends': 'Até',
