@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobView } from '$lib/bindings/JobView';
 import type { TemplateView } from '$lib/bindings/TemplateView';
 import type { WaMapping } from '$lib/bindings/WaMapping';
-import { setLanguage } from '$lib/i18n/index.svelte';
+import { setLanguage, t } from '$lib/i18n/index.svelte';
 import { backend, setBackend, type Backend } from '$lib/ipc';
 import Page from './+page.svelte';
 
@@ -61,5 +61,47 @@ describe('WhatsApp bulk send', () => {
     await fireEvent.click(screen.getByTestId('bulk-start'));
     await vi.waitFor(() => expect(started).toEqual([7]));
     expect(screen.queryByTestId('bulk-preview')).toBeNull();
+  });
+
+  it("says a column's problem under that column's choice", async () => {
+    setLanguage('en');
+    setBackend({
+      ...backend(),
+      whatsappLines: async () => ['576015550100'],
+      whatsappCached: async () => [template],
+      bulkChooseFile: async () => ({
+        file_name: 'clientes.csv',
+        headers: ['celular', 'name'],
+        sample: [['3001234567', 'Ana']],
+        total_rows: 1
+      }),
+      whatsappBulkCheck: async () => {
+        throw {
+          code: 'validation',
+          message: 'choose a column',
+          field: 'opt_in_column',
+          rule: 'bulk_opt_in_needed',
+          retry_after_secs: null,
+          problems: []
+        };
+      },
+      bulkJobs: async () => [],
+      bulkRows: async () => [],
+      onChanged: async () => () => {}
+    } as Backend);
+    render(Page);
+    const select = (await screen.findByTestId('bulk-template')) as HTMLSelectElement;
+    await vi.waitFor(() => expect(select.options.length).toBe(2));
+    select.value = 'OUT1';
+    await fireEvent.change(select);
+    await fireEvent.click(screen.getByTestId('bulk-choose-file'));
+    const optIn = await vi.waitFor(() => {
+      const el = document.getElementById('b-optin');
+      expect(el?.getAttribute('aria-invalid')).toBe('true');
+      return el as HTMLSelectElement;
+    });
+    const message = optIn.nextElementSibling;
+    expect(message?.classList.contains('mapping-error')).toBe(true);
+    expect(message?.textContent).toBe(t('rule.bulk_opt_in_needed'));
   });
 });
