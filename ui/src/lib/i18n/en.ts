@@ -447,6 +447,7 @@ export const en = {
   'checks.result.found': 'Record found',
   'checks.result.not_found': 'Nothing found',
   'checks.result.pending': 'Pending',
+  'checks.truora_note': 'Truora’s note: “{text}”',
   'checks.report': 'Report',
   'checks.report_language': 'Report language',
   'checks.your_reference': 'Your reference: {reference}',

@@ -459,6 +459,7 @@ export const es: Record<MessageKey, string> = {
   'checks.result.found': 'Se encontró un registro',
   'checks.result.not_found': 'Sin registros',
   'checks.result.pending': 'Pendiente',
+  'checks.truora_note': 'Nota de Truora: «{text}»',
   'checks.report': 'Informe',
   'checks.report_language': 'Idioma del informe',
   'checks.your_reference': 'Su referencia: {reference}',

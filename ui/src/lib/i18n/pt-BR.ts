@@ -460,6 +460,7 @@ export const ptBR: Record<MessageKey, string> = {
   'checks.result.found': 'Registro encontrado',
   'checks.result.not_found': 'Nada encontrado',
   'checks.result.pending': 'Pendente',
+  'checks.truora_note': 'Nota da Truora: “{text}”',
   'checks.report': 'Relatório',
   'checks.report_language': 'Idioma do relatório',
   'checks.your_reference': 'Sua referência: {reference}',
