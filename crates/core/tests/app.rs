@@ -541,7 +541,11 @@ async fn whatsapp_templates_are_authored_followed_to_a_verdict_and_sent_once_per
         (named.len(), named[0].line.as_str(), named[0].name.as_str()),
         (1, line.as_str(), "Cobranzas")
     );
-    assert_eq!(app.whatsapp_lines().unwrap(), std::slice::from_ref(&line), "listed once");
+    assert_eq!(
+        app.whatsapp_lines().unwrap(),
+        std::slice::from_ref(&line),
+        "listed once"
+    );
     let e = app.whatsapp_name_line(&line, &"x".repeat(41)).unwrap_err();
     assert_eq!(e.field.as_deref(), Some("line_name"));
     let listed = app.whatsapp_refresh(&line).await.unwrap();
