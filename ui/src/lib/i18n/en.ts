@@ -3,6 +3,7 @@
 export const en = {
   'app.name': 'OpsDesk',
   'app.skip_to_content': 'Skip to content',
+  'app.untranslated': '“{text}” (not translated)',
   'date.placeholder': 'dd/mm/yyyy',
   'date.time_placeholder': 'hh:mm',
   'date.time_label': 'Time (24-hour)',

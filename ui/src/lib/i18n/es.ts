@@ -3,6 +3,7 @@ import type { MessageKey } from './en';
 export const es: Record<MessageKey, string> = {
   'app.name': 'OpsDesk',
   'app.skip_to_content': 'Ir al contenido',
+  'app.untranslated': '«{text}» (sin traducir)',
   'date.placeholder': 'dd/mm/aaaa',
   'date.time_placeholder': 'hh:mm',
   'date.time_label': 'Hora (24 horas)',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codeText, locale, setLanguage, t } from './index.svelte';
+import { codeText, locale, setLanguage, t, vendorText } from './index.svelte';
 import { en } from './en';
 import { es } from './es';
 import { ptBR } from './pt-BR';
@@ -35,6 +35,10 @@ describe('translations', () => {
     expect(codeText('wa.status_', 'approved', '_long')).toBe(t('wa.status_approved_long'));
     expect(codeText('wa.status_', 'SOMETHING_NEW')).toBe('SOMETHING_NEW');
     expect(codeText('country.', null)).toBe('');
+    // A vendor's code OpsDesk does not know is shown as the vendor wrote it, marked as such.
+    expect(vendorText('status.', 'completed')).toBe(t('status.completed'));
+    expect(vendorText('status.', 'on_hold')).toBe('«on_hold» (sin traducir)');
+    expect(vendorText('status.', '')).toBe('');
     setLanguage('en');
   });
 

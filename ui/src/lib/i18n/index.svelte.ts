@@ -81,6 +81,17 @@ export function codeText(
   return hasKey(key) ? t(key, params) : code;
 }
 
+/**
+ * A vendor's code in words (a check status, a template's category, a number's status): the
+ * translation when OpsDesk knows the code, and otherwise the vendor's own word, marked as not
+ * translated, so a new code neither breaks a screen nor passes for OpsDesk's words.
+ */
+export function vendorText(prefix: string, code: string | null | undefined, suffix = ''): string {
+  if (!code) return '';
+  const key = `${prefix}${code}${suffix}`;
+  return hasKey(key) ? t(key) : t('app.untranslated', { text: code });
+}
+
 /** A count as people read it in the app's language: 12.345 in Spanish, 12,345 in English. */
 export function formatNumber(n: number): string {
   return new Intl.NumberFormat(locale.lang).format(n);

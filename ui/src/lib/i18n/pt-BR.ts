@@ -3,6 +3,7 @@ import type { MessageKey } from './en';
 export const ptBR: Record<MessageKey, string> = {
   'app.name': 'OpsDesk',
   'app.skip_to_content': 'Ir para o conteúdo',
+  'app.untranslated': '“{text}” (sem tradução)',
   'date.placeholder': 'dd/mm/aaaa',
   'date.time_placeholder': 'hh:mm',
   'date.time_label': 'Hora (24 horas)',
