@@ -98,4 +98,32 @@ describe('a date field', () => {
     expect(screen.getByRole('alert').textContent).toBe(t('date.wrong'));
     await setLanguage('en');
   });
+
+  it('with a time, gives the date-time shape, and a cleared time is said rather than kept', async () => {
+    await setLanguage('es');
+    let value = '';
+    const { container } = render(Field, {
+      path: 'ends_at',
+      label: 'Hasta',
+      type: 'datetime-local',
+      get value() {
+        return value;
+      },
+      set value(v: string) {
+        value = v;
+      }
+    });
+    const [day, clock] = [...container.querySelectorAll('input')] as HTMLInputElement[];
+    await fireEvent.input(day!, { target: { value: '03/12/2026' } });
+    await fireEvent.blur(day!);
+    expect(value).toBe('');
+    expect(screen.queryByRole('alert')).toBeNull();
+    await fireEvent.input(clock!, { target: { value: '9:05' } });
+    expect(value).toBe('2026-12-03T09:05');
+    await fireEvent.input(clock!, { target: { value: '' } });
+    await fireEvent.blur(clock!);
+    expect(value).toBe('');
+    expect(screen.getByRole('alert').textContent).toBe(t('date.wrong_time'));
+    await setLanguage('en');
+  });
 });
