@@ -17,6 +17,10 @@ use crate::whatsapp::TemplateStatus;
 
 /// Items of each kind shown at most; the count says how many there are in all.
 pub const SHOWN: u32 = 8;
+/// Counted up to this many, then said as "1,000+": a list job can finish 100,000 checks, and
+/// the start screen reloads as they finish; counting them all each time would read the
+/// whole index again and again.
+pub const COUNT_CAP: u32 = 1_000;
 
 /// What needs attention, in the mode in use.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -25,6 +29,7 @@ pub struct Attention {
     /// Finished checks not opened since, highest risk first (errors, whose risk is not
     /// known, come first of all: they need doing again).
     pub checks: Vec<CheckRow>,
+    /// At most [`COUNT_CAP`]: reaching it means "that many or more".
     pub checks_total: u32,
     /// Templates whose review ended (or whose status Meta changed) since last opened.
     pub templates: Vec<TemplateNews>,
@@ -66,8 +71,9 @@ fn checks(c: &Connection, practice: bool) -> rusqlite::Result<(Vec<CheckRow>, u3
         .query_map(params![practice, SHOWN], crate::store::checks::row_of)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let total = c.query_row(
-        "SELECT count(*) FROM checks WHERE practice = ?1 AND finished_unseen_ms IS NOT NULL",
-        [practice],
+        "SELECT count(*) FROM (SELECT 1 FROM checks
+           WHERE practice = ?1 AND finished_unseen_ms IS NOT NULL LIMIT ?2)",
+        params![practice, COUNT_CAP],
         |r| r.get(0),
     )?;
     Ok((rows, total))
@@ -89,8 +95,9 @@ fn templates(c: &Connection, practice: bool) -> rusqlite::Result<(Vec<TemplateNe
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let total = c.query_row(
-        "SELECT count(*) FROM wa_outbounds WHERE practice = ?1 AND verdict_unseen_ms IS NOT NULL",
-        [practice],
+        "SELECT count(*) FROM (SELECT 1 FROM wa_outbounds
+           WHERE practice = ?1 AND verdict_unseen_ms IS NOT NULL LIMIT ?2)",
+        params![practice, COUNT_CAP],
         |r| r.get(0),
     )?;
     Ok((rows, total))

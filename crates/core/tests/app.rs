@@ -503,6 +503,20 @@ async fn the_start_screen_lists_what_needs_attention_until_it_is_seen() {
     let a = app.attention(today).unwrap();
     assert_eq!((a.checks_total, a.templates_total), (0, 0));
 
+    // A list job finishes thousands at once: they are counted up to the cap, not one by one
+    // on every reload, and the highest risk still comes first.
+    {
+        let store = app.store().unwrap();
+        let mut c = store.conn().unwrap();
+        opsdesk_core::store::fixtures::fill_checks(&mut c, 1_500, true, false).unwrap();
+        c.execute("UPDATE checks SET finished_unseen_ms = 1", [])
+            .unwrap();
+    }
+    let a = app.attention(today).unwrap();
+    assert_eq!(a.checks_total, opsdesk_core::attention::COUNT_CAP);
+    assert!(a.checks.windows(2).all(|w| w[0].score <= w[1].score));
+    app.attention_seen_all().unwrap();
+
     // Call-backs: today's and last week's open ones; done, undated and old ones are not.
     let cmb = |id: &str, date: &str| {
         format!(

@@ -348,6 +348,18 @@ async fn a_whatsapp_spreadsheet_is_checked_sent_once_and_its_failures_exported()
         labels,
         ["Mal · ••", "Repetido · •••0005", "Sin permiso · •••9999"]
     );
+    // The phone column chosen as the "name" would show whole numbers: it is not used.
+    let mut by_phone = m.clone();
+    by_phone.name_column = "Teléfono".into();
+    app.bulk_load_bytes("clientes.csv", csv.as_bytes()).unwrap();
+    let again = app.whatsapp_bulk_create(&by_phone, "otra vez").unwrap();
+    let shown: Vec<_> = app
+        .bulk_rows(again, &[], 0, 3)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.summary)
+        .collect();
+    assert!(shown.iter().all(|s| s.starts_with("•••")), "{shown:?}");
     let sb = app.practice_sandbox().await.unwrap();
     let sent = sb.with_state(|st| st.truora.whatsapp.sent.clone());
     assert_eq!(sent.len(), 40);

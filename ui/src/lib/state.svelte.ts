@@ -16,16 +16,21 @@ export const app = $state<{ status: AppStatus | null; loadError: unknown; recove
 // The status asked for by app.html as the page began loading, used once.
 let early = (globalThis as { __opsdeskStatus?: Promise<AppStatus> }).__opsdeskStatus;
 
+// Each refresh's turn: an older one that finishes late (it had a language to fetch) must not
+// put back an older status or language.
+let turn = 0;
+
 export async function refreshStatus(): Promise<void> {
+  const mine = ++turn;
   try {
     const pending = early ?? backend().appStatus();
     early = undefined;
     const status = await pending;
     // The words first: the screens are drawn once the status is in, in the right language.
-    if (status.settings) {
-      await setLanguage(status.settings.language);
-      applyTheme(status.settings.theme);
-    }
+    // Words that cannot be fetched leave the app in English rather than not at all.
+    if (status.settings) await setLanguage(status.settings.language).catch(() => {});
+    if (mine !== turn) return;
+    if (status.settings) applyTheme(status.settings.theme);
     app.status = status;
     app.loadError = null;
   } catch (e) {

@@ -87,7 +87,8 @@ pub fn each_row(
         ));
     }
     let name_col = col(&m.label_name_column, "label_name_column")?;
-    let who = col(&m.name_column, "name_column")?;
+    // The number column as a "name" would put the whole number in every row's label.
+    let who = col(&m.name_column, "name_column")?.filter(|c| *c != receiver);
     let reason_col = col(&m.reason_column, "reason_column")?;
     let cc: String = m
         .default_country_code

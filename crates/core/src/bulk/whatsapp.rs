@@ -137,7 +137,8 @@ pub fn each_row(
     })?;
     let country = col(&m.country_column, "country_column")?;
     let opt_in = col(&m.opt_in_column, "opt_in_column")?;
-    let name = col(&m.name_column, "name_column")?;
+    // The phone column as a "name" would put the whole number in every row's label.
+    let name = col(&m.name_column, "name_column")?.filter(|c| *c != phone);
     if opt_in.is_none() && !m.all_opted_in {
         return Err(AppError::validation(
             "opt_in_column",

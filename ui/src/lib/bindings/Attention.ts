@@ -11,7 +11,11 @@ export type Attention = {
  * Finished checks not opened since, highest risk first (errors, whose risk is not
  * known, come first of all: they need doing again).
  */
-checks: Array<CheckRow>, checks_total: number, 
+checks: Array<CheckRow>, 
+/**
+ * At most [`COUNT_CAP`]: reaching it means "that many or more".
+ */
+checks_total: number, 
 /**
  * Templates whose review ended (or whose status Meta changed) since last opened.
  */

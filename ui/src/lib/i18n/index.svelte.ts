@@ -33,8 +33,12 @@ export async function loadLanguage(lang: Language): Promise<void> {
  * happens after, so no screen is ever drawn half in one language; one already fetched
  * switches at once.
  */
+let wanted: Language = 'en';
 export function setLanguage(lang: Language): Promise<void> {
+  wanted = lang;
   const apply = () => {
+    // Another language was chosen while this one's words were on their way: that one wins.
+    if (wanted !== lang) return;
     locale.lang = lang;
     if (typeof document !== 'undefined') document.documentElement.lang = lang;
   };
