@@ -24,6 +24,20 @@ async fn creating_a_colombian_person_check_and_saving_its_report() {
 
     let id_input = w.wait_for("input#f-national_id").await;
     id_input.send_keys("1.098.765.432").await.unwrap();
+    // Dates are typed day first whatever the computer's region; an impossible one is said at
+    // the field as soon as the clerk moves on.
+    let dob = w.wait_for("input#f-date_of_birth").await;
+    assert_eq!(
+        dob.attr("placeholder").await.unwrap().as_deref(),
+        Some("dd/mm/yyyy")
+    );
+    dob.send_keys("31/02/1990").await.unwrap();
+    id_input.click().await.unwrap();
+    w.wait_for("input#f-date_of_birth[aria-invalid=true]").await;
+    dob.clear().await.unwrap();
+    dob.send_keys("31/12/1990").await.unwrap();
+    id_input.click().await.unwrap();
+    w.wait_for("input#f-date_of_birth:not([aria-invalid])").await;
     // Forgetting consent is caught at the field, before anything is sent.
     w.wait_for("form button[type=submit]")
         .await
@@ -90,6 +104,11 @@ async fn creating_a_colombian_person_check_and_saving_its_report() {
     w.wait_for("input#f-national_id")
         .await
         .send_keys("1098765432")
+        .await
+        .unwrap();
+    w.wait_for("input#f-date_of_birth")
+        .await
+        .send_keys("31/12/1990")
         .await
         .unwrap();
     w.wait_for("input#consent").await.click().await.unwrap();
