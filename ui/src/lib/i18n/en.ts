@@ -387,7 +387,7 @@ export const en = {
   'checks.import_stop': 'Stop',
   'checks.import_stopped': 'Stopped: {n} checks brought in. Bring them in again later to get the rest.',
   'checks.import_partial': '{n} checks were brought in before a problem:',
-  'checks.search': 'Search by name, document, your reference or check ID',
+  'checks.search': 'Name, document, reference or ID',
   'checks.all_statuses': 'Any status',
   'checks.all_countries': 'Any country',
   'checks.empty': 'No checks here yet. Create one, or bring in the ones already in your Truora account.',

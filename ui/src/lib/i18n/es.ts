@@ -398,7 +398,7 @@ export const es: Record<MessageKey, string> = {
   'checks.import_stopped':
     'Detenido: se trajeron {n} verificaciones. Tráigalas de nuevo más tarde para tener el resto.',
   'checks.import_partial': 'Se trajeron {n} verificaciones antes de un problema:',
-  'checks.search': 'Buscar por nombre, documento, su referencia o ID de verificación',
+  'checks.search': 'Nombre, documento, referencia o ID',
   'checks.all_statuses': 'Cualquier estado',
   'checks.all_countries': 'Cualquier país',
   'checks.empty': 'Todavía no hay verificaciones. Cree una o traiga las que ya están en su cuenta de Truora.',

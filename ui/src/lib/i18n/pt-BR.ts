@@ -399,7 +399,7 @@ export const ptBR: Record<MessageKey, string> = {
   'checks.import_stop': 'Parar',
   'checks.import_stopped': 'Parado: {n} verificações trazidas. Traga de novo mais tarde para obter o restante.',
   'checks.import_partial': '{n} verificações foram trazidas antes de um problema:',
-  'checks.search': 'Buscar por nome, documento, sua referência ou ID da verificação',
+  'checks.search': 'Nome, documento, referência ou ID',
   'checks.all_statuses': 'Qualquer status',
   'checks.all_countries': 'Qualquer país',
   'checks.empty': 'Ainda não há verificações. Crie uma ou traga as que já estão na sua conta da Truora.',
