@@ -687,7 +687,8 @@ export const en = {
   'wa.templates_lead': 'Message templates approved by WhatsApp can be sent to customers who agreed to receive them.',
   'wa.line': 'WhatsApp line',
   'wa.line_number': 'Line number',
-  'wa.line_help': "Your company's WhatsApp Business number, with the country code.",
+  'wa.line_help':
+    'The WhatsApp line your company activated in Truora: its number, with the country code. Truora’s dashboard lists your activated lines.',
   'wa.name_line': 'Name this line',
   'wa.line_name': 'Name',
   'wa.line_name_for': 'Name for {line}',

@@ -703,7 +703,8 @@ export const es: Record<MessageKey, string> = {
     'Las plantillas aprobadas por WhatsApp se pueden enviar a los clientes que aceptaron recibirlas.',
   'wa.line': 'Línea de WhatsApp',
   'wa.line_number': 'Número de la línea',
-  'wa.line_help': 'El número de WhatsApp Business de su empresa, con el código de país.',
+  'wa.line_help':
+    'La línea de WhatsApp que su empresa activó en Truora: su número, con el código de país. El panel de Truora muestra sus líneas activadas.',
   'wa.name_line': 'Ponerle nombre a esta línea',
   'wa.line_name': 'Nombre',
   'wa.line_name_for': 'Nombre para {line}',

@@ -702,7 +702,8 @@ export const ptBR: Record<MessageKey, string> = {
   'wa.templates_lead': 'Os modelos aprovados pelo WhatsApp podem ser enviados aos clientes que aceitaram recebê-los.',
   'wa.line': 'Linha do WhatsApp',
   'wa.line_number': 'Número da linha',
-  'wa.line_help': 'O número do WhatsApp Business da sua empresa, com o código do país.',
+  'wa.line_help':
+    'A linha de WhatsApp que sua empresa ativou na Truora: o número, com o código do país. O painel da Truora mostra suas linhas ativadas.',
   'wa.name_line': 'Dar um nome a esta linha',
   'wa.line_name': 'Nome',
   'wa.line_name_for': 'Nome para {line}',
