@@ -37,7 +37,8 @@ async fn creating_a_colombian_person_check_and_saving_its_report() {
     dob.clear().await.unwrap();
     dob.send_keys("31/12/1990").await.unwrap();
     id_input.click().await.unwrap();
-    w.wait_for("input#f-date_of_birth:not([aria-invalid])").await;
+    w.wait_for("input#f-date_of_birth:not([aria-invalid])")
+        .await;
     // Forgetting consent is caught at the field, before anything is sent.
     w.wait_for("form button[type=submit]")
         .await
