@@ -277,6 +277,14 @@ impl crate::app::App {
                 "activity.export.practice",
             ],
         )?;
+        // Flows by the names the team gave them, as the screen says them.
+        let practice = self.is_practice();
+        let flow_names: BTreeMap<String, String> = self
+            .with_conn(|c| crate::store::identity::flows(c, practice))?
+            .into_iter()
+            .filter(|f| !f.name.is_empty())
+            .map(|f| (f.flow_id, f.name))
+            .collect();
         let mut before: Option<(i64, i64)> = None;
         loop {
             let page = self.with_conn(|c| crate::store::activity::page_before(c, before, 1000))?;
@@ -301,7 +309,7 @@ impl crate::app::App {
                             })
                             .to_string(),
                     ),
-                    Cell::Text(e.summary.clone()),
+                    Cell::Text(summary_words(&e.action, &e.summary, words, &flow_names)),
                     Cell::Text(if e.practice {
                         words.w("activity.practice_tag").to_string()
                     } else {
@@ -312,6 +320,70 @@ impl crate::app::App {
         }
         w.finish()
     }
+}
+
+/// An Activity entry's detail in the words the Activity screen uses (see its `summaryText`):
+/// how an identity link went and its flow's name, a list by its number, a finished list's
+/// count. Anything else as recorded.
+fn summary_words(
+    action: &str,
+    summary: &str,
+    words: &Words,
+    flows: &BTreeMap<String, String>,
+) -> String {
+    let flow = |id: &str| {
+        let id = id.to_ascii_uppercase();
+        flows.get(&id).cloned().unwrap_or(id)
+    };
+    let is_flow = |s: &str| {
+        s.len() > 3
+            && s[..3].eq_ignore_ascii_case("ipf")
+            && s.chars().all(|c| c.is_ascii_alphanumeric())
+    };
+    if action == "identity.link_sent" {
+        if let Some((how, id)) = summary.split_once(' ').filter(|(_, id)| is_flow(id)) {
+            // Older entries were written in lower case ("copylink ipf0001").
+            let how = how.to_ascii_lowercase().replace("copylink", "copy_link");
+            return format!(
+                "{} · {}",
+                words.w(&format!("identity.delivery.{how}")),
+                flow(id)
+            );
+        }
+    }
+    if is_flow(summary) {
+        return flow(summary);
+    }
+    if let Some(n) = ["checks", "whatsapp", "truecaller"].iter().find_map(|k| {
+        summary
+            .strip_prefix(k)
+            .and_then(|r| r.strip_prefix("-bulk-"))
+            .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    }) {
+        return words.w("activity.list_job").replace("{n}", n);
+    }
+    if action.ends_with(".bulk_finished") {
+        // "cobros.csv (18 / 31)"
+        if let Some((title, counts)) = summary.rsplit_once(" (") {
+            if let Some((done, total)) = counts.strip_suffix(')').and_then(|c| c.split_once(" / "))
+            {
+                return words
+                    .w("activity.list_summary")
+                    .replace("{title}", title)
+                    .replace("{done}", done)
+                    .replace("{total}", total);
+            }
+        }
+    }
+    // The services by their names, as the screen writes them.
+    for (code, name) in [("truora", "Truora"), ("truecaller", "Truecaller")] {
+        if let Some(rest) = summary.strip_prefix(code) {
+            if rest.is_empty() || rest.starts_with(' ') {
+                return format!("{name}{rest}");
+            }
+        }
+    }
+    summary.to_string()
 }
 
 /// A CSV cell that Excel would run as a formula (`=`, `+`, `-`, `@` first) gets a leading
@@ -366,5 +438,49 @@ mod tests {
         assert!(n.chars().count() <= 31, "{n}");
         assert_eq!(sheet_name("Qué: [pasó]?"), "Qué pasó");
         assert_eq!(sheet_name("''"), "Sheet");
+    }
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::*;
+
+    #[test]
+    fn activity_details_are_exported_in_the_screens_words() {
+        let words = Words {
+            lang: "es".into(),
+            words: [
+                ("identity.delivery.copy_link", "Crear el enlace para copiar"),
+                ("identity.delivery.whatsapp", "WhatsApp"),
+                ("activity.list_job", "Lista n.º {n}"),
+                (
+                    "activity.list_summary",
+                    "{title}: pasaron {done} de {total}",
+                ),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        };
+        let flows: BTreeMap<String, String> =
+            [("IPF0001".to_string(), "Créditos".to_string())].into();
+        let say = |action: &str, summary: &str| summary_words(action, summary, &words, &flows);
+        assert_eq!(
+            say("identity.link_sent", "whatsapp IPF0001"),
+            "WhatsApp · Créditos"
+        );
+        assert_eq!(
+            say("identity.link_sent", "copylink ipf0002"),
+            "Crear el enlace para copiar · IPF0002",
+            "older entries, in lower case"
+        );
+        assert_eq!(say("whatsapp.inbound_created", "IPF0001"), "Créditos");
+        assert_eq!(say("downloads.failed", "whatsapp-bulk-12"), "Lista n.º 12");
+        assert_eq!(
+            say("whatsapp.bulk_finished", "cobros (1).csv (18 / 31)"),
+            "cobros (1).csv: pasaron 18 de 31"
+        );
+        assert_eq!(say("settings.saved", "truora"), "Truora");
+        assert_eq!(say("settings.saved", "someone"), "someone");
     }
 }
