@@ -335,10 +335,11 @@ fn summary_words(
         let id = id.to_ascii_uppercase();
         flows.get(&id).cloned().unwrap_or(id)
     };
+    // ASCII first: slicing a name like "Señores.csv" at byte 3 would split the "ñ".
     let is_flow = |s: &str| {
         s.len() > 3
-            && s[..3].eq_ignore_ascii_case("ipf")
             && s.chars().all(|c| c.is_ascii_alphanumeric())
+            && s[..3].eq_ignore_ascii_case("ipf")
     };
     if action == "identity.link_sent" {
         if let Some((how, id)) = summary.split_once(' ').filter(|(_, id)| is_flow(id)) {
@@ -482,5 +483,6 @@ mod summary_tests {
         );
         assert_eq!(say("settings.saved", "truora"), "Truora");
         assert_eq!(say("settings.saved", "someone"), "someone");
+        assert_eq!(say("whatsapp.bulk_started", "Señores.csv"), "Señores.csv");
     }
 }

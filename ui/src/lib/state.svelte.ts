@@ -16,9 +16,11 @@ export const app = $state<{ status: AppStatus | null; loadError: unknown; recove
 // The status asked for by app.html as the page began loading, used once.
 let early = (globalThis as { __opsdeskStatus?: Promise<AppStatus> }).__opsdeskStatus;
 
-// Each refresh's turn: an older one that finishes late (it had a language to fetch) must not
-// put back an older status or language.
+// Each refresh's turn: one that finishes after a newer one was applied (it had a language to
+// fetch) must not put back an older status. The newest *finished* one wins, so a stream of
+// refreshes (a running list reports often) still applies each answer as it comes.
 let turn = 0;
+let applied = 0;
 
 export async function refreshStatus(): Promise<void> {
   const mine = ++turn;
@@ -29,11 +31,14 @@ export async function refreshStatus(): Promise<void> {
     // The words first: the screens are drawn once the status is in, in the right language.
     // Words that cannot be fetched leave the app in English rather than not at all.
     if (status.settings) await setLanguage(status.settings.language).catch(() => {});
-    if (mine !== turn) return;
+    if (mine < applied) return;
+    applied = mine;
     if (status.settings) applyTheme(status.settings.theme);
     app.status = status;
     app.loadError = null;
   } catch (e) {
+    if (mine < applied) return;
+    applied = mine;
     app.loadError = e;
   }
 }

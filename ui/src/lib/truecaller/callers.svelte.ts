@@ -7,11 +7,16 @@ import { backend } from '../ipc';
 export class CallerChoice {
   numbers = $state<NumberView[]>([]);
 
-  /** Reads the first page of the account's numbers; without them the field is typed as before. */
+  /** Reads the account's numbers (up to 20 pages); without them the field is typed as before. */
   async load(): Promise<void> {
     try {
-      const page = await backend().truecallerNumbers(null, '', 1);
-      this.numbers = page.numbers.filter((n) => n.status === 'listed');
+      const all: NumberView[] = [];
+      for (let page = 1, pages = 1; page <= Math.min(pages, 20); page++) {
+        const p = await backend().truecallerNumbers(null, '', page);
+        all.push(...p.numbers);
+        pages = p.total_pages;
+      }
+      this.numbers = all.filter((n) => n.status === 'listed');
     } catch {
       this.numbers = [];
     }
