@@ -331,9 +331,16 @@ fn summary_words(
     words: &Words,
     flows: &BTreeMap<String, String>,
 ) -> String {
+    // By the name the team gave it; unnamed, as the screen says it ("flow ending in …").
     let flow = |id: &str| {
         let id = id.to_ascii_uppercase();
-        flows.get(&id).cloned().unwrap_or(id)
+        flows.get(&id).cloned().unwrap_or_else(|| {
+            let end = &id[id.len().saturating_sub(6)..];
+            match words.words.get("identity.flows.unnamed") {
+                Some(w) => w.replace("{end}", end),
+                None => id.clone(),
+            }
+        })
     };
     // ASCII first: slicing a name like "Señores.csv" at byte 3 would split the "ñ".
     let is_flow = |s: &str| {
@@ -458,6 +465,7 @@ mod summary_tests {
                     "activity.list_summary",
                     "{title}: pasaron {done} de {total}",
                 ),
+                ("identity.flows.unnamed", "Flujo sin nombre (…{end})"),
             ]
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -472,7 +480,7 @@ mod summary_tests {
         );
         assert_eq!(
             say("identity.link_sent", "copylink ipf0002"),
-            "Crear el enlace para copiar · IPF0002",
+            "Crear el enlace para copiar · Flujo sin nombre (…PF0002)",
             "older entries, in lower case"
         );
         assert_eq!(say("whatsapp.inbound_created", "IPF0001"), "Créditos");
