@@ -32,9 +32,27 @@ measure() {
     start=$(now_ms)
     OPSDESK_DATA_DIR="$dir" "$bin" >"$dir/out.txt" 2>&1 &
     pid=$!
-    until xwininfo -root -tree 2>/dev/null | grep -q "\"$title\""; do sleep 0.005; done
+    # An app that dies before its window (GTK once failed to start here) must not hang the
+    # measurement: a run that takes over a minute is reported and skipped.
+    until xwininfo -root -tree 2>/dev/null | grep -q "\"$title\""; do
+      if (($(now_ms) - start > 60000)) || ! kill -0 "$pid" 2>/dev/null; then
+        echo "$name run $i: no window ($(tail -n 1 "$dir/out.txt" 2>/dev/null))"
+        kill "$pid" 2>/dev/null || true
+        rm -rf "$dir"
+        continue 2
+      fi
+      sleep 0.005
+    done
     win=$(($(now_ms) - start))
-    until grep -rqs "first screen shown" "$dir/out.txt" "$dir/logs"; do sleep 0.01; done
+    until grep -rqs "first screen shown" "$dir/out.txt" "$dir/logs"; do
+      if (($(now_ms) - start > 60000)); then
+        echo "$name run $i: the first screen never showed"
+        kill "$pid" 2>/dev/null || true
+        rm -rf "$dir"
+        continue 2
+      fi
+      sleep 0.01
+    done
     ready=$(($(now_ms) - start))
     sleep 10
     pss=$(pss_kb "$pid")
