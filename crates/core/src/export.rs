@@ -348,6 +348,32 @@ fn summary_words(
             && s.chars().all(|c| c.is_ascii_alphanumeric())
             && s[..3].eq_ignore_ascii_case("ipf")
     };
+    // An erasure is recorded as counts (JSON): said as the screen says it.
+    if action == "people.erased" {
+        if let Ok(counts) = serde_json::from_str::<serde_json::Value>(summary) {
+            let parts: Vec<String> = [
+                "checks",
+                "processes",
+                "sends",
+                "list_rows",
+                "callbacks",
+                "consents",
+                "activity",
+                "files",
+            ]
+            .iter()
+            .filter_map(|k| {
+                let n = counts[*k].as_u64().filter(|n| *n > 0)?;
+                Some(format!("{}: {n}", words.w(&format!("people.section.{k}"))))
+            })
+            .collect();
+            return if parts.is_empty() {
+                words.w("people.count.nothing").to_string()
+            } else {
+                parts.join(" · ")
+            };
+        }
+    }
     if action == "identity.link_sent" {
         if let Some((how, id)) = summary.split_once(' ').filter(|(_, id)| is_flow(id)) {
             // Older entries were written in lower case ("copylink ipf0001").
@@ -466,6 +492,8 @@ mod summary_tests {
                     "{title}: pasaron {done} de {total}",
                 ),
                 ("identity.flows.unnamed", "Flujo sin nombre (…{end})"),
+                ("people.section.checks", "Verificaciones"),
+                ("people.section.sends", "Mensajes de WhatsApp"),
             ]
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -488,6 +516,13 @@ mod summary_tests {
         assert_eq!(
             say("whatsapp.bulk_finished", "cobros (1).csv (18 / 31)"),
             "cobros (1).csv: pasaron 18 de 31"
+        );
+        assert_eq!(
+            say(
+                "people.erased",
+                r#"{"checks":2,"processes":0,"sends":1,"list_rows":0,"callbacks":0,"consents":0,"activity":0,"files":0,"kept_opt_out":true}"#
+            ),
+            "Verificaciones: 2 · Mensajes de WhatsApp: 1"
         );
         assert_eq!(say("settings.saved", "truora"), "Truora");
         assert_eq!(say("settings.saved", "someone"), "someone");
