@@ -61,6 +61,31 @@ pub enum Seen {
     Template,
 }
 
+impl Seen {
+    const ALL: [Seen; 2] = [Seen::Check, Seen::Template];
+
+    /// Where this kind is kept: (table, its ID column, the column set while it is unseen).
+    fn columns(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Seen::Check => ("checks", "check_id", "finished_unseen_ms"),
+            Seen::Template => ("wa_outbounds", "outbound_id", "verdict_unseen_ms"),
+        }
+    }
+}
+
+/// How many of a kind are unseen in a mode, up to [`COUNT_CAP`].
+fn unseen_count(c: &Connection, what: Seen, practice: bool) -> rusqlite::Result<u32> {
+    let (table, _, unseen) = what.columns();
+    c.query_row(
+        &format!(
+            "SELECT count(*) FROM (SELECT 1 FROM {table}
+               WHERE practice = ?1 AND {unseen} IS NOT NULL LIMIT ?2)"
+        ),
+        params![practice, COUNT_CAP],
+        |r| r.get(0),
+    )
+}
+
 fn checks(c: &Connection, practice: bool) -> rusqlite::Result<(Vec<CheckRow>, u32)> {
     // Walks the partial index `checks_unseen` in score order: no sort, however many.
     let mut s = c.prepare_cached(
@@ -70,13 +95,7 @@ fn checks(c: &Connection, practice: bool) -> rusqlite::Result<(Vec<CheckRow>, u3
     let rows = s
         .query_map(params![practice, SHOWN], crate::store::checks::row_of)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let total = c.query_row(
-        "SELECT count(*) FROM (SELECT 1 FROM checks
-           WHERE practice = ?1 AND finished_unseen_ms IS NOT NULL LIMIT ?2)",
-        params![practice, COUNT_CAP],
-        |r| r.get(0),
-    )?;
-    Ok((rows, total))
+    Ok((rows, unseen_count(c, Seen::Check, practice)?))
 }
 
 fn templates(c: &Connection, practice: bool) -> rusqlite::Result<(Vec<TemplateNews>, u32)> {
@@ -94,13 +113,7 @@ fn templates(c: &Connection, practice: bool) -> rusqlite::Result<(Vec<TemplateNe
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let total = c.query_row(
-        "SELECT count(*) FROM (SELECT 1 FROM wa_outbounds
-           WHERE practice = ?1 AND verdict_unseen_ms IS NOT NULL LIMIT ?2)",
-        params![practice, COUNT_CAP],
-        |r| r.get(0),
-    )?;
-    Ok((rows, total))
+    Ok((rows, unseen_count(c, Seen::Template, practice)?))
 }
 
 /// Jobs that may need the operator: stopped (paused, or running when the app stopped) or
@@ -180,11 +193,15 @@ impl App {
 
     /// The operator opened this record's page: it leaves the start screen.
     pub fn attention_seen(&self, what: Seen, id: &str) -> Result<(), AppError> {
-        let sql = match what {
-            Seen::Check => "UPDATE checks SET finished_unseen_ms = NULL WHERE check_id = ?1 AND finished_unseen_ms IS NOT NULL",
-            Seen::Template => "UPDATE wa_outbounds SET verdict_unseen_ms = NULL WHERE outbound_id = ?1 AND verdict_unseen_ms IS NOT NULL",
-        };
-        self.with_conn(|c| c.execute(sql, [id]))?;
+        let (table, key, unseen) = what.columns();
+        self.with_conn(|c| {
+            c.execute(
+                &format!(
+                    "UPDATE {table} SET {unseen} = NULL WHERE {key} = ?1 AND {unseen} IS NOT NULL"
+                ),
+                [id],
+            )
+        })?;
         Ok(())
     }
 
@@ -194,14 +211,13 @@ impl App {
         let practice = self.is_practice();
         self.with_conn(|c| {
             let tx = crate::store::write_tx(c)?;
-            tx.execute(
-                "UPDATE checks SET finished_unseen_ms = NULL WHERE practice = ?1 AND finished_unseen_ms IS NOT NULL",
-                [practice],
-            )?;
-            tx.execute(
-                "UPDATE wa_outbounds SET verdict_unseen_ms = NULL WHERE practice = ?1 AND verdict_unseen_ms IS NOT NULL",
-                [practice],
-            )?;
+            for what in Seen::ALL {
+                let (table, _, unseen) = what.columns();
+                tx.execute(
+                    &format!("UPDATE {table} SET {unseen} = NULL WHERE practice = ?1 AND {unseen} IS NOT NULL"),
+                    [practice],
+                )?;
+            }
             tx.commit()
         })
     }
