@@ -1,5 +1,5 @@
 //! Costs that must not grow with the data (issue #18), in the everyday suite: the checks
-//! screen's and the identity inbox's searches, the job list, a page of rows and the engine's
+//! screen's and the identity inbox's searches, the start screen, the job list, a page of rows and the engine's
 //! pace are measured on a small cache and again on a bigger one, in the same run on the same machine, and must not
 //! get more than twice as slow. The full figures at 10,000 to 1,000,000 records are the
 //! benchmarks' (`checks_search`, `jobs`); this catches a change that makes a cost grow with the
@@ -81,6 +81,35 @@ fn the_checks_screen_costs_the_same_on_a_bigger_cache() {
     for ((name, s), (_, b)) in small.into_iter().zip(big) {
         assert_flat(name, s, b);
     }
+}
+
+/// The start screen, as the page asks for it, with every cached check finished and not yet
+/// opened (what a list job of that size leaves): its lists come from an index walk and its
+/// counts stop at a cap, so 100,000 unseen checks cost what 20,000 do.
+#[test]
+fn the_start_screen_costs_the_same_with_more_unseen_checks() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let p = support::Profile::new();
+    let app = p.open();
+    let fill = |n: usize| {
+        let store = app.store().unwrap();
+        let mut c = store.conn().unwrap();
+        fixtures::fill_checks(&mut c, n, true, false).unwrap();
+        c.execute("UPDATE checks SET finished_unseen_ms = 1", [])
+            .unwrap();
+    };
+    let measure = || {
+        median(15, || {
+            let a = app.attention("2026-12-03").unwrap();
+            assert_eq!(a.checks_total, opsdesk_core::attention::COUNT_CAP);
+            std::hint::black_box(serde_json::to_string(&a).unwrap());
+        })
+    };
+    fill(SMALL);
+    let small = measure();
+    fill(BIG - SMALL);
+    let big = measure();
+    assert_flat("start screen", small, big);
 }
 
 /// The identity inbox (issue #15), the same way: every search the screen makes, with its page
