@@ -12,7 +12,9 @@ export type Page<R> = { rows: R[]; next: string | null };
 const PAGE_MAX = 500;
 
 export class KeysetList<Q extends PagedQuery, R> {
-  rows = $state<R[] | null>(null);
+  // Raw: the rows are only ever replaced, never changed in place, and a deep proxy per row (a
+  // scrolled list holds thousands) was memory for nothing (issue #18).
+  rows = $state.raw<R[] | null>(null);
   /** Where the list continues; none once every match is shown. */
   next = $state<string | null>(null);
   fetchingMore = $state(false);
