@@ -2,7 +2,7 @@
 # Start-up and memory of OpsDesk beside the smallest Tauri app built the same way (issue #18: at
 # most 1.2x in time to a usable screen and in memory). Both release builds, each started RUNS
 # times under the same display with a fresh profile. A measurement, not a test:
-#   scripts/headless-session.sh scripts/measure-startup.sh [RUNS]
+#   scripts/headless-session.sh scripts/measure-startup.sh [RUNS] [CHECKS]
 # "window": the window exists (xwininfo); "ready": the first screen has its data and is painted
 # (the page calls `ui_ready`, which logs or prints "first screen shown"); PSS is summed over the
 # app and its web and network processes, 10 s after ready.
@@ -24,46 +24,106 @@ pss_kb() {
   echo "$t"
 }
 
-# measure NAME TITLE BINARY
+# measure NAME TITLE BINARY RUN: one start, one line; its figures are kept for the medians.
+results="$(mktemp)"
+trap 'rm -f "$results"' EXIT
 measure() {
-  local name=$1 title=$2 bin=$3 i dir start pid win ready pss
-  for i in $(seq 1 "$runs"); do
-    dir="$(mktemp -d)"
-    start=$(now_ms)
-    OPSDESK_DATA_DIR="$dir" "$bin" >"$dir/out.txt" 2>&1 &
-    pid=$!
-    # An app that dies before its window (GTK once failed to start here) must not hang the
-    # measurement: a run that takes over a minute is reported and skipped.
-    until xwininfo -root -tree 2>/dev/null | grep -q "\"$title\""; do
-      if (($(now_ms) - start > 60000)) || ! kill -0 "$pid" 2>/dev/null; then
-        echo "$name run $i: no window ($(tail -n 1 "$dir/out.txt" 2>/dev/null))"
-        kill "$pid" 2>/dev/null || true
-        rm -rf "$dir"
-        continue 2
-      fi
-      sleep 0.005
-    done
-    win=$(($(now_ms) - start))
-    until grep -rqs "first screen shown" "$dir/out.txt" "$dir/logs"; do
-      if (($(now_ms) - start > 60000)); then
-        echo "$name run $i: the first screen never showed"
-        kill "$pid" 2>/dev/null || true
-        rm -rf "$dir"
-        continue 2
-      fi
-      sleep 0.01
-    done
-    ready=$(($(now_ms) - start))
-    sleep 10
-    pss=$(pss_kb "$pid")
-    kill "$pid"
-    wait "$pid" 2>/dev/null || true
-    # Where the time went (page load, the script, OpsDesk's status call, the paint).
-    grep -rhos "first screen shown.*" "$dir/logs" "$dir/out.txt" | sort -u | sed 's/^/  /' || true
-    rm -rf "$dir"
-    printf '%-8s run %d: window %4d ms, ready %4d ms, PSS %4d MB\n' "$name" "$i" "$win" "$ready" $((pss / 1024))
+  local name=$1 title=$2 bin=$3 i=$4 dir start pid win ready pss
+  dir="$(mktemp -d)"
+  start=$(now_ms)
+  OPSDESK_DATA_DIR="$dir" "$bin" >"$dir/out.txt" 2>&1 &
+  pid=$!
+  # An app that dies before its window (GTK once failed to start here) must not hang the
+  # measurement: a run that takes over a minute is reported and skipped.
+  until xwininfo -root -tree 2>/dev/null | grep -q "\"$title\""; do
+    if (($(now_ms) - start > 60000)) || ! kill -0 "$pid" 2>/dev/null; then
+      echo "$name run $i: no window ($(tail -n 1 "$dir/out.txt" 2>/dev/null))"
+      kill "$pid" 2>/dev/null || true
+      rm -rf "$dir"
+      return
+    fi
+    sleep 0.005
   done
+  win=$(($(now_ms) - start))
+  until grep -rqs "first screen shown" "$dir/out.txt" "$dir/logs"; do
+    if (($(now_ms) - start > 60000)); then
+      echo "$name run $i: the first screen never showed"
+      kill "$pid" 2>/dev/null || true
+      rm -rf "$dir"
+      return
+    fi
+    sleep 0.005
+  done
+  ready=$(($(now_ms) - start))
+  sleep 10
+  pss=$(pss_kb "$pid")
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+  # Where the time went (page load, the script, OpsDesk's status call, the paint).
+  grep -rhos "first screen shown.*" "$dir/logs" "$dir/out.txt" | sort -u | sed 's/^/  /' || true
+  rm -rf "$dir"
+  printf '%-8s run %d: window %4d ms, ready %4d ms, PSS %4d MB\n' "$name" "$i" "$win" "$ready" $((pss / 1024))
+  echo "$name $win $ready $((pss / 1024))" >>"$results"
 }
 
-measure minimal Minimal "$target/release/minimal-tauri"
-measure OpsDesk OpsDesk "$target/release/opsdesk"
+# The two apps take turns, so a machine that slows down or speeds up during the run weighs on
+# both alike (runs here vary by 300-500 ms from one session to the next).
+for i in $(seq 1 "$runs"); do
+  measure minimal Minimal "$target/release/minimal-tauri" "$i"
+  measure OpsDesk OpsDesk "$target/release/opsdesk" "$i"
+done
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+for col in 2 3 4; do
+  m=$(awk -v c=$col '$1 == "minimal" { print $c }' "$results" | median)
+  o=$(awk -v c=$col '$1 == "OpsDesk" { print $c }' "$results" | median)
+  label=$(echo "window ready PSS" | cut -d' ' -f$((col - 1)))
+  awk -v l="$label" -v m="$m" -v o="$o" 'BEGIN { printf "median %-6s minimal %5d, OpsDesk %5d: %.2fx\n", l, m, o, o / m }'
+done
+
+# Memory with CHECKS cached checks (second argument, 100,000 unless given; 0 skips this), after
+# the checks list was opened and scrolled as a user would, beside the minimal app's idle figure
+# above. The release build cannot be driven by WebDriver: xdotool clicks and turns the wheel.
+checks="${2:-100000}"
+if ((checks > 0)); then
+  cargo build -q --release -p opsdesk-core --example fill_checks
+  dir="$(mktemp -d)"
+  # A first start makes the cache and puts its key in the keyring; then the checks go in.
+  OPSDESK_DATA_DIR="$dir" "$target/release/opsdesk" >/dev/null 2>&1 &
+  pid=$!
+  until grep -rqs "first screen shown" "$dir/logs"; do sleep 0.1; done
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+  "$target/release/examples/fill_checks" "$dir" "com.opsdesk.desktop@$dir" "$checks"
+  # This start's own output: the log folder still holds the first start's lines.
+  OPSDESK_DATA_DIR="$dir" "$target/release/opsdesk" >"$dir/second.txt" 2>&1 &
+  pid=$!
+  until grep -qs "first screen shown" "$dir/second.txt"; do sleep 0.1; done
+  ready=$(grep -os -m 1 "first screen shown ms=[0-9]*" "$dir/second.txt" | sed 's/.*ms=//')
+  win=$(xwininfo -root -tree | awk '/"OpsDesk": / { print $1; exit }')
+  # "Background checks" in the sidebar (the window is 1200x780 at the screen's corner), then
+  # the wheel over the list: about 3,000 notches, the list fetching page after page.
+  xdotool mousemove --window "$win" 120 115
+  sleep 0.5
+  xdotool click 1
+  sleep 3
+  xdotool mousemove --window "$win" 700 500
+  sleep 0.5
+  for _ in $(seq 1 60); do
+    xdotool click --repeat 50 --delay 5 5
+    sleep 0.2
+  done
+  sleep 10
+  pss=$(pss_kb "$pid")
+  for p in "$pid" $(pgrep -P "$pid"); do
+    printf '  %s: %d MB\n' "$(tr -d '\0' <"/proc/$p/comm")" $(($(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup") / 1024))
+  done
+  shot="${OPSDESK_SCREENSHOTS:-$dir}/startup-checks-scrolled.png"
+  import -window root "$shot" 2>/dev/null || true
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+  rm -rf "$dir"
+  m=$(awk '$1 == "minimal" { print $4 }' "$results" | median)
+  awk -v n="$checks" -v r="$ready" -v p=$((pss / 1024)) -v m="$m" 'BEGIN {
+    printf "OpsDesk with %d cached checks: ready %d ms; list opened and scrolled: PSS %d MB, %.2fx the minimal app idle\n", n, r, p, p / m }'
+fi

@@ -11,6 +11,8 @@ PACKAGES=(
   build-essential pkg-config libwebkit2gtk-4.1-dev libsoup-3.0-dev libdbus-1-dev libssl-dev librsvg2-dev
   # Running and testing the real window without a desktop, with the real OS keyring:
   xvfb xauth x11-utils dbus dbus-x11 at-spi2-core gnome-keyring webkit2gtk-driver
+  # Driving the release build, which WebDriver cannot, for scripts/measure-startup.sh:
+  xdotool
   python3 python3-venv
 )
 missing=()
