@@ -227,6 +227,10 @@ pub async fn first_run_key(profile: &Path) -> opsdesk_http::Secret {
 impl Window {
     /// WhatsApp → Send to a list.
     pub async fn open_list_send(&self) {
+        // The first screen has its status (the sidebar is drawn before it): a click that lands
+        // while the app is still starting was once lost in a full run, and the WhatsApp screen
+        // never came (issue #18's start-up work made the sidebar appear sooner).
+        self.wait_for("main h1").await;
         self.wait_for("a[data-nav='/whatsapp']")
             .await
             .click()
