@@ -15,45 +15,54 @@ cargo build -q --release --features custom-protocol
 cargo build -q --release --manifest-path scripts/minimal-tauri/Cargo.toml
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# pss_of PID: one process's proportional memory in KB (0 once it is gone).
+pss_of() {
+  local v
+  v=$(awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || true)
+  echo "${v:-0}"
+}
+# pss_kb PID: the app's and its child processes' (WebKit's web and network processes), summed.
 pss_kb() {
-  local t=0 v
-  for p in "$1" $(pgrep -P "$1"); do
-    v=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || true)
-    t=$((t + ${v:-0}))
-  done
+  local t=0 p
+  for p in "$1" $(pgrep -P "$1"); do t=$((t + $(pss_of "$p"))); done
   echo "$t"
 }
+
+# awaits PID SINCE COMMAND...: polls COMMAND until it succeeds; fails once the app PID is gone
+# or a minute has passed since SINCE (GTK once failed to start here, and a measurement must not
+# hang on an app that never shows).
+awaits() {
+  local pid=$1 since=$2
+  shift 2
+  until "$@"; do
+    if (($(now_ms) - since > 60000)) || ! kill -0 "$pid" 2>/dev/null; then return 1; fi
+    sleep 0.005
+  done
+}
+has_window() { xwininfo -root -tree 2>/dev/null | grep -q "\"$1\""; }
+shown() { grep -rqs "first screen shown" "$@"; }
 
 # measure NAME TITLE BINARY RUN: one start, one line; its figures are kept for the medians.
 results="$(mktemp)"
 trap 'rm -f "$results"' EXIT
 measure() {
-  local name=$1 title=$2 bin=$3 i=$4 dir start pid win ready pss
+  local name=$1 title=$2 bin=$3 i=$4 dir start pid win ready pss problem=""
   dir="$(mktemp -d)"
   start=$(now_ms)
   OPSDESK_DATA_DIR="$dir" "$bin" >"$dir/out.txt" 2>&1 &
   pid=$!
-  # An app that dies before its window (GTK once failed to start here) must not hang the
-  # measurement: a run that takes over a minute is reported and skipped.
-  until xwininfo -root -tree 2>/dev/null | grep -q "\"$title\""; do
-    if (($(now_ms) - start > 60000)) || ! kill -0 "$pid" 2>/dev/null; then
-      echo "$name run $i: no window ($(tail -n 1 "$dir/out.txt" 2>/dev/null))"
-      kill "$pid" 2>/dev/null || true
-      rm -rf "$dir"
-      return
-    fi
-    sleep 0.005
-  done
-  win=$(($(now_ms) - start))
-  until grep -rqs "first screen shown" "$dir/out.txt" "$dir/logs"; do
-    if (($(now_ms) - start > 60000)); then
-      echo "$name run $i: the first screen never showed"
-      kill "$pid" 2>/dev/null || true
-      rm -rf "$dir"
-      return
-    fi
-    sleep 0.005
-  done
+  if ! awaits "$pid" "$start" has_window "$title"; then
+    problem="no window ($(tail -n 1 "$dir/out.txt" 2>/dev/null))"
+  else
+    win=$(($(now_ms) - start))
+    awaits "$pid" "$start" shown "$dir/out.txt" "$dir/logs" || problem="the first screen never showed"
+  fi
+  if [ -n "$problem" ]; then
+    echo "$name run $i: $problem"
+    kill "$pid" 2>/dev/null || true
+    rm -rf "$dir"
+    return
+  fi
   ready=$(($(now_ms) - start))
   sleep 10
   pss=$(pss_kb "$pid")
@@ -88,17 +97,11 @@ done
 # the checks list was opened and scrolled as a user would, beside the minimal app's idle figure
 # above. The release build cannot be driven by WebDriver: xdotool clicks and turns the wheel.
 checks="${2:-100000}"
-# until_shown FILE... : waits for the first screen's log line, a minute at most, while the app lives.
+# until_shown FILE...: the first screen of this phase's app, or the script stops saying so.
 until_shown() {
-  local since
-  since=$(now_ms)
-  until grep -rqs "first screen shown" "$@"; do
-    if (($(now_ms) - since > 60000)) || ! kill -0 "$pid" 2>/dev/null; then
-      echo "OpsDesk with $checks cached checks: the first screen never showed"
-      exit 1
-    fi
-    sleep 0.1
-  done
+  awaits "$pid" "$(now_ms)" shown "$@" && return
+  echo "OpsDesk with $checks cached checks: the first screen never showed"
+  exit 1
 }
 if ((checks > 0)); then
   cargo build -q --release -p opsdesk-core --example fill_checks
@@ -139,8 +142,7 @@ if ((checks > 0)); then
   sleep 10
   pss=$(pss_kb "$pid")
   for p in "$pid" $(pgrep -P "$pid"); do
-    v=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || true)
-    printf '  %s: %d MB\n' "$(tr -d '\0' <"/proc/$p/comm" 2>/dev/null || echo gone)" $((${v:-0} / 1024))
+    printf '  %s: %d MB\n' "$(tr -d '\0' <"/proc/$p/comm" 2>/dev/null || echo gone)" $(($(pss_of "$p") / 1024))
   done
   shot="${OPSDESK_SCREENSHOTS:-$dir}/startup-checks-scrolled.png"
   import -window root "$shot" 2>/dev/null || true
