@@ -452,22 +452,11 @@ pub fn create_with<E: From<rusqlite::Error>>(
     need_valid: bool,
     fill: impl FnOnce(&mut dyn FnMut(NewRowRecord) -> rusqlite::Result<()>) -> Result<(), E>,
 ) -> Result<Option<i64>, E> {
-    /// Rows are only appended here: a page cache of 2 MB holds the pages being filled, where
-    /// the usual 32 MB would grow by a page per 4 KB written (33 MB for a 6 MB list, five times
-    /// the file). The usual size is put back however this ends, a panic included; failing to is
-    /// only slower reads.
-    struct SmallCache<'a>(&'a Connection);
-    impl Drop for SmallCache<'_> {
-        fn drop(&mut self) {
-            let restore = format!("PRAGMA cache_size = {}", crate::store::CACHE_SIZE);
-            if let Err(e) = self.0.execute_batch(&restore) {
-                tracing::warn!(error = %e, "could not restore the page cache size");
-            }
-        }
-    }
+    // Rows are only appended here: a page cache of 2 MB holds the pages being filled, where
+    // the usual 32 MB would grow by a page per 4 KB written (33 MB for a 6 MB list, five times
+    // the file).
     let conn: &Connection = c;
-    conn.execute_batch("PRAGMA cache_size = -2048")?;
-    let _restore = SmallCache(conn);
+    let _small = super::SmallCache::new(conn)?;
     // One statement, so it commits on its own.
     conn.execute(
         "INSERT INTO bulk_jobs (kind, title, state, params, practice, created_at_ms) VALUES (?1, ?2, 'preparing', ?3, ?4, ?5)",

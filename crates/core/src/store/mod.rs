@@ -26,6 +26,32 @@ pub type Pooled = r2d2::PooledConnection<SqliteConnectionManager>;
 /// Each connection's page cache, in KiB when negative (SQLite's convention): see `configure`.
 pub(crate) const CACHE_SIZE: i64 = -32768;
 
+/// A 2 MiB page cache on one connection for as long as this lives, for work that reads or
+/// writes every page once (a cache check, a job's rows written in one go): with the usual size
+/// such work would leave 32 MiB of pages nobody reads again in the connection's cache, memory
+/// the app then holds until it ends (issue #18). The usual size is put back however the work
+/// ends, a panic included; failing to is only slower reads.
+pub(crate) struct SmallCache<'a>(&'a Connection);
+
+impl<'a> SmallCache<'a> {
+    /// Lowering the size frees the pages cached beyond it at once (SQLite's pcache1).
+    pub(crate) fn new(conn: &'a Connection) -> rusqlite::Result<Self> {
+        conn.execute_batch("PRAGMA cache_size = -2048")?;
+        Ok(SmallCache(conn))
+    }
+}
+
+impl Drop for SmallCache<'_> {
+    fn drop(&mut self) {
+        if let Err(e) = self
+            .0
+            .execute_batch(&format!("PRAGMA cache_size = {CACHE_SIZE}"))
+        {
+            tracing::warn!(error = %e, "could not restore the page cache size");
+        }
+    }
+}
+
 /// Embedded, numbered migrations. Each runs once, in its own transaction; `PRAGMA user_version`
 /// records how many ran. Append only: never edit a migration that has shipped.
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -208,7 +234,10 @@ impl Store {
                 return true;
             }
         };
-        match conn.query_row("PRAGMA quick_check(1)", [], |r| r.get::<_, String>(0)) {
+        let checked = SmallCache::new(&conn).and_then(|_small| {
+            conn.query_row("PRAGMA quick_check(1)", [], |r| r.get::<_, String>(0))
+        });
+        match checked {
             Ok(s) if s == "ok" => true,
             Ok(s) => {
                 tracing::error!(problem = %s, "the local cache is damaged");
@@ -325,6 +354,51 @@ mod plan_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Bytes of page cache `c` holds now (SQLite's own count; rusqlite has no safe call for it).
+    #[allow(unsafe_code)]
+    fn cache_used(c: &Connection) -> i32 {
+        let (mut now, mut peak) = (0, 0);
+        // SAFETY: a live connection's handle, read on the thread that holds it.
+        let rc = unsafe {
+            rusqlite::ffi::sqlite3_db_status(
+                c.handle(),
+                rusqlite::ffi::SQLITE_DBSTATUS_CACHE_USED,
+                &mut now,
+                &mut peak,
+                0,
+            )
+        };
+        assert_eq!(rc, 0);
+        now
+    }
+
+    /// The cache check at start reads every page: it must not leave them in memory for the rest
+    /// of the session (32 MiB held by the app with 100,000 checks, issue #18), and the
+    /// connection it used must read as fast as before afterwards.
+    #[test]
+    fn a_cache_check_leaves_no_pages_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let key = new_key();
+        {
+            let store = Store::open(&path, &key).unwrap();
+            fixtures::fill_checks(&mut store.conn().unwrap(), 5_000, true, true).unwrap();
+        }
+        let store = Store::open(&path, &key).unwrap();
+        let file = std::fs::metadata(&path).unwrap().len();
+        assert!(
+            file > 8 << 20,
+            "the cache must outgrow 2 MiB by far: {file}"
+        );
+        assert!(store.quick_check());
+        // The pool holds one connection here: the one the check used.
+        let c = store.conn().unwrap();
+        let used = cache_used(&c);
+        assert!(used < 3 << 20, "{used} bytes of pages left cached");
+        let size: i64 = c.query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap();
+        assert_eq!(size, CACHE_SIZE);
+    }
 
     /// A cache written by the version before the checks list was keyed by creation time and
     /// the job counts were kept: after the upgrade every check is there, newest first (ties in
