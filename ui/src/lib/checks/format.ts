@@ -2,6 +2,7 @@
 import type { CheckSubject } from '$lib/bindings/CheckSubject';
 import type { MessageKey } from '$lib/i18n/en';
 import { codeText, locale } from '$lib/i18n/index.svelte';
+import { numberFormat } from '$lib/i18n/intl';
 
 export type RiskBand = 'pending' | 'low' | 'medium' | 'high';
 
@@ -21,7 +22,7 @@ export function riskKey(score: number): MessageKey {
 export function scoreOutOfTen(score: number): string {
   if (score < 0) return '—';
   // One decimal, with the language's decimal mark (6,3 in Spanish and Portuguese).
-  return new Intl.NumberFormat(locale.lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(
+  return numberFormat(locale.lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(
     Math.round(score * 100) / 10
   );
 }

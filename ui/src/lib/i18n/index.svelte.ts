@@ -3,6 +3,7 @@
 import type { Language } from '../bindings/Language';
 import { en, type MessageKey } from './en';
 import { limitParams } from './limits';
+import { dateTimeFormat, numberFormat } from './intl';
 
 export type { MessageKey };
 
@@ -98,7 +99,7 @@ export function vendorText(prefix: string, code: string | null | undefined, suff
 
 /** A count as people read it in the app's language: 12.345 in Spanish, 12,345 in English. */
 export function formatNumber(n: number): string {
-  return new Intl.NumberFormat(locale.lang).format(n);
+  return numberFormat(locale.lang).format(n);
 }
 
 /** A calendar day (`2027-03-01`) the language's way ("1 mar 2027"); as given if not a date. */
@@ -106,7 +107,7 @@ export function formatDay(ymd: string): string {
   const [y, m, d] = ymd.split('-').map(Number);
   if (!y || !m || !d) return ymd;
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- formatted once, never changed
-  return new Intl.DateTimeFormat(locale.lang, { dateStyle: 'medium' }).format(new Date(y, m - 1, d));
+  return dateTimeFormat(locale.lang, { dateStyle: 'medium' }).format(new Date(y, m - 1, d));
 }
 
 /** The operator's calendar day (`2027-03-01`), in local time: what "today" means on screen. */
@@ -117,5 +118,5 @@ export function localDay(d: Date = new Date()): string {
 }
 
 export function formatTime(ms: number): string {
-  return new Intl.DateTimeFormat(locale.lang, { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
+  return dateTimeFormat(locale.lang, { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
 }

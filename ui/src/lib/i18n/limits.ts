@@ -4,6 +4,7 @@
 // checks, settings) come the same way from crates/core/src/limits.rs (bindings/ruleLimits.ts).
 import { RULE_LIMITS } from '../bindings/ruleLimits';
 import { LIMITS } from '../bindings/whatsappRules';
+import { numberFormat } from './intl';
 
 const PREFIX = 'limit_';
 const cache = new Map<string, Record<string, string>>();
@@ -15,7 +16,7 @@ const cache = new Map<string, Record<string, string>>();
 export function limitParams(lang: string): Record<string, string> {
   let params = cache.get(lang);
   if (!params) {
-    const n = new Intl.NumberFormat(lang, { useGrouping: 'always' });
+    const n = numberFormat(lang, { useGrouping: 'always' });
     params = Object.fromEntries(
       Object.entries({ ...LIMITS, ...RULE_LIMITS }).map(([k, v]) => [`${PREFIX}${k}`, n.format(v)])
     );

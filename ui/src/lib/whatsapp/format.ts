@@ -4,6 +4,7 @@ import type { TemplateStatus } from '../bindings/TemplateStatus';
 import type { TemplateType } from '../bindings/TemplateType';
 import type { TemplateView } from '../bindings/TemplateView';
 import type { PreviewInput } from './preview';
+import { regionNames } from '../i18n/intl';
 
 export const LANGUAGES = ['es', 'en', 'pt_BR'] as const;
 
@@ -67,7 +68,7 @@ export const COUNTRIES: { iso: string; code: string }[] = [
 /** The country's name in the user's language, from the platform's own list. */
 export function countryName(iso: string, lang: string): string {
   try {
-    return new Intl.DisplayNames([lang], { type: 'region' }).of(iso) ?? iso;
+    return regionNames(lang).of(iso) ?? iso;
   } catch {
     return iso;
   }
