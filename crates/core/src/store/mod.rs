@@ -181,6 +181,27 @@ fn is_not_a_database(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase)
 }
 
+/// [`Store::quick_check`] on one connection, through a small page cache (see [`SmallCache`]).
+fn quick_check_on(conn: &Connection) -> bool {
+    let checked = SmallCache::new(conn)
+        .and_then(|_small| conn.query_row("PRAGMA quick_check(1)", [], |r| r.get::<_, String>(0)));
+    match checked {
+        Ok(s) if s == "ok" => true,
+        Ok(s) => {
+            tracing::error!(problem = %s, "the local cache is damaged");
+            false
+        }
+        Err(e) if is_corruption(&e) => {
+            tracing::error!(error = %e, "the local cache is damaged");
+            false
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not check the local cache");
+            true
+        }
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the cache at `path` with `key`, then runs pending migrations.
     pub fn open(path: &Path, key: &Secret) -> Result<Store, StoreError> {
@@ -227,26 +248,8 @@ impl Store {
     /// `integrity_check`. Returns false only when the file is found damaged: a check that could
     /// not run (no free connection, the file busy) says nothing about the file.
     pub fn quick_check(&self) -> bool {
-        let conn = match self.conn() {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not check the local cache");
-                return true;
-            }
-        };
-        let checked = SmallCache::new(&conn).and_then(|_small| {
-            conn.query_row("PRAGMA quick_check(1)", [], |r| r.get::<_, String>(0))
-        });
-        match checked {
-            Ok(s) if s == "ok" => true,
-            Ok(s) => {
-                tracing::error!(problem = %s, "the local cache is damaged");
-                false
-            }
-            Err(e) if is_corruption(&e) => {
-                tracing::error!(error = %e, "the local cache is damaged");
-                false
-            }
+        match self.conn() {
+            Ok(c) => quick_check_on(&c),
             Err(e) => {
                 tracing::warn!(error = %e, "could not check the local cache");
                 true
@@ -385,15 +388,15 @@ mod tests {
             let store = Store::open(&path, &key).unwrap();
             fixtures::fill_checks(&mut store.conn().unwrap(), 5_000, true, true).unwrap();
         }
-        let store = Store::open(&path, &key).unwrap();
         let file = std::fs::metadata(&path).unwrap().len();
         assert!(
             file > 8 << 20,
             "the cache must outgrow 2 MiB by far: {file}"
         );
-        assert!(store.quick_check());
-        // The pool holds one connection here: the one the check used.
-        let c = store.conn().unwrap();
+        // One connection, configured as the pool's are: the one the check runs on.
+        let c = Connection::open(&path).unwrap();
+        configure(&c, key.expose()).unwrap();
+        assert!(quick_check_on(&c));
         let used = cache_used(&c);
         assert!(used < 3 << 20, "{used} bytes of pages left cached");
         let size: i64 = c.query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap();
