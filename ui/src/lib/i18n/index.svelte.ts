@@ -106,8 +106,9 @@ export function formatNumber(n: number): string {
 export function formatDay(ymd: string): string {
   const [y, m, d] = ymd.split('-').map(Number);
   if (!y || !m || !d) return ymd;
-  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- formatted once, never changed
-  return dateTimeFormat(locale.lang, { dateStyle: 'medium' }).format(new Date(y, m - 1, d));
+  // In UTC, both ways: a formatter is kept for the session, and one made in another time zone
+  // (the computer's was changed meanwhile) would otherwise show the day before.
+  return dateTimeFormat(locale.lang, { dateStyle: 'medium', timeZone: 'UTC' }).format(Date.UTC(y, m - 1, d));
 }
 
 /** The operator's calendar day (`2027-03-01`), in local time: what "today" means on screen. */
