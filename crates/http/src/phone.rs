@@ -7,7 +7,8 @@
 //! 5-digit "Colombian mobile" or a Brazilian landline starting with 1 is refused, in every
 //! country, not only in those OpsDesk's users work with. What is done here is reading what
 //! people type: separators, `00` and `+`, a country code repeated in the number, and the
-//! prefixes dialled at home (the trunk `0`; after +52, Mexico's retired `1`, `044` and `045`).
+//! prefixes dialled at home (the trunk `0`; after +52, Mexico's retired `1`, `044` and `045`;
+//! otherwise libphonenumber's own rule for them: Argentina's `15`, Brazil's carrier codes).
 
 use crate::RuleCode;
 use phonenumber::metadata::DATABASE;
@@ -174,7 +175,7 @@ fn kind_in(meta: &phonenumber::Metadata, n: &str) -> Type {
 
 /// A national number as typed at home, read with the country's code: as typed, else without
 /// the prefixes dialled at home (the trunk `0`; after +52 also `044`, `045` and the retired
-/// mobile `1`).
+/// mobile `1`), else as the country's plan reads what is dialled at home (see [`by_home_rule`]).
 fn national(cc: &str, n: &str) -> Option<Phone> {
     let home: &[&str] = if cc == "52" {
         &["044", "045", "1", "0"]
@@ -183,10 +184,11 @@ fn national(cc: &str, n: &str) -> Option<Phone> {
     };
     std::iter::once(n)
         .chain(home.iter().filter_map(|p| n.strip_prefix(p)))
-        .find_map(|candidate| Some((candidate, lookup(cc, candidate)?)))
+        .find_map(|candidate| Some((candidate.to_string(), lookup(cc, candidate)?)))
+        .or_else(|| by_home_rule(cc, n))
         .map(|(candidate, kind)| {
             Phone {
-                national: candidate.to_string(),
+                national: candidate,
                 country_code: cc.to_string(),
                 // WhatsApp and caller ID reach phones. Where the plan does not tell mobiles
                 // from landlines (Mexico, the US) the number counts as a possible mobile.
@@ -198,6 +200,61 @@ fn national(cc: &str, n: &str) -> Option<Phone> {
                 ) || (cc == "54" && kind == Type::FixedLine),
             }
         })
+}
+
+/// A number as dialled at home, read with libphonenumber's own rule for it, where the plan has
+/// one beyond a trunk prefix: Argentina's mobiles written with the area code and `15` (`0343 15
+/// 555 1212` is +54 9 343 555 1212, `011 15 2345 6789` is +54 9 11 2345 6789), Brazil's
+/// long-distance carrier codes (`0 21 11 91234 5678` is +55 11 91234 5678). Tried only when
+/// the simpler readings found nothing, so no number read before reads differently now.
+fn by_home_rule(cc: &str, n: &str) -> Option<(String, Type)> {
+    let code: u16 = cc.parse().ok()?;
+    DATABASE.by_code(&code)?.into_iter().find_map(|meta| {
+        let rule = home_rule(meta)?;
+        let caps = rule.captures(n)?;
+        let end = caps.get(0)?.end();
+        if end == 0 {
+            return None;
+        }
+        let mut candidate = String::new();
+        match meta.national_prefix_transform_rule() {
+            // As libphonenumber: the transform applies when the rule's last group matched.
+            Some(t) if caps.get(caps.len() - 1).is_some() => {
+                // `$1` → `${1}`, so a digit after it (`9$1`… `$15`) is never read as the group.
+                static GROUP: std::sync::OnceLock<Option<regex::Regex>> =
+                    std::sync::OnceLock::new();
+                let group = GROUP.get_or_init(|| regex::Regex::new(r"\$(\d+)").ok());
+                let t = group.as_ref()?.replace_all(t, "$${$1}");
+                caps.expand(&t, &mut candidate);
+            }
+            _ => {}
+        }
+        candidate.push_str(&n[end..]);
+        let kind = lookup(cc, &candidate)?;
+        Some((candidate, kind))
+    })
+}
+
+/// A plan's rule for what is dialled at home before a national number, anchored at the start,
+/// compiled once per plan (as [`whole`]).
+fn home_rule(meta: &phonenumber::Metadata) -> Option<&'static regex::Regex> {
+    use std::collections::HashMap;
+    use std::sync::{OnceLock, RwLock};
+    type Compiled = HashMap<usize, Option<&'static regex::Regex>>;
+    static COMPILED: OnceLock<RwLock<Compiled>> = OnceLock::new();
+    let key = meta as *const _ as usize;
+    let cache = COMPILED.get_or_init(Default::default);
+    if let Some(r) = cache.read().ok()?.get(&key) {
+        return *r;
+    }
+    let r = meta.national_prefix_for_parsing().and_then(|p| {
+        regex::RegexBuilder::new(&format!("^(?:{})", p.as_str()))
+            .ignore_whitespace(true)
+            .build()
+            .ok()
+            .map(|r| &*Box::leak(Box::new(r)))
+    });
+    *cache.write().ok()?.entry(key).or_insert(r)
 }
 
 /// A number typed next to a separate country code field (`+57` and `300 123 4567`). A number
@@ -388,6 +445,12 @@ mod tests {
             ("+91", "098765 43210", "+919876543210"),
             ("+55", "(011) 3456-7890", "+551134567890"),
             ("+51", "(01) 234-5678", "+5112345678"),
+            // Argentina's mobiles as written at home: area code, 15, number.
+            ("+54", "011 15 2345-6789", "+5491123456789"),
+            ("+54", "(0343) 15 555-1212", "+5493435551212"),
+            ("+54", "11 15 2345 6789", "+5491123456789"),
+            // Brazil with a long-distance carrier code.
+            ("+55", "0 21 11 91234-5678", "+5511912345678"),
             // A list row with its own country code keeps it.
             ("+57", "+52 55 1234 5678", "+525512345678"),
         ] {
@@ -454,6 +517,7 @@ mod tests {
         ("AR", "9 11 2345-6789", Some("+5491123456789"), true),
         // Without the 9 a mobile cannot be told from a landline.
         ("AR", "011 2345-6789", Some("+541123456789"), true),
+        ("AR", "011 15 2345-6789", Some("+5491123456789"), true),
         ("AR", "123", None, false),
         ("EC", "099 123 4567", Some("+593991234567"), true),
         ("EC", "(02) 212-3456", Some("+59322123456"), false),
