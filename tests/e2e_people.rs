@@ -124,6 +124,29 @@ async fn finding_saving_and_erasing_a_person() {
     assert!(sections.is_empty());
     w.screenshot("people-erased").await;
 
+    // An Argentine mobile as written at home (area code, 15, number) with Argentina chosen:
+    // the number abroad is +54 9 11 …
+    let doc = w.wait_for("[data-testid=person-document]").await;
+    doc.send_keys(SELECT_ALL_AND_DELETE).await.unwrap();
+    w.wait_for("#p-country")
+        .await
+        .select_by_value("AR")
+        .await
+        .unwrap();
+    let phone = w.wait_for("[data-testid=person-phone]").await;
+    phone.send_keys("011 15 2345-6789").await.unwrap();
+    w.wait_for("[data-testid=person-search]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    w.wait_for_text(
+        "[data-testid=person-understood]",
+        "Number understood as +5491123456789.",
+    )
+    .await;
+    w.screenshot("people-argentine-mobile").await;
+
     // She stays on the do-not-contact list, without her number.
     w.wait_for("[data-testid=tab-opt-outs]")
         .await
