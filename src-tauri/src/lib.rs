@@ -281,6 +281,13 @@ fn open_core(handle: tauri::AppHandle, cfg: AppConfig, ready: tokio::sync::watch
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "could not check bulk jobs"),
     }
+    match core.opt_outs_read_again() {
+        Ok(n) if n > 0 => {
+            tracing::info!(entries = n, "opt-outs saved by an older version read again")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not read the older opt-outs again"),
+    }
     check_cache(handle.clone(), core.clone());
     follow_unfinished_checks(handle.clone(), core.clone());
     follow_templates_in_review(handle.clone(), core.clone());

@@ -168,8 +168,52 @@ fn parse_phone(country_code: &str, raw: &str) -> Result<phone::Phone, RuleCode> 
 }
 
 const SALT_KEY: &str = "people.hash_salt";
+/// Set once the opt-outs saved before numbers were read by libphonenumber's plans were read
+/// again (see [`App::opt_outs_read_again`]).
+const READ_AGAIN_KEY: &str = "people.opt_outs_read_again";
 
 impl App {
+    /// Once per cache, at start: opt-outs saved before numbers were read by libphonenumber's
+    /// plans kept a trunk `0` for countries outside the old tables (`+44 07911…`), so the same
+    /// number typed now (`+44 7911…`) matched nothing and the person could be messaged. Each
+    /// such entry gets its number as read today beside it; the old entry stays (it can only
+    /// block a number that is not in use). An entry whose number was erased keeps only its
+    /// hash and cannot be read again. Returns how many entries were added.
+    pub fn opt_outs_read_again(&self) -> Result<usize, AppError> {
+        if self
+            .with_conn(|c| crate::store::settings::get(c, READ_AGAIN_KEY))?
+            .is_some()
+        {
+            return Ok(0);
+        }
+        let salt = self.people_salt()?;
+        self.with_conn(|c| {
+            let tx = crate::store::write_tx(c)?;
+            let saved: Vec<(bool, String, String, String, i64)> = tx
+                .prepare("SELECT practice, phone, how, file, at_ms FROM opt_outs WHERE phone IS NOT NULL")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut added = 0;
+            for (practice, phone, how, file, at_ms) in saved {
+                let Ok(now) = phone::parse_international(&phone).map(|p| p.e164()) else {
+                    continue;
+                };
+                if now != phone {
+                    added += tx.execute(
+                        "INSERT OR IGNORE INTO opt_outs (practice, phone_hash, phone, how, file, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        rusqlite::params![practice, hash_with(&salt, &now), now, how, file, at_ms],
+                    )?;
+                }
+            }
+            tx.execute(
+                "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, '1')",
+                [READ_AGAIN_KEY],
+            )?;
+            tx.commit()?;
+            Ok(added)
+        })
+    }
+
     fn people_salt(&self) -> Result<String, AppError> {
         self.with_conn(|c| {
             if let Some(s) = crate::store::settings::get(c, SALT_KEY)? {

@@ -457,6 +457,38 @@ fn opt_outs_come_in_from_a_spreadsheet_or_an_events_export() {
     assert_eq!(app.opt_outs().unwrap().total, 4);
 }
 
+/// An opt-out saved by a version that kept the trunk 0 of a country outside its tables
+/// (`+44 07911…`) still blocks the number as it is typed today (`+44 7911…`), once the cache
+/// was read again at start; reading again a second time adds nothing.
+#[test]
+fn opt_outs_saved_the_old_way_still_block_the_number() {
+    let p = Profile::new();
+    let app: Arc<App> = p.open();
+    // Any opt-out: the computer's salt exists from then on.
+    app.opt_out_add("+57", "300 111 2222").unwrap();
+    let (salt, practice): (String, bool) = app
+        .with_store_for_tests(|c| {
+            c.query_row(
+                "SELECT (SELECT value FROM settings WHERE key = 'people.hash_salt'), practice FROM opt_outs",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+        .unwrap();
+    let old = "+4407911123456";
+    app.with_store_for_tests(|c| {
+        c.execute(
+            "INSERT INTO opt_outs (practice, phone_hash, phone, how, file, at_ms) VALUES (?1, ?2, ?3, 'typed', '', 1)",
+            rusqlite::params![practice, opsdesk_core::people::hash_with(&salt, old), old],
+        )
+    })
+    .unwrap();
+    assert!(!app.is_opted_out("+447911123456").unwrap());
+    assert_eq!(app.opt_outs_read_again().unwrap(), 1);
+    assert!(app.is_opted_out("+447911123456").unwrap());
+    assert_eq!(app.opt_outs_read_again().unwrap(), 0);
+}
+
 #[test]
 fn a_search_needs_something_to_search_for() {
     let p = Profile::new();
