@@ -6,11 +6,29 @@
 mod support;
 
 use fantoccini::Locator;
-use support::open_app;
+use support::{open_app, Window};
 
 /// Ctrl+A, Delete: typed keys, so the form sees the field emptied (WebDriver's `clear` changes
 /// the value without the input events a person's typing makes).
 const SELECT_ALL_AND_DELETE: &str = "\u{E009}a\u{E009}\u{E017}";
+
+/// Types a number in the search form as a person would and searches: the screen says how it
+/// read the number.
+async fn search_number(w: &Window, typed: &str, understood: &str) {
+    let phone = w.wait_for("[data-testid=person-phone]").await;
+    phone.send_keys(SELECT_ALL_AND_DELETE).await.unwrap();
+    phone.send_keys(typed).await.unwrap();
+    w.wait_for("[data-testid=person-search]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    w.wait_for_text(
+        "[data-testid=person-understood]",
+        &format!("Number understood as {understood}."),
+    )
+    .await;
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "drives the real window: needs a display and the OS keyring (./opsdesk test runs it)"]
@@ -30,19 +48,7 @@ async fn finding_saving_and_erasing_a_person() {
     w.wait_for("[data-testid=person-counts]").await;
 
     // Her list wrote `300 123 4567` with Colombia as the default; here it is typed whole.
-    let phone = w.wait_for("[data-testid=person-phone]").await;
-    phone.send_keys(SELECT_ALL_AND_DELETE).await.unwrap();
-    phone.send_keys("+57 300-123-4567").await.unwrap();
-    w.wait_for("[data-testid=person-search]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    w.wait_for_text(
-        "[data-testid=person-understood]",
-        "Number understood as +573001234567.",
-    )
-    .await;
+    search_number(&w, "+57 300-123-4567", "+573001234567").await;
     for section in [
         "person-checks",
         "person-processes",
@@ -133,18 +139,7 @@ async fn finding_saving_and_erasing_a_person() {
         .select_by_value("AR")
         .await
         .unwrap();
-    let phone = w.wait_for("[data-testid=person-phone]").await;
-    phone.send_keys("011 15 2345-6789").await.unwrap();
-    w.wait_for("[data-testid=person-search]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    w.wait_for_text(
-        "[data-testid=person-understood]",
-        "Number understood as +5491123456789.",
-    )
-    .await;
+    search_number(&w, "011 15 2345-6789", "+5491123456789").await;
     w.screenshot("people-argentine-mobile").await;
 
     // She stays on the do-not-contact list, without her number.

@@ -118,27 +118,45 @@ fn matches(desc: &phonenumber::metadata::Descriptor, n: &str) -> bool {
     whole(desc).is_some_and(|r| r.is_match(n))
 }
 
-/// A descriptor's pattern anchored at both ends, compiled once and kept for the process: the
-/// database is static and finite, and a `Regex` handed out by reference keeps its match cache
-/// (a clone would start a cold one on every number). Keyed by the descriptor's place in
-/// libphonenumber's static database.
+/// A descriptor's pattern anchored at both ends (see [`compiled`]).
 fn whole(desc: &phonenumber::metadata::Descriptor) -> Option<&'static regex::Regex> {
+    compiled(Pattern::Whole, desc as *const _ as usize, || {
+        Some(format!("^(?:{})$", desc.national_number().as_str()))
+    })
+}
+
+/// Which of a plan's patterns [`compiled`] holds: a descriptor may sit at its plan's address.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Pattern {
+    Whole,
+    HomeRule,
+}
+
+/// A pattern from libphonenumber's static database, compiled once and kept for the process: the
+/// database is static and finite, and a `Regex` handed out by reference keeps its match cache
+/// (a clone would start a cold one on every number). Keyed by the pattern's kind and its place
+/// in the database; `None` (no pattern, or one that does not compile) is kept too.
+fn compiled(
+    kind: Pattern,
+    place: usize,
+    pattern: impl FnOnce() -> Option<String>,
+) -> Option<&'static regex::Regex> {
     use std::collections::HashMap;
     use std::sync::{OnceLock, RwLock};
-    type Compiled = HashMap<usize, Option<&'static regex::Regex>>;
+    type Compiled = HashMap<(Pattern, usize), Option<&'static regex::Regex>>;
     static COMPILED: OnceLock<RwLock<Compiled>> = OnceLock::new();
-    let key = desc as *const _ as usize;
     let cache = COMPILED.get_or_init(Default::default);
-    if let Some(r) = cache.read().ok()?.get(&key) {
+    if let Some(r) = cache.read().ok()?.get(&(kind, place)) {
         return *r;
     }
-    let pattern = desc.national_number().as_str();
-    let r = regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
-        .ignore_whitespace(true)
-        .build()
-        .ok()
-        .map(|r| &*Box::leak(Box::new(r)));
-    *cache.write().ok()?.entry(key).or_insert(r)
+    let r = pattern().and_then(|p| {
+        regex::RegexBuilder::new(&p)
+            .ignore_whitespace(true)
+            .build()
+            .ok()
+            .map(|r| &*Box::leak(Box::new(r)))
+    });
+    *cache.write().ok()?.entry((kind, place)).or_insert(r)
 }
 
 /// libphonenumber's classification of a national number in one region's plan.
@@ -235,26 +253,15 @@ fn by_home_rule(cc: &str, n: &str) -> Option<(String, Type)> {
     })
 }
 
-/// A plan's rule for what is dialled at home before a national number, anchored at the start,
-/// compiled once per plan (as [`whole`]).
+/// A plan's rule for what is dialled at home before a national number, anchored at the start
+/// (see [`compiled`]).
 fn home_rule(meta: &phonenumber::Metadata) -> Option<&'static regex::Regex> {
-    use std::collections::HashMap;
-    use std::sync::{OnceLock, RwLock};
-    type Compiled = HashMap<usize, Option<&'static regex::Regex>>;
-    static COMPILED: OnceLock<RwLock<Compiled>> = OnceLock::new();
-    let key = meta as *const _ as usize;
-    let cache = COMPILED.get_or_init(Default::default);
-    if let Some(r) = cache.read().ok()?.get(&key) {
-        return *r;
-    }
-    let r = meta.national_prefix_for_parsing().and_then(|p| {
-        regex::RegexBuilder::new(&format!("^(?:{})", p.as_str()))
-            .ignore_whitespace(true)
-            .build()
-            .ok()
-            .map(|r| &*Box::leak(Box::new(r)))
-    });
-    *cache.write().ok()?.entry(key).or_insert(r)
+    compiled(Pattern::HomeRule, meta as *const _ as usize, || {
+        Some(format!(
+            "^(?:{})",
+            meta.national_prefix_for_parsing()?.as_str()
+        ))
+    })
 }
 
 /// A number typed next to a separate country code field (`+57` and `300 123 4567`). A number
