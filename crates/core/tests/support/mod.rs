@@ -15,8 +15,22 @@ pub struct Profile {
     pub secrets: Arc<MemoryStore>,
 }
 
+/// Warnings and errors go to the test's captured output, so a failure shows its cause (an
+/// App that could not open its cache says only "could not be opened"; the log says why).
+fn log_to_test_output() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::WARN)
+            .try_init();
+    });
+}
+
 impl Profile {
     pub fn new() -> Profile {
+        log_to_test_output();
         Profile {
             dir: tempfile::tempdir().unwrap(),
             service: format!("com.opsdesk.test.{}", uuid::Uuid::new_v4()),
