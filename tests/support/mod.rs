@@ -98,12 +98,19 @@ impl Window {
         css: &str,
         limit: Duration,
     ) -> fantoccini::elements::Element {
-        self.client
+        let found = self
+            .client
             .wait()
             .at_most(limit)
             .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+            .await;
+        match found {
+            Ok(el) => el,
+            Err(e) => {
+                let shown = self.what_is_shown(css).await;
+                panic!("{css} never appeared: {e}\n{shown}")
+            }
+        }
     }
 
     /// Waits until the element's visible text equals `expected` (the UI updates asynchronously
@@ -116,19 +123,67 @@ impl Window {
     /// For states that take a while to arrive (a check that completes in the practice sandbox).
     pub async fn wait_for_text_within(&self, css: &str, expected: &str, limit: Duration) {
         let deadline = Instant::now() + limit;
-        let mut last = String::new();
+        // None until the element has been found and read at least once, so a timeout tells "never
+        // there" from "there, with other words".
+        let mut last: Option<String> = None;
         while Instant::now() < deadline {
             if let Ok(el) = self.client.find(Locator::Css(css)).await {
                 if let Ok(text) = el.text().await {
                     if text.trim() == expected {
                         return;
                     }
-                    last = text;
+                    last = Some(text);
                 }
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("{css} should read {expected:?}, last read {last:?}");
+        let shown = self.what_is_shown(css).await;
+        match last {
+            Some(last) => panic!("{css} should read {expected:?}, last read {last:?}\n{shown}"),
+            None => panic!("{css} should read {expected:?}, but was never found\n{shown}"),
+        }
+    }
+
+    /// For a failed wait: where the window is, what its page says, and a screenshot of it, so a
+    /// rare failure can be understood from one CI log (`OPSDESK_SCREENSHOTS`, else the temporary
+    /// folder). Practice data only: the tests never type real people's details.
+    async fn what_is_shown(&self, css: &str) -> String {
+        let url = self
+            .client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_else(|e| format!("(no address: {e})"));
+        let page = self
+            .client
+            .execute(
+                "const el = document.querySelector(arguments[0]);
+                 const main = document.querySelector('main');
+                 return [el ? el.outerHTML.slice(0, 500) : '(no such element)',
+                         (main ? main.innerText : document.body.innerText).slice(0, 2000)];",
+                vec![serde_json::json!(css)],
+            )
+            .await
+            .map(|v| v.to_string())
+            .unwrap_or_else(|e| format!("(page not readable: {e})"));
+        let dir = std::env::var_os("OPSDESK_SCREENSHOTS")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::env::temp_dir().join("opsdesk-e2e-failures"));
+        let file = dir.join(format!(
+            "failed-wait-{}.png",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or(0)
+        ));
+        let saved = match self.client.screenshot().await {
+            Ok(png) => std::fs::create_dir_all(&dir)
+                .and_then(|_| std::fs::write(&file, png))
+                .map(|_| format!("screenshot: {}", file.display()))
+                .unwrap_or_else(|e| format!("screenshot not saved: {e}")),
+            Err(e) => format!("no screenshot: {e}"),
+        };
+        format!("window at {url}\nelement and page text: {page}\n{saved}")
     }
 }
 
