@@ -158,9 +158,6 @@ pub fn new_key() -> Secret {
 /// Applied to every connection, in this order: the key must come before anything reads the file.
 fn configure(conn: &Connection, key_hex: &str) -> rusqlite::Result<()> {
     // A raw 256-bit key (x'…'), so opening skips SQLCipher's slow passphrase derivation.
-    // First, so every statement below waits for another connection's lock instead of failing
-    // at once with "database is locked" (a pool connection opened while another writes).
-    conn.busy_timeout(Duration::from_secs(5))?;
     conn.execute_batch(&format!("PRAGMA key = \"x'{key_hex}'\";"))?;
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
     conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
@@ -169,6 +166,7 @@ fn configure(conn: &Connection, key_hex: &str) -> rusqlite::Result<()> {
     conn.execute_batch(
         &format!("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = {CACHE_SIZE};"),
     )?;
+    conn.busy_timeout(Duration::from_secs(5))?;
     Ok(())
 }
 

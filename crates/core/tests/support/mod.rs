@@ -17,11 +17,14 @@ pub struct Profile {
 
 /// Warnings and errors go to the test's captured output, so a failure shows its cause (an
 /// App that could not open its cache says only "could not be opened"; the log says why).
+/// Scrubbed like the app's own log, although tests only use practice data.
 fn log_to_test_output() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let _ = tracing_subscriber::fmt()
-            .with_test_writer()
+            .with_writer(|| {
+                opsdesk_core::logging::ScrubWriter(tracing_subscriber::fmt::TestWriter::new())
+            })
             .with_ansi(false)
             .with_max_level(tracing::Level::WARN)
             .try_init();
