@@ -146,26 +146,28 @@ impl Window {
 
     /// For a failed wait: where the window is, what its page says, and a screenshot of it, so a
     /// rare failure can be understood from one CI log (`OPSDESK_SCREENSHOTS`, else the temporary
-    /// folder). Practice data only: the tests never type real people's details.
+    /// folder). Practice data only: the tests never type real people's details. Each question
+    /// has its own time limit: a window that stopped answering is a likely reason for the failed
+    /// wait, and the report must not hang the test instead of failing it.
     async fn what_is_shown(&self, css: &str) -> String {
-        let url = self
-            .client
-            .current_url()
-            .await
-            .map(|u| u.to_string())
-            .unwrap_or_else(|e| format!("(no address: {e})"));
-        let page = self
-            .client
-            .execute(
-                "const el = document.querySelector(arguments[0]);
-                 const main = document.querySelector('main');
-                 return [el ? el.outerHTML.slice(0, 500) : '(no such element)',
-                         (main ? main.innerText : document.body.innerText).slice(0, 2000)];",
-                vec![serde_json::json!(css)],
-            )
-            .await
-            .map(|v| v.to_string())
-            .unwrap_or_else(|e| format!("(page not readable: {e})"));
+        const LIMIT: Duration = Duration::from_secs(5);
+        let url = match tokio::time::timeout(LIMIT, self.client.current_url()).await {
+            Ok(Ok(u)) => u.to_string(),
+            Ok(Err(e)) => format!("(no address: {e})"),
+            Err(_) => "(no address: the window did not answer)".into(),
+        };
+        let read = self.client.execute(
+            "const el = document.querySelector(arguments[0]);
+             const main = document.querySelector('main');
+             return [el ? el.outerHTML.slice(0, 500) : '(no such element)',
+                     (main ? main.innerText : document.body.innerText).slice(0, 2000)];",
+            vec![serde_json::json!(css)],
+        );
+        let page = match tokio::time::timeout(LIMIT, read).await {
+            Ok(Ok(v)) => v.to_string(),
+            Ok(Err(e)) => format!("(page not readable: {e})"),
+            Err(_) => "(page not readable: the window did not answer)".into(),
+        };
         let dir = std::env::var_os("OPSDESK_SCREENSHOTS")
             .map(std::path::PathBuf::from)
             .unwrap_or_else(|| std::env::temp_dir().join("opsdesk-e2e-failures"));
@@ -176,12 +178,13 @@ impl Window {
                 .map(|d| d.as_millis())
                 .unwrap_or(0)
         ));
-        let saved = match self.client.screenshot().await {
-            Ok(png) => std::fs::create_dir_all(&dir)
+        let saved = match tokio::time::timeout(LIMIT, self.client.screenshot()).await {
+            Ok(Ok(png)) => std::fs::create_dir_all(&dir)
                 .and_then(|_| std::fs::write(&file, png))
                 .map(|_| format!("screenshot: {}", file.display()))
                 .unwrap_or_else(|e| format!("screenshot not saved: {e}")),
-            Err(e) => format!("no screenshot: {e}"),
+            Ok(Err(e)) => format!("no screenshot: {e}"),
+            Err(_) => "no screenshot: the window did not answer".into(),
         };
         format!("window at {url}\nelement and page text: {page}\n{saved}")
     }
