@@ -246,12 +246,38 @@ pub fn run() {
 
 /// Opens the cache and starts the background work, then lets the waiting commands in.
 fn open_core(handle: tauri::AppHandle, cfg: AppConfig, ready: tokio::sync::watch::Sender<bool>) {
-    let core = match App::open(cfg) {
-        Ok(core) => Arc::new(core),
-        Err(e) => {
+    let lang = opsdesk_core::settings::Language::from_locale(cfg.os_locale.as_deref());
+    let log_dir = cfg.paths.log_dir.clone();
+    // Debug builds only: lets a test see the message below (nothing else makes opening fail).
+    #[cfg(debug_assertions)]
+    let fail = std::env::var_os("OPSDESK_TEST_FAIL_OPEN").is_some();
+    #[cfg(not(debug_assertions))]
+    let fail = false;
+    // A panic is caught too: this thread dying would leave the window waiting for ever.
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if fail {
+            panic!("OPSDESK_TEST_FAIL_OPEN is set");
+        }
+        App::open(cfg)
+    }));
+    let core = match opened {
+        Ok(Ok(core)) => Arc::new(core),
+        failed => {
             // Only the HTTP client can fail here (a damaged cache is a state the screens
-            // show); without it nothing works.
-            tracing::error!(error = %e, "OpsDesk could not start");
+            // show); without it nothing works. The screens never open, so a native message
+            // says so, in the computer's language, before the app closes (a panic was
+            // already logged by the crash hook).
+            if let Ok(Err(e)) = &failed {
+                tracing::error!(error = %e, "OpsDesk could not start");
+            }
+            use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+            let (title, text) = notifications::could_not_start(lang, &log_dir);
+            handle
+                .dialog()
+                .message(text)
+                .title(title)
+                .kind(MessageDialogKind::Error)
+                .blocking_show();
             handle.exit(1);
             return;
         }
