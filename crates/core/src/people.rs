@@ -199,16 +199,16 @@ impl App {
                     continue;
                 };
                 if now != phone {
-                    added += tx.execute(
-                        "INSERT OR IGNORE INTO opt_outs (practice, phone_hash, phone, how, file, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        rusqlite::params![practice, hash_with(&salt, &now), now, how, file, at_ms],
-                    )?;
+                    let how = crate::store::people::OptOutHow::parse(&how);
+                    let hash = hash_with(&salt, &now);
+                    if crate::store::people::add_opt_out(
+                        &tx, practice, &hash, Some(&now), how, &file, at_ms,
+                    )? {
+                        added += 1;
+                    }
                 }
             }
-            tx.execute(
-                "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, '1')",
-                [READ_AGAIN_KEY],
-            )?;
+            crate::store::settings::put(&tx, READ_AGAIN_KEY, "1")?;
             tx.commit()?;
             Ok(added)
         })

@@ -245,7 +245,7 @@ impl OptOutHow {
             Self::Erase => "erase",
         }
     }
-    fn parse(s: &str) -> Self {
+    pub(crate) fn parse(s: &str) -> Self {
         match s {
             "file" => Self::File,
             "erase" => Self::Erase,
