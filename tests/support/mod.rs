@@ -178,7 +178,7 @@ impl Window {
                 .map(|d| d.as_millis())
                 .unwrap_or(0)
         ));
-        let saved = match tokio::time::timeout(LIMIT, self.client.screenshot()).await {
+        let saved = match tokio::time::timeout(LIMIT, self.capture()).await {
             Ok(Ok(png)) => std::fs::create_dir_all(&dir)
                 .and_then(|_| std::fs::write(&file, png))
                 .map(|_| format!("screenshot: {}", file.display()))
@@ -256,10 +256,52 @@ impl Window {
             .client
             .execute("return await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))", vec![])
             .await;
-        if let Ok(png) = self.client.screenshot().await {
+        if let Ok(png) = self.capture().await {
             let _ = std::fs::create_dir_all(&dir);
             let _ = std::fs::write(Path::new(&dir).join(format!("{name}.png")), png);
         }
+    }
+}
+
+impl Window {
+    /// WebDriver's screenshot of the window. WebKit answers it after the page's next paint, and
+    /// without compositing layers (what OpsDesk asks for on Linux machines without a GPU, such
+    /// as Xvfb and CI) a page that is not changing never paints again: the capture would wait
+    /// for ever. So a 1x1 pixel in the bottom corner changes shade every frame until the
+    /// capture is back (at most ten seconds), then goes. The change is a nearly white pixel
+    /// over the window's edge; nothing a reviewer or a check reads.
+    async fn capture(&self) -> Result<Vec<u8>, fantoccini::error::CmdError> {
+        let _ = self
+            .client
+            .execute(
+                "if (!window.__opsdeskRepaint) {
+                   const el = document.createElement('div');
+                   el.setAttribute('aria-hidden', 'true');
+                   el.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none;z-index:2147483647';
+                   document.body.appendChild(el);
+                   const until = performance.now() + 10000;
+                   let n = 0;
+                   const step = () => {
+                     if (!window.__opsdeskRepaint || performance.now() > until) {
+                       el.remove();
+                       window.__opsdeskRepaint = false;
+                       return;
+                     }
+                     el.style.background = n++ % 2 ? '#fdfdfd' : '#fefefe';
+                     requestAnimationFrame(step);
+                   };
+                   window.__opsdeskRepaint = true;
+                   requestAnimationFrame(step);
+                 }",
+                vec![],
+            )
+            .await;
+        let png = self.client.screenshot().await;
+        let _ = self
+            .client
+            .execute("window.__opsdeskRepaint = false;", vec![])
+            .await;
+        png
     }
 }
 
