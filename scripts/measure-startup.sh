@@ -52,7 +52,8 @@ measure() {
   OPSDESK_DATA_DIR="$dir" "$bin" >"$dir/out.txt" 2>&1 &
   pid=$!
   if ! awaits "$pid" "$start" has_window "$title"; then
-    problem="no window ($(tail -n 1 "$dir/out.txt" 2>/dev/null))"
+    # A panic's place and message, not only Rust's closing "note:" line.
+    problem="no window ($(grep -A1 'panicked at' "$dir/out.txt" 2>/dev/null | tr '\n' ' ' || true)$(tail -n 1 "$dir/out.txt" 2>/dev/null))"
   else
     win=$(($(now_ms) - start))
     awaits "$pid" "$start" shown "$dir/out.txt" "$dir/logs" || problem="the first screen never showed"
