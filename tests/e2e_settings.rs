@@ -1,5 +1,6 @@
 //! End-to-end, through the real window in Practice mode: a clerk opens Settings, picks Spanish,
-//! and sees the navigation in Spanish, now and after restarting the app.
+//! and sees the navigation in Spanish, now and after restarting the app. Also: the harness can
+//! photograph a still window for a failed wait's report.
 
 mod support;
 
@@ -88,5 +89,27 @@ async fn every_screen_fits_a_small_laptop_without_sideways_scrolling() {
         ))
         .await;
     }
+    w.close().await;
+}
+
+/// A failed wait in these tests reports with a screenshot of the window (how a rare CI failure
+/// is understood). WebKit without compositing layers, how OpsDesk paints on machines without a
+/// GPU such as CI's, answers a screenshot only after the page's next paint, and a page that has
+/// stayed unchanged for a few seconds, as it has when a wait gives up, never paints again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the real window: needs a display and the OS keyring (./opsdesk test runs it)"]
+async fn a_still_window_can_be_captured_for_a_failure_report() {
+    let profile = tempfile::tempdir().unwrap();
+    let w = open_app(profile.path()).await;
+    w.wait_for("[data-testid=practice-banner]").await;
+    w.open_screen("/checks").await;
+    // Not a wait for something to happen: the condition itself, a page left unchanged a while
+    // (without the harness's repaint this capture never came back).
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let png = tokio::time::timeout(std::time::Duration::from_secs(10), w.capture())
+        .await
+        .expect("the screenshot of a still page comes back")
+        .expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "a PNG image");
     w.close().await;
 }

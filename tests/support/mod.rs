@@ -270,7 +270,7 @@ impl Window {
     /// for ever. So a 1x1 pixel in the bottom corner changes shade every frame until the
     /// capture is back (at most ten seconds), then goes. The change is a nearly white pixel
     /// over the window's edge; nothing a reviewer or a check reads.
-    async fn capture(&self) -> Result<Vec<u8>, fantoccini::error::CmdError> {
+    pub async fn capture(&self) -> Result<Vec<u8>, fantoccini::error::CmdError> {
         let _ = self
             .client
             .execute(
