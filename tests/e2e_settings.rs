@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::open_app;
+use support::{open_app, open_app_with};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "drives the real window: needs a display and the OS keyring (./opsdesk test runs it)"]
@@ -100,11 +100,21 @@ async fn every_screen_fits_a_small_laptop_without_sideways_scrolling() {
 #[ignore = "drives the real window: needs a display and the OS keyring (./opsdesk test runs it)"]
 async fn a_still_window_can_be_captured_for_a_failure_report() {
     let profile = tempfile::tempdir().unwrap();
-    let w = open_app(profile.path()).await;
+    // Painting as on a machine without a GPU even where there is one, so the test always
+    // tests something.
+    let w = open_app_with(
+        profile.path(),
+        &[
+            ("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1"),
+            ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+        ],
+    )
+    .await;
     w.wait_for("[data-testid=practice-banner]").await;
     w.open_screen("/checks").await;
     // Not a wait for something to happen: the condition itself, a page left unchanged a while
-    // (without the harness's repaint this capture never came back).
+    // (without the harness's repaint this capture never came back). Should the checks screen
+    // ever animate on its own, this test would stop proving anything.
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     let png = tokio::time::timeout(std::time::Duration::from_secs(10), w.capture())
         .await

@@ -26,10 +26,10 @@ pub(crate) static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::
 ///
 /// It is also asked to paint the page straight into the window rather than as compositing
 /// layers: without a GPU those layers are kept as tiles and put together by the same emulated
-/// OpenGL. Measured here: the web process idle 167 → 111 MB, and with 100,000 cached checks
-/// scrolled 213 → 140 MB; start-up about 80 ms shorter. (WebKit's WebDriver then waits for a
-/// paint before a screenshot, which a still page never makes: the end-to-end harness makes one,
-/// see `capture` in `tests/support/mod.rs`.)
+/// OpenGL. Measured here (README, issue #18): the web process idle 167 → 111 MB, and with
+/// 100,000 cached checks scrolled 218 → 143 MB. (WebKit's WebDriver then waits for a paint
+/// before a screenshot, which a page unchanged for a while never makes: the end-to-end harness
+/// makes one, see `capture` in `tests/support/mod.rs`.)
 ///
 /// A value the user set themselves is left alone.
 #[cfg(target_os = "linux")]

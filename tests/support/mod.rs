@@ -256,7 +256,8 @@ impl Window {
             .client
             .execute("return await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))", vec![])
             .await;
-        if let Ok(png) = self.capture().await {
+        // A limit, so a capture that never comes back cannot hang the whole suite.
+        if let Ok(Ok(png)) = tokio::time::timeout(Duration::from_secs(10), self.capture()).await {
             let _ = std::fs::create_dir_all(&dir);
             let _ = std::fs::write(Path::new(&dir).join(format!("{name}.png")), png);
         }
@@ -266,40 +267,46 @@ impl Window {
 impl Window {
     /// WebDriver's screenshot of the window. WebKit answers it after the page's next paint, and
     /// without compositing layers (what OpsDesk asks for on Linux machines without a GPU, such
-    /// as Xvfb and CI) a page that is not changing never paints again: the capture would wait
-    /// for ever. So a 1x1 pixel in the bottom corner changes shade every frame until the
-    /// capture is back (at most ten seconds), then goes. The change is a nearly white pixel
-    /// over the window's edge; nothing a reviewer or a check reads.
+    /// as Xvfb and CI) a page that has not changed for a while never paints again: the capture
+    /// would wait for ever. So a 1x1 pixel in the bottom corner changes shade every frame until
+    /// the capture is back (at most ten seconds), then goes. It is a nearly white pixel at the
+    /// window's edge (a dot on a dark screen); nothing a reviewer or a check reads. Each capture
+    /// has its own loop (a token), so one ending never stops the next one's.
     pub async fn capture(&self) -> Result<Vec<u8>, fantoccini::error::CmdError> {
         let _ = self
             .client
             .execute(
-                "if (!window.__opsdeskRepaint) {
-                   const el = document.createElement('div');
-                   el.setAttribute('aria-hidden', 'true');
-                   el.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none;z-index:2147483647';
-                   document.body.appendChild(el);
-                   const until = performance.now() + 10000;
-                   let n = 0;
-                   const step = () => {
-                     if (!window.__opsdeskRepaint || performance.now() > until) {
-                       el.remove();
-                       window.__opsdeskRepaint = false;
-                       return;
-                     }
-                     el.style.background = n++ % 2 ? '#fdfdfd' : '#fefefe';
-                     requestAnimationFrame(step);
-                   };
-                   window.__opsdeskRepaint = true;
+                "const me = {};
+                 window.__opsdeskRepaint?.el.remove();
+                 const el = document.createElement('div');
+                 el.setAttribute('aria-hidden', 'true');
+                 el.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none;z-index:2147483647';
+                 // The root element: the body may not exist yet while a page loads.
+                 document.documentElement.appendChild(el);
+                 me.el = el;
+                 window.__opsdeskRepaint = me;
+                 const until = performance.now() + 10000;
+                 let n = 0;
+                 const step = () => {
+                   if (window.__opsdeskRepaint !== me || performance.now() > until) {
+                     el.remove();
+                     if (window.__opsdeskRepaint === me) window.__opsdeskRepaint = undefined;
+                     return;
+                   }
+                   el.style.background = n++ % 2 ? '#fdfdfd' : '#fefefe';
                    requestAnimationFrame(step);
-                 }",
+                 };
+                 requestAnimationFrame(step);",
                 vec![],
             )
             .await;
         let png = self.client.screenshot().await;
         let _ = self
             .client
-            .execute("window.__opsdeskRepaint = false;", vec![])
+            .execute(
+                "window.__opsdeskRepaint?.el.remove(); window.__opsdeskRepaint = undefined;",
+                vec![],
+            )
             .await;
         png
     }
