@@ -104,10 +104,7 @@ async fn a_still_window_can_be_captured_for_a_failure_report() {
     // tests something.
     let w = open_app_with(
         profile.path(),
-        &[
-            ("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1"),
-            ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
-        ],
+        &opsdesk_app::PAINTING_WITHOUT_GPU.map(|var| (var, "1")),
     )
     .await;
     w.wait_for("[data-testid=practice-banner]").await;

@@ -17,6 +17,14 @@ const PROFILE_ENV: &str = "OPSDESK_DATA_DIR";
 /// When the process started, for the start-up figure the first screen logs (`ui_ready`).
 pub(crate) static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
+/// The WebKitGTK settings (each set to "1") with which OpsDesk paints on Linux without a GPU
+/// (`paint_on_cpu_without_gpu`); public so the end-to-end tests can start the app that way on
+/// any machine.
+pub const PAINTING_WITHOUT_GPU: [&str; 2] = [
+    "WEBKIT_SKIA_ENABLE_CPU_RENDERING",
+    "WEBKIT_DISABLE_COMPOSITING_MODE",
+];
+
 /// Linux without a usable GPU (a virtual machine, a remote desktop, CI's Xvfb): WebKitGTK still
 /// paints through OpenGL, which Mesa then emulates on the processor (llvmpipe), and that is
 /// slower than WebKit's own processor painter. Measured here (issue #18), the first screen took
@@ -34,12 +42,8 @@ pub(crate) static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::
 /// A value the user set themselves is left alone.
 #[cfg(target_os = "linux")]
 fn paint_on_cpu_without_gpu() {
-    const VARS: [&str; 2] = [
-        "WEBKIT_SKIA_ENABLE_CPU_RENDERING",
-        "WEBKIT_DISABLE_COMPOSITING_MODE",
-    ];
     if !usable_render_node(Path::new("/dev/dri")) {
-        for var in VARS {
+        for var in PAINTING_WITHOUT_GPU {
             if std::env::var_os(var).is_none() {
                 // Still one thread: nothing else reads the environment yet.
                 std::env::set_var(var, "1");

@@ -262,9 +262,7 @@ impl Window {
             let _ = std::fs::write(Path::new(&dir).join(format!("{name}.png")), png);
         }
     }
-}
 
-impl Window {
     /// WebDriver's screenshot of the window. WebKit answers it after the page's next paint, and
     /// without compositing layers (what OpsDesk asks for on Linux machines without a GPU, such
     /// as Xvfb and CI) a page that has not changed for a while never paints again: the capture
