@@ -928,20 +928,55 @@ fn service_name(s: Service) -> &'static str {
     }
 }
 
+/// Waits before asking a keyring that did not answer again, at most about a second in all.
+/// A Secret Service started by D-Bus on first use, or one still starting with the desktop
+/// session OpsDesk starts in, can fail the first call; a cache key asked for once and refused
+/// sent the user to the recovery page. (A first start in CI once ended there and the next run
+/// did not repeat it; the error of a failed save was not logged then, it is now.) A locked or
+/// refused keyring is not asked again: that would ask the user again.
+const KEYRING_RETRY_WAITS: [std::time::Duration; 2] = [
+    std::time::Duration::from_millis(200),
+    std::time::Duration::from_millis(800),
+];
+
+/// `call` on the keyring, asked again after the waits above while it does not answer.
+fn keyring_call<T>(
+    what: &str,
+    mut call: impl FnMut() -> Result<T, crate::vault::VaultError>,
+) -> Result<T, StoreHealth> {
+    let mut waits = KEYRING_RETRY_WAITS.iter();
+    loop {
+        match call() {
+            Ok(v) => return Ok(v),
+            Err(e) if e.is_transient() => match waits.next() {
+                Some(wait) => {
+                    tracing::warn!(error = %e, what, "keyring did not answer; asking again");
+                    std::thread::sleep(*wait);
+                }
+                None => {
+                    tracing::error!(error = %e, what, "keyring unavailable");
+                    return Err(StoreHealth::KeyringUnavailable);
+                }
+            },
+            Err(e) => {
+                tracing::error!(error = %e, what, "keyring unavailable");
+                return Err(StoreHealth::KeyringUnavailable);
+            }
+        }
+    }
+}
+
 fn open_store(cfg: &AppConfig, vault: &Vault) -> Result<Store, StoreHealth> {
     let path = cfg.paths.data_dir.join(DB_FILE);
-    let key = vault.get(SecretName::DatabaseKey).map_err(|e| {
-        tracing::error!(error = %e, "keyring unavailable");
-        StoreHealth::KeyringUnavailable
-    })?;
+    let key = keyring_call("read the cache key", || vault.get(SecretName::DatabaseKey))?;
     let key = match key {
         Some(k) => k,
         None if path.exists() => return Err(StoreHealth::KeyMissing),
         None => {
             let k = store::new_key();
-            vault
-                .set(SecretName::DatabaseKey, k.expose())
-                .map_err(|_| StoreHealth::KeyringUnavailable)?;
+            keyring_call("save a new cache key", || {
+                vault.set(SecretName::DatabaseKey, k.expose())
+            })?;
             k
         }
     };

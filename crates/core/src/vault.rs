@@ -27,8 +27,20 @@ impl SecretName {
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
+    /// Locked, refused by the user, or missing: asking again would only ask the user again.
     #[error("the system keyring is not available ({0})")]
     Unavailable(String),
+    /// The keyring service did not answer (a D-Bus or platform failure): often a moment's
+    /// trouble, such as a Secret Service being started on first use, so worth asking again.
+    #[error("the system keyring did not answer ({0})")]
+    NoAnswer(String),
+}
+
+impl VaultError {
+    /// Worth asking again after a moment: the service failed, not the user or the lock.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, VaultError::NoAnswer(_))
+    }
 }
 
 /// Where secrets are kept. The app uses the operating system's keyring ([`OsKeyring`]); tests use
@@ -48,7 +60,20 @@ pub struct OsKeyring;
 
 impl OsKeyring {
     fn entry(service: &str, account: &str) -> Result<keyring::Entry, VaultError> {
-        keyring::Entry::new(service, account).map_err(|e| VaultError::Unavailable(describe(&e)))
+        keyring::Entry::new(service, account).map_err(|e| failure(&e))
+    }
+}
+
+/// A keyring error as the app tells it apart: a platform failure (the service did not answer)
+/// may pass; anything else is the keyring's answer. Not on macOS: there the keyring crate
+/// reports a user's "Deny" or "Cancel" on the Keychain prompt (errSecAuthFailed,
+/// errSecUserCanceled) as a platform failure too, and asking again would prompt again.
+fn failure(e: &keyring::Error) -> VaultError {
+    match e {
+        keyring::Error::PlatformFailure(_) if !cfg!(target_os = "macos") => {
+            VaultError::NoAnswer(describe(e))
+        }
+        _ => VaultError::Unavailable(describe(e)),
     }
 }
 
@@ -57,20 +82,20 @@ impl SecretStore for OsKeyring {
         match Self::entry(service, account)?.get_password() {
             Ok(v) => Ok(Some(v)),
             Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(VaultError::Unavailable(describe(&e))),
+            Err(e) => Err(failure(&e)),
         }
     }
 
     fn set(&self, service: &str, account: &str, value: &str) -> Result<(), VaultError> {
         Self::entry(service, account)?
             .set_password(value)
-            .map_err(|e| VaultError::Unavailable(describe(&e)))
+            .map_err(|e| failure(&e))
     }
 
     fn delete(&self, service: &str, account: &str) -> Result<(), VaultError> {
         match Self::entry(service, account)?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(e) => Err(VaultError::Unavailable(describe(&e))),
+            Err(e) => Err(failure(&e)),
         }
     }
 }
@@ -82,6 +107,10 @@ pub struct MemoryStore {
     entries: std::sync::Mutex<std::collections::HashMap<(String, String), String>>,
     /// When set, every call fails as a locked keyring would.
     locked: std::sync::atomic::AtomicBool,
+    /// This many calls from now fail as a keyring service that did not answer.
+    no_answer: std::sync::atomic::AtomicU32,
+    /// Calls made, answered or not.
+    calls: std::sync::atomic::AtomicU32,
 }
 
 impl MemoryStore {
@@ -91,7 +120,26 @@ impl MemoryStore {
             .store(locked, std::sync::atomic::Ordering::SeqCst);
     }
 
+    /// Makes the next `n` calls fail as a keyring service that did not answer.
+    pub fn fail_next(&self, n: u32) {
+        self.no_answer.store(n, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// How many calls this store has had.
+    pub fn calls(&self) -> u32 {
+        self.calls.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     fn check(&self) -> Result<(), VaultError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.calls.fetch_add(1, SeqCst);
+        if self
+            .no_answer
+            .fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(VaultError::NoAnswer("no answer from the service".into()));
+        }
         if self.locked.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(VaultError::Unavailable(
                 "the password store is locked".into(),
