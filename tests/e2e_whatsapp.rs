@@ -83,6 +83,14 @@ async fn authoring_a_marketing_template_getting_it_approved_and_sending_it() {
         "the URL button is drawn last"
     );
     w.wait_for("[data-testid=wa-desktop-warning]").await;
+    // The samples' messages, shown since the first submit, go once the live check has the new
+    // draft, and the submit button moves up with them. A click sent meanwhile can land where the
+    // button was and be lost (the submit "never taken" seen about once in 25 runs): as a person
+    // would, wait for the form to settle.
+    for sample in ["day", "name", "path"] {
+        w.wait_for(&format!("#f-samples-{sample}:not([aria-invalid])"))
+            .await;
+    }
     w.screenshot("wa-editor-preview").await;
 
     click(&w, "[data-testid=wa-submit]").await;
