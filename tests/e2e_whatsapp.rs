@@ -128,6 +128,8 @@ async fn authoring_a_marketing_template_getting_it_approved_and_sending_it() {
     w.wait_for("#f-opt_in[aria-invalid=true]").await;
     w.screenshot("wa-send-needs-opt-in").await;
     click(&w, "[data-testid=wa-send-optin]").await;
+    // Ticking it answers its message, which goes (and the button moves up with it).
+    w.wait_for("#f-opt_in:not([aria-invalid])").await;
     click(&w, "[data-testid=wa-send-submit]").await;
     w.wait_for("[data-testid=wa-send-result]").await;
     let session = w
