@@ -59,6 +59,7 @@ async fn creating_a_colombian_person_check_and_saving_its_report() {
     w.wait_for("input#consent").await.click().await.unwrap();
     // Ticking it answers its message, which goes (moving the button up) before the click.
     w.wait_for("input#consent:not([aria-invalid])").await;
+    w.screenshot("checks-consent-ticked").await;
     w.wait_for("form button[type=submit]")
         .await
         .click()

@@ -946,19 +946,16 @@ fn keyring_call<T>(
 ) -> Result<T, StoreHealth> {
     let mut waits = KEYRING_RETRY_WAITS.iter();
     loop {
-        match call() {
+        let e = match call() {
             Ok(v) => return Ok(v),
-            Err(e) if e.is_transient() => match waits.next() {
-                Some(wait) => {
-                    tracing::warn!(error = %e, what, "keyring did not answer; asking again");
-                    std::thread::sleep(*wait);
-                }
-                None => {
-                    tracing::error!(error = %e, what, "keyring unavailable");
-                    return Err(StoreHealth::KeyringUnavailable);
-                }
-            },
-            Err(e) => {
+            Err(e) => e,
+        };
+        match waits.next().filter(|_| e.is_transient()) {
+            Some(wait) => {
+                tracing::warn!(error = %e, what, "keyring did not answer; asking again");
+                std::thread::sleep(*wait);
+            }
+            None => {
                 tracing::error!(error = %e, what, "keyring unavailable");
                 return Err(StoreHealth::KeyringUnavailable);
             }

@@ -140,7 +140,7 @@ impl MemoryStore {
         {
             return Err(VaultError::NoAnswer("no answer from the service".into()));
         }
-        if self.locked.load(std::sync::atomic::Ordering::SeqCst) {
+        if self.locked.load(SeqCst) {
             return Err(VaultError::Unavailable(
                 "the password store is locked".into(),
             ));
